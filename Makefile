@@ -1,0 +1,54 @@
+# kcc — two promises: `make run` and `make test` (see README.md).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+KCC    := $(BIN)/kcc
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+export KCC_ENV ?= development
+
+.PHONY: run test install translations vendor bench clean
+
+# The virtualenv is rebuilt whenever pyproject.toml changes.
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -c 'import sys; sys.exit("kcc needs Python 3.11 or newer, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(BIN)/.installed translations
+
+translations: $(BIN)/.installed
+	$(BIN)/pybabel compile --use-fuzzy --statistics -d kcc/translations 2>&1 | tail -n 1
+
+run: install
+	$(KCC) db upgrade
+	$(KCC) domains check domains
+	$(KCC) domains sync domains
+	$(KCC) demo
+	$(KCC) serve --host $(HOST) --port $(PORT)
+
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Refresh the vendored front-end files from the npm registry at the versions in static/vendor/packages.txt.
+vendor:
+	rm -rf .vendor-tmp && mkdir .vendor-tmp
+	cd .vendor-tmp && grep -v '^#' ../static/vendor/packages.txt | xargs npm pack --silent >/dev/null
+	cd .vendor-tmp && for f in *.tgz; do mkdir -p "$${f%.tgz}" && tar xzf "$$f" -C "$${f%.tgz}"; done
+	mkdir -p static/vendor/htmx static/vendor/utrecht tests/vendor
+	cp .vendor-tmp/htmx.org-*/package/dist/htmx.min.js .vendor-tmp/htmx.org-*/package/LICENSE static/vendor/htmx/
+	cp .vendor-tmp/utrecht-component-library-css-*/package/dist/index.css static/vendor/utrecht/component-library.css
+	cp .vendor-tmp/utrecht-component-library-css-*/package/LICENSE.md static/vendor/utrecht/LICENSE.md
+	cp .vendor-tmp/utrecht-design-tokens-*/package/dist/theme.css static/vendor/utrecht/design-tokens.css
+	cp .vendor-tmp/axe-core-*/package/axe.min.js .vendor-tmp/axe-core-*/package/LICENSE tests/vendor/
+	cd static/vendor && sha256sum htmx/htmx.min.js utrecht/component-library.css utrecht/design-tokens.css > SHA256SUMS
+	cd tests/vendor && sha256sum axe.min.js > SHA256SUMS
+	rm -rf .vendor-tmp
+
+bench: install
+	@echo "No benchmark yet: bench/ arrives with the routing and queue work."
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,103 @@
+"""kcc — the klantcontactcentrum of a Dutch municipality, as one Flask application."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, request, session
+
+from .config import load_settings
+from .db import make_engine, make_sessionmaker
+
+
+def create_app(test_config: dict[str, Any] | None = None, environ: dict[str, str] | None = None) -> Flask:
+    """Application factory. Settings come from the environment (KCC_*); tests may override them."""
+    app = Flask(__name__, instance_path=str(Path.cwd() / "instance"),
+                static_folder=str(Path(__file__).resolve().parent.parent / "static"))
+    settings = load_settings(environ, Path(app.instance_path))
+    app.config.update(
+        KCC=settings,
+        SECRET_KEY=settings.secret_key,
+        DATABASE_URL=settings.database_url,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.env == "production",
+        SESSION_COOKIE_NAME="kcc_session",
+        REMEMBER_COOKIE_HTTPONLY=True,
+        PERMANENT_SESSION_LIFETIME=12 * 3600,
+        MAX_CONTENT_LENGTH=1024 * 1024,
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session; the idle timeout ends both
+        BABEL_DEFAULT_LOCALE="nl",
+        BABEL_DEFAULT_TIMEZONE="Europe/Amsterdam",
+        IDLE_TIMEOUT_S=settings.idle_timeout_min * 60,
+    )
+    if test_config:
+        app.config.update(test_config)
+    engine = make_engine(app.config["DATABASE_URL"])
+    app.extensions["kcc.engine"] = engine
+    app.extensions["kcc.sessionmaker"] = make_sessionmaker(engine)
+
+    register_extensions(app)
+    register_request_hooks(app)
+    register_blueprints(app)
+    from .errors_web import register_error_handlers
+    register_error_handlers(app)
+    from .templating import register_template_helpers
+    register_template_helpers(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from . import auth
+    from .extensions import babel, csrf, login_manager
+
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    login_manager.init_app(app)
+    login_manager.session_protection = "strong"
+    login_manager.user_loader(auth.load_user)
+    login_manager.login_view = "auth.login"
+
+
+def select_locale() -> str:
+    """Dutch unless the user chose English (stored in the session by the language switch)."""
+    return session.get("lang", "nl") if session.get("lang") in ("nl", "en") else "nl"
+
+
+def register_request_hooks(app: Flask) -> None:
+    from . import access, api, auth, web
+
+    app.teardown_appcontext(web.close_db)
+    app.before_request(api.load_token_user)
+    app.before_request(auth.enforce_idle_timeout)
+    app.before_request(access.enforce)
+    app.after_request(security_headers)
+
+
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+       "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+
+
+def security_headers(response):
+    """Strict headers on every response: no inline script, no framing, no sniffing, no referrer leaks."""
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CSP)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()")
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    if request.endpoint != "static":
+        headers.setdefault("Cache-Control", "no-store")
+    if request.is_secure:
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    return response
+
+
+def register_blueprints(app: Flask) -> None:
+    from . import admin, api, auth, home
+
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(home.bp)
+    app.register_blueprint(admin.bp)
+    app.register_blueprint(api.bp)

@@ -1,0 +1,254 @@
+"""Staff accounts: creation, roles, skills, languages, teams, passwords, login throttling, API tokens."""
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from . import audit
+from .errors import NotFound, ValidationError
+from .models import (ROLES, SKILL_LEVELS, ApiToken, Domain, Skill, Staff, StaffLanguage, StaffRole, Team)
+from .passwords import hash_password, policy_problem, verify_password
+from .timeutil import utcnow
+
+USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,59}$")
+LANGUAGE_RE = re.compile(r"^[a-z]{2}$")
+MAX_SKILLS = 2
+TOKEN_PREFIX = "kcc_"
+
+
+def parse_list(text: str | None) -> list[str]:
+    return [part.strip() for part in (text or "").split(",") if part.strip()]
+
+
+def parse_skills(text: str | None) -> list[tuple[str, str]]:
+    """'burgerzaken:primary,sociaal:secondary' → [('burgerzaken', 'primary'), ('sociaal', 'secondary')]."""
+    skills = []
+    for part in parse_list(text):
+        slug, _, level = part.partition(":")
+        skills.append((slug.strip(), (level or "primary").strip()))
+    return skills
+
+
+def find_staff(session: Session, username: str) -> Staff | None:
+    return session.scalar(select(Staff).where(Staff.username == username.strip().lower()))
+
+
+def get_staff(session: Session, username: str) -> Staff:
+    staff = find_staff(session, username)
+    if staff is None:
+        raise NotFound(f"No staff member named {username!r}.")
+    return staff
+
+
+def _check_roles(roles: list[str]) -> str | None:
+    unknown = [r for r in roles if r not in ROLES]
+    if unknown:
+        return f"unknown role {', '.join(unknown)}; choose from {', '.join(ROLES)}"
+    return None
+
+
+def _resolve_skills(session: Session, skills: list[tuple[str, str]]) -> tuple[list[Skill], str | None]:
+    if len(skills) > MAX_SKILLS:
+        return [], f"an employee works in at most {MAX_SKILLS} domains"
+    seen, rows = set(), []
+    for slug, level in skills:
+        if level not in SKILL_LEVELS:
+            return [], f"level of {slug!r} must be primary or secondary, not {level!r}"
+        domain = session.scalar(select(Domain).where(Domain.slug == slug, Domain.active.is_(True)))
+        if domain is None:
+            known = ", ".join(session.scalars(select(Domain.slug).where(Domain.active.is_(True)))) or "none yet"
+            return [], f"unknown domain {slug!r} (known: {known}; run `kcc domains sync` first)"
+        if slug in seen:
+            return [], f"domain {slug!r} is named twice"
+        seen.add(slug)
+        rows.append(Skill(domain=domain, level=level))
+    if sum(1 for s in rows if s.level == "primary") > 1:
+        return [], "at most one primary domain"
+    return rows, None
+
+
+def _resolve_teams(session: Session, slugs: list[str]) -> tuple[list[Team], str | None]:
+    teams = []
+    for slug in slugs:
+        team = session.scalar(select(Team).where(Team.slug == slug, Team.active.is_(True)))
+        if team is None:
+            return [], f"unknown team {slug!r}"
+        teams.append(team)
+    return teams, None
+
+
+def _check_languages(codes: list[str]) -> str | None:
+    bad = [c for c in codes if not LANGUAGE_RE.match(c)]
+    if bad:
+        return f"use two-letter ISO 639-1 codes such as nl, fy, en; not {', '.join(bad)}"
+    return None
+
+
+@dataclass
+class StaffInput:
+    """What an administrator fills in for an employee; checked as a whole so every problem shows at once."""
+
+    username: str
+    name: str
+    roles: list[str]
+    skills: list[tuple[str, str]]
+    languages: list[str]
+    teams: list[str]
+    email: str | None = None
+    active: bool = True
+
+
+def _apply(session: Session, staff: Staff, data: StaffInput, problems: dict[str, str]) -> None:
+    if not data.name.strip():
+        problems["name"] = "fill in the employee's name"
+    if not data.roles:
+        problems["roles"] = "choose at least one role"
+    elif (problem := _check_roles(data.roles)) is not None:
+        problems["roles"] = problem
+    skills, problem = _resolve_skills(session, data.skills)
+    if problem:
+        problems["skills"] = problem
+    languages = data.languages or ["nl"]
+    if (problem := _check_languages(languages)) is not None:
+        problems["languages"] = problem
+    teams, problem = _resolve_teams(session, data.teams)
+    if problem:
+        problems["teams"] = problem
+    if data.email and not re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", data.email):
+        problems["email"] = "not an e-mail address"
+    if problems:
+        raise ValidationError(problems)
+    staff.name = data.name.strip()
+    staff.email = data.email or None
+    staff.active = data.active
+    staff.role_rows = [StaffRole(role=r) for r in dict.fromkeys(data.roles)]
+    staff.skills = [Skill(domain=s.domain, level=s.level) for s in skills]
+    staff.language_rows = [StaffLanguage(code=c) for c in dict.fromkeys(languages)]
+    staff.teams = teams
+
+
+def create_staff(session: Session, data: StaffInput, password: str) -> Staff:
+    """Create an employee; raises ValidationError with every problem, writing nothing."""
+    problems: dict[str, str] = {}
+    username = data.username.strip().lower()
+    if not USERNAME_RE.match(username):
+        problems["username"] = "use 2-60 lower-case letters, digits, dots, dashes or underscores"
+    elif find_staff(session, username) is not None:
+        problems["username"] = f"{username!r} already exists"
+    if (problem := policy_problem(password)) is not None:
+        problems["password"] = problem
+    staff = Staff(username=username, password_hash="", session_version=1, active=True)
+    _apply(session, staff, data, problems)
+    staff.password_hash = hash_password(password)
+    session.add(staff)
+    session.flush()
+    return staff
+
+
+def update_staff(session: Session, staff: Staff, data: StaffInput) -> Staff:
+    """Change roles, skills, languages, teams; deactivating ends every session of the employee."""
+    was_active = staff.active
+    _apply(session, staff, data, {})
+    if was_active and not staff.active:
+        staff.session_version += 1
+    session.flush()
+    return staff
+
+
+def set_roles(session: Session, staff: Staff, roles: list[str]) -> None:
+    if not roles:
+        raise ValidationError({"roles": "choose at least one role"})
+    if (problem := _check_roles(roles)) is not None:
+        raise ValidationError({"roles": problem})
+    staff.role_rows = [StaffRole(role=r) for r in dict.fromkeys(roles)]
+    session.flush()
+
+
+def set_password(session: Session, staff: Staff, password: str) -> None:
+    """Set a new password and end the employee's other sessions."""
+    if (problem := policy_problem(password)) is not None:
+        raise ValidationError({"password": problem})
+    staff.password_hash = hash_password(password)
+    staff.session_version += 1
+    session.flush()
+
+
+# --- login ------------------------------------------------------------------------------------------
+
+@dataclass
+class LoginPolicy:
+    max_failures: int = 5
+    max_failures_ip: int = 20
+    lockout_minutes: int = 15
+
+
+def is_throttled(session: Session, username: str, origin: str, policy: LoginPolicy) -> bool:
+    """Too many recent failures for this account or from this address: refuse without checking the password."""
+    since = utcnow() - timedelta(minutes=policy.lockout_minutes)
+    name = username.strip().lower()
+    return (audit.count_since(session, "login", "failure", since, actor_name=name) >= policy.max_failures
+            or audit.count_since(session, "login", "failure", since, origin=origin) >= policy.max_failures_ip)
+
+
+def authenticate(session: Session, username: str, password: str, origin: str, policy: LoginPolicy) -> tuple[Staff | None, str]:
+    """Check a login and write it to the audit log. Returns (staff or None, reason code)."""
+    name = username.strip().lower()
+    if is_throttled(session, name, origin, policy):
+        audit.record(session, "login", "throttled", actor_name=name, origin=origin)
+        return None, "throttled"
+    staff = find_staff(session, name)
+    if not verify_password(staff.password_hash if staff else None, password) or staff is None:
+        audit.record(session, "login", "failure", actor_name=name, origin=origin)
+        return None, "invalid"
+    if not staff.active:
+        audit.record(session, "login", "failure", actor=staff, origin=origin, detail="account inactive")
+        return None, "invalid"
+    staff.last_login_at = utcnow()
+    audit.record(session, "login", "success", actor=staff, origin=origin)
+    return staff, "ok"
+
+
+# --- API tokens -------------------------------------------------------------------------------------
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(session: Session, staff: Staff, label: str = "") -> tuple[ApiToken, str]:
+    """Make a new token; the plain token is returned once and never stored."""
+    plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(staff=staff, token_hash=_token_hash(plain), label=label[:100], created_at=utcnow())
+    session.add(token)
+    session.flush()
+    return token, plain
+
+
+def revoke_token(session: Session, token_id: int) -> ApiToken:
+    token = session.get(ApiToken, token_id)
+    if token is None:
+        raise NotFound(f"No token with id {token_id}.")
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+    session.flush()
+    return token
+
+
+def list_tokens(session: Session) -> list[ApiToken]:
+    return list(session.scalars(select(ApiToken).order_by(ApiToken.id)))
+
+
+def staff_for_token(session: Session, plain: str) -> Staff | None:
+    """The active staff member a live token acts as, or None."""
+    if not plain.startswith(TOKEN_PREFIX):
+        return None
+    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_hash(plain)))
+    if token is None or token.revoked_at is not None or not token.staff.active:
+        return None
+    token.last_used_at = utcnow()
+    return token.staff

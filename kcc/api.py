@@ -1,0 +1,63 @@
+"""The integration API (/api/v1): bearer tokens only, JSON errors exactly as ../shared/API.md specifies."""
+from __future__ import annotations
+
+from flask import Blueprint, g, jsonify, request
+from sqlalchemy import select
+from werkzeug.http import HTTP_STATUS_CODES
+
+from . import accounts
+from .access import staff
+from .extensions import csrf
+from .models import Team
+from .web import db
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)  # no cookies are accepted here, so there is nothing to forge
+
+ERROR_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+               405: "method_not_allowed", 409: "conflict", 413: "payload_too_large", 415: "unsupported_media_type",
+               422: "validation_failed", 429: "too_many_requests", 500: "internal_error",
+               503: "service_unavailable"}
+DEFAULT_MESSAGES = {
+    400: "The body is not valid JSON or not a JSON object.",
+    401: "Send a valid token as 'Authorization: Bearer <token>'; create one with `kcc token create`.",
+    403: "Your token's roles do not allow this.",
+    404: "No such resource.",
+    405: "This method is not allowed on this path.",
+    413: "The request body is too large.",
+}
+
+
+def api_error_response(status: int, code: str | None, message: str | None, fields: dict | None = None):
+    body = {"error": {"code": code or ERROR_CODES.get(status, "error"),
+                      "message": message or DEFAULT_MESSAGES.get(status, HTTP_STATUS_CODES.get(status, "Error")),
+                      "fields": fields or {}}}
+    response = jsonify(body)
+    response.status_code = status
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="kcc"'
+    return response
+
+
+def load_token_user() -> None:
+    """before_request for /api: resolve the bearer token to its staff member (cookies are ignored here)."""
+    if request.blueprint != "api":
+        return
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    g.api_user = None
+    if scheme.lower() == "bearer" and token.strip():
+        g.api_user = accounts.staff_for_token(db(), token.strip())
+        if g.api_user is not None:
+            db().commit()  # last_used_at
+
+
+@bp.get("/teams")
+@staff
+def teams():
+    """Teams with their members, for choosing a handover target."""
+    rows = db().scalars(select(Team).where(Team.active.is_(True)).order_by(Team.name)).all()
+    return jsonify({"teams": [{
+        "slug": team.slug, "name": team.name, "domain": team.domain.slug,
+        "members": [{"id": m.id, "name": m.name} for m in team.members if m.active],
+    } for team in rows]})

@@ -1,0 +1,37 @@
+"""The audit log (BIO): who opened or changed what, from where, with what result. Never secrets."""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from .models import AuditLog, Staff
+from .timeutil import utcnow
+
+
+def record(session: Session, action: str, result: str, *, actor: Staff | None = None, actor_name: str = "",
+           object_type: str = "", object_id: object = "", origin: str = "", detail: str = "") -> AuditLog:
+    """Add one audit entry to the session; the caller commits it with the work it describes."""
+    entry = AuditLog(
+        at=utcnow(),
+        actor_id=actor.id if actor is not None else None,
+        actor_name=(actor.username if actor is not None else actor_name)[:150],
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id)[:60],
+        result=result,
+        origin=origin[:100],
+        detail=detail[:500],
+    )
+    session.add(entry)
+    return entry
+
+
+def count_since(session: Session, action: str, result: str, since, *, actor_name: str | None = None,
+                origin: str | None = None) -> int:
+    query = select(func.count(AuditLog.id)).where(AuditLog.action == action, AuditLog.result == result,
+                                                  AuditLog.at >= since)
+    if actor_name is not None:
+        query = query.where(AuditLog.actor_name == actor_name)
+    if origin is not None:
+        query = query.where(AuditLog.origin == origin)
+    return session.scalar(query) or 0

@@ -1,0 +1,280 @@
+"""The `kcc` console command. Its commands are stable: the municipality's IT scripts call them.
+
+Every error names what is wrong and how to fix it, and exits non-zero; nothing is half-written.
+"""
+from __future__ import annotations
+
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError, ProgrammingError
+
+from . import accounts, create_app, demo, migrate
+from .config import ConfigError
+from .domains import load_dir, sync
+from .errors import NotFound, ValidationError
+
+cli = FlaskGroup(create_app=lambda: create_app(), load_dotenv=False,
+                 help="kcc — klantcontactcentrum. Settings come from KCC_* environment variables.")
+
+
+def _database_url() -> str:
+    return current_app.config["DATABASE_URL"]
+
+
+def _safe_url(url: str) -> str:
+    return make_url(url).render_as_string(hide_password=True)
+
+
+@contextmanager
+def session_scope():
+    """A session that commits when the block succeeds and rolls back on any error."""
+    session = current_app.extensions["kcc.sessionmaker"]()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def require_schema() -> None:
+    """Refuse to work on a database that is not migrated to the latest revision."""
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(migrate.alembic_config(_database_url())).get_current_head()
+    current = migrate.current_revision(_database_url())
+    if current != head:
+        raise click.ClickException(
+            f"the database {_safe_url(_database_url())} is at revision {current or 'none'}, kcc needs {head}; "
+            "run `kcc db upgrade` first.")
+
+
+# --- db ---------------------------------------------------------------------------------------------
+
+@cli.group()
+def db():
+    """Database schema (Alembic migrations)."""
+
+
+@db.command("upgrade")
+def db_upgrade():
+    """Apply all migrations to KCC_DATABASE_URL."""
+    url = _database_url()
+    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+        Path(make_url(url).database).parent.mkdir(parents=True, exist_ok=True)
+    migrate.upgrade(url)
+    click.echo(f"Database {_safe_url(url)} is at revision {migrate.current_revision(url)}.")
+
+
+@db.command("check")
+def db_check():
+    """Fail when the migrated schema differs from the models."""
+    migrate.check(_database_url())
+    click.echo("The database schema matches the models.")
+
+
+# --- domains ----------------------------------------------------------------------------------------
+
+@cli.group()
+def domains():
+    """The municipality's domain content in domains/*.toml."""
+
+
+def _load_or_fail(directory: str):
+    specs, problems = load_dir(Path(directory))
+    for problem in problems:
+        click.echo(str(problem), err=True)
+    if problems:
+        raise click.ClickException(f"{len(problems)} problem(s) in {directory}; nothing was loaded.")
+    return specs
+
+
+@domains.command("check", with_appcontext=False)
+@click.argument("directory", default="domains")
+def domains_check(directory: str):
+    """Validate the domain files; print every problem as file:line: field: message."""
+    specs = _load_or_fail(directory)
+    topics = sum(len(s.topics) for s in specs)
+    click.echo(f"{directory}: {len(specs)} domains, {topics} topics, no problems.")
+
+
+@domains.command("sync")
+@click.argument("directory", default="domains")
+def domains_sync(directory: str):
+    """Check, then load the domain files into the database (idempotent; removed topics are deactivated)."""
+    specs = _load_or_fail(directory)
+    require_schema()
+    with session_scope() as session:
+        report = sync(session, specs)
+    click.echo(f"Synced {directory}: {report}." if report.changed else f"Synced {directory}: nothing changed.")
+
+
+# --- users ------------------------------------------------------------------------------------------
+
+@cli.group()
+def user():
+    """Staff accounts."""
+
+
+def _read_password() -> str:
+    """One line from standard input; a terminal gets a hidden prompt."""
+    if sys.stdin.isatty():
+        return click.prompt("Password (at least 12 characters)", hide_input=True, confirmation_prompt=True)
+    line = sys.stdin.readline()
+    if not line:
+        raise click.ClickException("no password on standard input; pipe it in, e.g. `echo \"$PW\" | kcc user ...`.")
+    return line.rstrip("\r\n")
+
+
+def _fail_validation(error: ValidationError) -> None:
+    lines = "\n".join(f"  --{field}: {message}" for field, message in error.fields.items())
+    raise click.ClickException(f"not saved:\n{lines}")
+
+
+@user.command("create")
+@click.argument("username")
+@click.option("--name", "full_name", help="Display name (default: the user name).")
+@click.option("--roles", required=True, help="Comma-separated: host, agent, lead, senior, specialist, admin, integration.")
+@click.option("--skills", default="", help="domain:level pairs, e.g. burgerzaken:primary,sociaal:secondary.")
+@click.option("--languages", default="nl", help="Two-letter codes, e.g. nl,fy,en.")
+@click.option("--team", "teams", multiple=True, help="Team slug; repeat or comma-separate for several.")
+@click.option("--email", default=None, help="E-mail address for notifications.")
+def user_create(username, full_name, roles, skills, languages, teams, email):
+    """Create a staff member; the password is read from standard input (one line)."""
+    require_schema()
+    password = _read_password()
+    data = accounts.StaffInput(
+        username=username, name=full_name or username, roles=accounts.parse_list(roles),
+        skills=accounts.parse_skills(skills), languages=accounts.parse_list(languages),
+        teams=[slug for value in teams for slug in accounts.parse_list(value)], email=email)
+    try:
+        with session_scope() as session:
+            staff = accounts.create_staff(session, data, password)
+            click.echo(f"Created {staff.username} ({', '.join(staff.roles)}).")
+    except ValidationError as error:
+        _fail_validation(error)
+
+
+@user.command("roles")
+@click.argument("username")
+@click.argument("roles", required=False)
+def user_roles(username, roles):
+    """Show a staff member's roles, or set them: `kcc user roles NAME agent,lead`."""
+    require_schema()
+    try:
+        with session_scope() as session:
+            staff = accounts.get_staff(session, username)
+            if roles is not None:
+                accounts.set_roles(session, staff, accounts.parse_list(roles))
+            click.echo(f"{staff.username}: {', '.join(staff.roles)}")
+    except NotFound as error:
+        raise click.ClickException(str(error)) from None
+    except ValidationError as error:
+        _fail_validation(error)
+
+
+@user.command("password")
+@click.argument("username")
+def user_password(username):
+    """Set a new password (read from standard input); ends the user's other sessions."""
+    require_schema()
+    password = _read_password()
+    try:
+        with session_scope() as session:
+            accounts.set_password(session, accounts.get_staff(session, username), password)
+    except NotFound as error:
+        raise click.ClickException(str(error)) from None
+    except ValidationError as error:
+        _fail_validation(error)
+    click.echo(f"Password of {username} changed; their other sessions have ended.")
+
+
+# --- tokens -----------------------------------------------------------------------------------------
+
+@cli.group()
+def token():
+    """Bearer tokens for the integration API."""
+
+
+@token.command("create")
+@click.option("--user", "username", required=True, help="The staff member the token acts as.")
+@click.option("--label", default="", help="What the token is for, e.g. 'telefonie'.")
+def token_create(username, label):
+    """Create a token; it is printed once, as the last line. Only its hash is stored."""
+    require_schema()
+    try:
+        with session_scope() as session:
+            row, plain = accounts.create_token(session, accounts.get_staff(session, username), label)
+    except NotFound as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Token {row.id} for {username} (store it now; it is not shown again):")
+    click.echo(plain)
+
+
+@token.command("revoke")
+@click.argument("token_id", type=int)
+def token_revoke(token_id):
+    """End a token by its id (shown by `kcc token list`)."""
+    require_schema()
+    try:
+        with session_scope() as session:
+            accounts.revoke_token(session, token_id)
+    except NotFound as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Token {token_id} is revoked.")
+
+
+@token.command("list")
+def token_list():
+    """List tokens (never the tokens themselves)."""
+    require_schema()
+    with session_scope() as session:
+        for row in accounts.list_tokens(session):
+            state = "revoked" if row.revoked_at else "active"
+            used = row.last_used_at.isoformat(timespec="seconds") if row.last_used_at else "never"
+            click.echo(f"{row.id}\t{row.staff.username}\t{state}\tlast used {used}\t{row.label}")
+
+
+# --- demo and serve ---------------------------------------------------------------------------------
+
+@cli.command("demo")
+def demo_command():
+    """Load the demo data (idempotent): staff for every role, teams, desks and a morning of contacts."""
+    require_schema()
+    with session_scope() as session:
+        result = demo.load(session)
+    click.echo(demo.describe(result))
+
+
+@cli.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+def serve(host, port):
+    """Serve kcc for one machine (use `gunicorn wsgi:app` in production)."""
+    require_schema()
+    click.echo(f"kcc serves on http://{host}:{port}/ — stop with Ctrl+C.")
+    from werkzeug.serving import run_simple
+
+    run_simple(host, port, current_app._get_current_object(), threaded=True, use_reloader=False)
+
+
+def main() -> None:
+    """Entry point: turn configuration and database errors into one clear line and a non-zero exit."""
+    try:
+        cli.main(prog_name="kcc")
+    except ConfigError as error:
+        click.echo(f"kcc: configuration error: {error}", err=True)
+        sys.exit(2)
+    except (OperationalError, ProgrammingError) as error:
+        detail = str(getattr(error, "orig", error)).strip().splitlines()[0]
+        click.echo(f"kcc: the database cannot be used: {detail}. Check KCC_DATABASE_URL and that the server "
+                   "is running, then run `kcc db upgrade`.", err=True)
+        sys.exit(1)

@@ -1,0 +1,122 @@
+"""Settings read from the environment once, checked at start-up so a typo fails loudly, not later."""
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping
+
+ENVIRONMENTS = ("development", "production", "testing")
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message names the variable and how to fix it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    env: str
+    database_url: str
+    secret_key: str
+    handover_timeout_s: int
+    idle_timeout_min: int
+    login_max_failures: int
+    login_max_failures_ip: int
+    login_lockout_min: int
+    smtp_host: str | None
+    smtp_port: int
+    smtp_tls: bool
+    smtp_user: str | None
+    smtp_password: str | None
+    mail_from: str
+    municipality: str
+
+    @property
+    def development(self) -> bool:
+        return self.env == "development"
+
+
+def _int(environ: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
+    raw = environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}.") from None
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, got {value}.")
+    return value
+
+
+def _bool(environ: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    lowered = raw.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be true or false, got {raw!r}.")
+
+
+def default_database_url(instance_path: Path) -> str:
+    return f"sqlite:///{instance_path / 'kcc.sqlite3'}"
+
+
+def _secret_key(environ: Mapping[str, str], env: str, instance_path: Path) -> str:
+    """Outside development a real key is required; in development one is made once and kept in instance/."""
+    key = environ.get("KCC_SECRET_KEY", "").strip()
+    if key:
+        if len(key) < 32:
+            raise ConfigError("KCC_SECRET_KEY must be at least 32 characters; make one with "
+                              "`python3 -c 'import secrets; print(secrets.token_hex(32))'`.")
+        return key
+    if env == "production":
+        raise ConfigError("KCC_SECRET_KEY is required outside development; make one with "
+                          "`python3 -c 'import secrets; print(secrets.token_hex(32))'`.")
+    if env == "testing":
+        return secrets.token_hex(32)
+    key_file = instance_path / "secret_key"
+    if not key_file.exists():
+        instance_path.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+def load_settings(environ: Mapping[str, str] | None = None, instance_path: Path | None = None) -> Settings:
+    """Build Settings from the environment; raise ConfigError naming the variable on the first bad one."""
+    environ = os.environ if environ is None else environ
+    instance_path = instance_path or Path.cwd() / "instance"
+    env = environ.get("KCC_ENV", "production").strip() or "production"
+    if env not in ENVIRONMENTS:
+        raise ConfigError(f"KCC_ENV must be one of {', '.join(ENVIRONMENTS)}, got {env!r}.")
+    url = environ.get("KCC_DATABASE_URL", "").strip() or default_database_url(instance_path)
+    if not url.startswith(("sqlite:", "postgresql:", "postgresql+psycopg:")):
+        raise ConfigError("KCC_DATABASE_URL must start with sqlite:/// or postgresql+psycopg://, "
+                          f"got {url.split(':', 1)[0]!r}.")
+    if url.startswith("postgresql:"):
+        url = "postgresql+psycopg:" + url[len("postgresql:"):]
+    smtp_port = _int(environ, "KCC_SMTP_PORT", 587, minimum=1)
+    if smtp_port > 65535:
+        raise ConfigError(f"KCC_SMTP_PORT must be a port number (1-65535), got {smtp_port}.")
+    return Settings(
+        env=env,
+        database_url=url,
+        secret_key=_secret_key(environ, env, instance_path),
+        handover_timeout_s=_int(environ, "KCC_HANDOVER_TIMEOUT_S", 60, minimum=5),
+        idle_timeout_min=_int(environ, "KCC_IDLE_TIMEOUT_MIN", 30, minimum=1),
+        login_max_failures=_int(environ, "KCC_LOGIN_MAX_FAILURES", 5, minimum=1),
+        login_max_failures_ip=_int(environ, "KCC_LOGIN_MAX_FAILURES_IP", 20, minimum=1),
+        login_lockout_min=_int(environ, "KCC_LOGIN_LOCKOUT_MIN", 15, minimum=1),
+        smtp_host=environ.get("KCC_SMTP_HOST", "").strip() or None,
+        smtp_port=smtp_port,
+        smtp_tls=_bool(environ, "KCC_SMTP_TLS", True),
+        smtp_user=environ.get("KCC_SMTP_USER", "").strip() or None,
+        smtp_password=environ.get("KCC_SMTP_PASSWORD") or None,
+        mail_from=environ.get("KCC_MAIL_FROM", "").strip() or "kcc@gemeente.example",
+        municipality=environ.get("KCC_MUNICIPALITY", "").strip() or "Gemeente Voorbeeld",
+    )

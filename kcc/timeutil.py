@@ -1,0 +1,20 @@
+"""Time is stored in UTC and shown in Europe/Amsterdam; these helpers keep that in one place."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def local(value: datetime) -> datetime:
+    return value.astimezone(AMSTERDAM)
+
+
+def isoformat(value: datetime | None) -> str | None:
+    """ISO 8601 with the Amsterdam offset, as the API promises."""
+    return None if value is None else local(value).isoformat(timespec="seconds")
