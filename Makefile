@@ -7,7 +7,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 export KCC_ENV ?= development
 
-.PHONY: run test install translations vendor bench clean
+.PHONY: run test install translations messages vendor bench clean
 
 # The virtualenv is rebuilt whenever pyproject.toml changes.
 $(BIN)/.installed: pyproject.toml
@@ -31,6 +31,11 @@ run: install
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# After changing interface texts: collect them and update the English catalogue, then translate the new ones.
+messages: $(BIN)/.installed
+	$(BIN)/pybabel extract -F kcc/translations/babel.cfg -k _l -k lazy_gettext --no-location --omit-header -o kcc/translations/messages.pot .
+	$(BIN)/pybabel update --no-fuzzy-matching -i kcc/translations/messages.pot -d kcc/translations -l en
 
 # Refresh the vendored front-end files from the npm registry at the versions in static/vendor/packages.txt.
 vendor:

@@ -8,6 +8,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy import or_, select
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length, Optional
+from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from . import accounts, audit
@@ -30,7 +31,7 @@ class StaffForm(FlaskForm):
                                                              Length(max=60)])
     name = StringField(_l("Naam"), validators=[DataRequired(_l("Vul de naam in.")), Length(max=150)])
     email = EmailField(_l("E-mailadres (voor meldingen)"), validators=[Optional(), Length(max=254)])
-    roles = MultiCheckboxField(_l("Rollen"), choices=[(r, ROLE_LABELS[r]) for r in ROLES])
+    roles = MultiCheckboxField(_l("Rollen"), choices=[SelectChoice(r, ROLE_LABELS[r]) for r in ROLES])
     primary = SelectField(_l("Primair domein"))
     secondary = SelectField(_l("Tweede domein"))
     languages = StringField(_l("Talen"), default="nl",
@@ -42,10 +43,10 @@ class StaffForm(FlaskForm):
 
     def fill_choices(self) -> None:
         domains = db().scalars(select(Domain).where(Domain.active.is_(True)).order_by(Domain.position)).all()
-        none = [("", _("— geen —"))]
-        self.primary.choices = none + [(d.slug, d.name) for d in domains]
-        self.secondary.choices = none + [(d.slug, d.name) for d in domains]
-        self.teams.choices = [(t.slug, f"{t.name} ({t.domain.name})")
+        options = [SelectChoice("", _("— geen —"))] + [SelectChoice(d.slug, d.name) for d in domains]
+        self.primary.choices = options
+        self.secondary.choices = list(options)
+        self.teams.choices = [SelectChoice(t.slug, f"{t.name} ({t.domain.name})")
                               for t in db().scalars(select(Team).where(Team.active.is_(True)).order_by(Team.name))]
 
     def to_input(self) -> accounts.StaffInput:

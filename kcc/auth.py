@@ -5,7 +5,7 @@ import secrets
 import time
 
 from flask import (Blueprint, current_app, flash, redirect, request, session, url_for)
-from flask_babel import gettext as _
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, StringField
@@ -20,9 +20,10 @@ bp = Blueprint("auth", __name__)
 
 
 class LoginForm(FlaskForm):
-    username = StringField("Gebruikersnaam", validators=[DataRequired("Vul je gebruikersnaam in."),
-                                                          Length(max=60)])
-    password = PasswordField("Wachtwoord", validators=[DataRequired("Vul je wachtwoord in."), Length(max=256)])
+    username = StringField(_l("Gebruikersnaam"), validators=[DataRequired(_l("Vul je gebruikersnaam in.")),
+                                                              Length(max=60)])
+    password = PasswordField(_l("Wachtwoord"), validators=[DataRequired(_l("Vul je wachtwoord in.")),
+                                                           Length(max=256)])
     next = HiddenField()
 
 

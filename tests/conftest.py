@@ -1,0 +1,160 @@
+"""Fixtures: an app per test on SQLite and on a throwaway PostgreSQL, a test client, factories, helpers.
+
+With CI=true, PostgreSQL and Chromium are required: their absence fails the run instead of skipping.
+"""
+from __future__ import annotations
+
+import itertools
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from kcc import create_app, migrate
+from kcc.accounts import StaffInput, create_staff
+from kcc.db import make_engine, make_sessionmaker
+from kcc.domains import load_dir, sync
+
+from .pgserver import PgServer, find_bindir
+
+ROOT = Path(__file__).resolve().parent.parent
+DOMAINS = ROOT / "domains"
+IN_CI = os.environ.get("CI", "").lower() == "true"
+PASSWORD = "correct-horse-battery"
+CHROMIUM = os.environ.get("KCC_CHROMIUM", "/usr/bin/chromium")
+
+
+def require(present: bool, what: str) -> None:
+    """Skip with a reason on a developer machine; fail in CI, where every part must be tested."""
+    if not present:
+        message = f"{what} is not installed; install it (see .ci/run) to run these tests"
+        if IN_CI:
+            pytest.fail(f"CI=true but {message}")
+        pytest.skip(message)
+
+
+def pytest_report_header(config):
+    bindir = find_bindir()
+    return [f"PostgreSQL binaries: {bindir or 'MISSING: PostgreSQL tests will be skipped'}",
+            f"Chromium: {CHROMIUM if Path(CHROMIUM).exists() else 'MISSING: browser tests will be skipped'}"]
+
+
+def _prepare(url: str) -> None:
+    """Migrate and load the shipped domains: the state every test starts from."""
+    migrate.upgrade(url)
+    engine = make_engine(url)
+    session = make_sessionmaker(engine)()
+    specs, problems = load_dir(DOMAINS)
+    assert not problems, problems
+    sync(session, specs)
+    session.commit()
+    session.close()
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "kcc.sqlite3"
+    _prepare(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    bindir = find_bindir()
+    require(bindir is not None, "PostgreSQL (Debian package postgresql)")
+    server = PgServer(bindir)
+    server.start()
+    server.admin("CREATE DATABASE kcc_template")
+    _prepare(server.url("kcc_template"))
+    yield server
+    server.stop()
+
+
+_counter = itertools.count()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)])
+def database_url(request, tmp_path):
+    """A fresh, migrated database with the domains loaded, on each backend in turn."""
+    if request.param == "sqlite":
+        path = tmp_path / "kcc.sqlite3"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite:///{path}"
+        return
+    server = request.getfixturevalue("pg_server")
+    name = f"kcc_test_{os.getpid()}_{next(_counter)}"
+    server.admin(f"CREATE DATABASE {name} TEMPLATE kcc_template")
+    yield server.url(name)
+    server.admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture
+def app(database_url):
+    app = create_app({"DATABASE_URL": database_url, "TESTING": True}, environ={"KCC_ENV": "testing"})
+    yield app
+    app.extensions["kcc.engine"].dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def session(app):
+    """A database session of its own, as another process would see the data."""
+    session = app.extensions["kcc.sessionmaker"]()
+    yield session
+    session.rollback()
+    session.close()
+
+
+@pytest.fixture
+def make_staff(session):
+    """Factory: make_staff('anna', roles=['agent'], skills=[('burgerzaken', 'primary')])."""
+    def make(username: str, roles=("agent",), skills=(), languages=("nl",), teams=(), password=PASSWORD, name=None):
+        staff = create_staff(session, StaffInput(username=username, name=name or username.title(), roles=list(roles),
+                                                 skills=list(skills), languages=list(languages), teams=list(teams)),
+                             password)
+        session.commit()
+        return staff
+    return make
+
+
+TOKEN_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
+
+
+def csrf_from(html: str) -> str:
+    match = TOKEN_RE.search(html)
+    assert match, "no CSRF token in the page"
+    return match.group(1) or match.group(2)
+
+
+class Auth:
+    """Logs in through the real form, CSRF token included."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, username: str, password: str = PASSWORD, follow: bool = False):
+        page = self.client.get("/inloggen")
+        return self.client.post("/inloggen", data={"username": username, "password": password,
+                                                   "csrf_token": csrf_from(page.get_data(as_text=True))},
+                                follow_redirects=follow)
+
+    def post(self, path: str, data: dict, page: str | None = None, **kwargs):
+        """POST a form with the CSRF token taken from the page it lives on."""
+        html = self.client.get(page or path).get_data(as_text=True)
+        return self.client.post(path, data={**data, "csrf_token": csrf_from(html)}, **kwargs)
+
+    def logout(self):
+        html = self.client.get("/", follow_redirects=True).get_data(as_text=True)
+        return self.client.post("/uitloggen", data={"csrf_token": csrf_from(html)})
+
+
+@pytest.fixture
+def auth(client):
+    return Auth(client)
