@@ -34,7 +34,7 @@ test: install
 
 # After changing interface texts: collect them and update the English catalogue, then translate the new ones.
 messages: $(BIN)/.installed
-	$(BIN)/pybabel extract -F kcc/translations/babel.cfg -k _l -k lazy_gettext --no-location --omit-header -o kcc/translations/messages.pot .
+	$(BIN)/pybabel extract -F kcc/translations/babel.cfg -k _l -k lazy_gettext -k Msg --no-location --omit-header -o kcc/translations/messages.pot .
 	$(BIN)/pybabel update --no-fuzzy-matching -i kcc/translations/messages.pot -d kcc/translations -l en
 
 # Refresh the vendored front-end files from the npm registry at the versions in static/vendor/packages.txt.

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import audit
-from .errors import NotFound, ValidationError
+from .errors import Msg, NotFound, ValidationError
 from .models import (ROLES, SKILL_LEVELS, ApiToken, Domain, Skill, Staff, StaffLanguage, StaffRole, Team)
 from .passwords import hash_password, policy_problem, verify_password
 from .timeutil import utcnow
@@ -46,47 +46,47 @@ def get_staff(session: Session, username: str) -> Staff:
     return staff
 
 
-def _check_roles(roles: list[str]) -> str | None:
+def _check_roles(roles: list[str]) -> Msg | None:
     unknown = [r for r in roles if r not in ROLES]
     if unknown:
-        return f"unknown role {', '.join(unknown)}; choose from {', '.join(ROLES)}"
+        return Msg("onbekende rol %(unknown)s; kies uit %(roles)s", unknown=", ".join(unknown), roles=", ".join(ROLES))
     return None
 
 
-def _resolve_skills(session: Session, skills: list[tuple[str, str]]) -> tuple[list[Skill], str | None]:
+def _resolve_skills(session: Session, skills: list[tuple[str, str]]) -> tuple[list[Skill], Msg | None]:
     if len(skills) > MAX_SKILLS:
-        return [], f"an employee works in at most {MAX_SKILLS} domains"
+        return [], Msg("een medewerker werkt in hoogstens %(max)d domeinen", max=MAX_SKILLS)
     seen, rows = set(), []
     for slug, level in skills:
         if level not in SKILL_LEVELS:
-            return [], f"level of {slug!r} must be primary or secondary, not {level!r}"
+            return [], Msg("niveau van %(domain)s is primary of secondary, niet %(level)s", domain=slug, level=level)
         domain = session.scalar(select(Domain).where(Domain.slug == slug, Domain.active.is_(True)))
         if domain is None:
             known = ", ".join(session.scalars(select(Domain.slug).where(Domain.active.is_(True)))) or "none yet"
-            return [], f"unknown domain {slug!r} (known: {known}; run `kcc domains sync` first)"
+            return [], Msg("onbekend domein %(domain)s (bekend: %(known)s)", domain=slug, known=known)
         if slug in seen:
-            return [], f"domain {slug!r} is named twice"
+            return [], Msg("domein %(domain)s staat er twee keer in", domain=slug)
         seen.add(slug)
         rows.append(Skill(domain=domain, level=level))
     if sum(1 for s in rows if s.level == "primary") > 1:
-        return [], "at most one primary domain"
+        return [], Msg("kies één primair domein; het tweede is secundair")
     return rows, None
 
 
-def _resolve_teams(session: Session, slugs: list[str]) -> tuple[list[Team], str | None]:
+def _resolve_teams(session: Session, slugs: list[str]) -> tuple[list[Team], Msg | None]:
     teams = []
     for slug in slugs:
         team = session.scalar(select(Team).where(Team.slug == slug, Team.active.is_(True)))
         if team is None:
-            return [], f"unknown team {slug!r}"
+            return [], Msg("onbekend team %(team)s", team=slug)
         teams.append(team)
     return teams, None
 
 
-def _check_languages(codes: list[str]) -> str | None:
+def _check_languages(codes: list[str]) -> Msg | None:
     bad = [c for c in codes if not LANGUAGE_RE.match(c)]
     if bad:
-        return f"use two-letter ISO 639-1 codes such as nl, fy, en; not {', '.join(bad)}"
+        return Msg("gebruik tweeletterige taalcodes zoals nl, fy, en; niet %(bad)s", bad=", ".join(bad))
     return None
 
 
@@ -104,11 +104,11 @@ class StaffInput:
     active: bool = True
 
 
-def _apply(session: Session, staff: Staff, data: StaffInput, problems: dict[str, str]) -> None:
+def _apply(session: Session, staff: Staff, data: StaffInput, problems: dict[str, Msg]) -> None:
     if not data.name.strip():
-        problems["name"] = "fill in the employee's name"
+        problems["name"] = Msg("vul de naam van de medewerker in")
     if not data.roles:
-        problems["roles"] = "choose at least one role"
+        problems["roles"] = Msg("kies minstens één rol")
     elif (problem := _check_roles(data.roles)) is not None:
         problems["roles"] = problem
     skills, problem = _resolve_skills(session, data.skills)
@@ -121,7 +121,7 @@ def _apply(session: Session, staff: Staff, data: StaffInput, problems: dict[str,
     if problem:
         problems["teams"] = problem
     if data.email and not re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", data.email):
-        problems["email"] = "not an e-mail address"
+        problems["email"] = Msg("dit is geen e-mailadres")
     if problems:
         raise ValidationError(problems)
     staff.name = data.name.strip()
@@ -135,12 +135,12 @@ def _apply(session: Session, staff: Staff, data: StaffInput, problems: dict[str,
 
 def create_staff(session: Session, data: StaffInput, password: str) -> Staff:
     """Create an employee; raises ValidationError with every problem, writing nothing."""
-    problems: dict[str, str] = {}
+    problems: dict[str, Msg] = {}
     username = data.username.strip().lower()
     if not USERNAME_RE.match(username):
-        problems["username"] = "use 2-60 lower-case letters, digits, dots, dashes or underscores"
+        problems["username"] = Msg("gebruik 2 tot 60 kleine letters, cijfers, punten, streepjes of liggende streepjes")
     elif find_staff(session, username) is not None:
-        problems["username"] = f"{username!r} already exists"
+        problems["username"] = Msg("%(username)s bestaat al", username=username)
     if (problem := policy_problem(password)) is not None:
         problems["password"] = problem
     staff = Staff(username=username, password_hash="", session_version=1, active=True)
@@ -163,7 +163,7 @@ def update_staff(session: Session, staff: Staff, data: StaffInput) -> Staff:
 
 def set_roles(session: Session, staff: Staff, roles: list[str]) -> None:
     if not roles:
-        raise ValidationError({"roles": "choose at least one role"})
+        raise ValidationError({"roles": Msg("kies minstens één rol")})
     if (problem := _check_roles(roles)) is not None:
         raise ValidationError({"roles": problem})
     staff.role_rows = [StaffRole(role=r) for r in dict.fromkeys(roles)]

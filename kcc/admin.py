@@ -16,7 +16,7 @@ from .access import roles
 from .errors import ValidationError
 from .models import ROLES, AuditLog, Domain, Staff, Team
 from .templating import ROLE_LABELS
-from .web import client_origin, db, render
+from .web import client_origin, db, render, translate
 
 bp = Blueprint("admin", __name__, url_prefix="/beheer")
 
@@ -64,7 +64,7 @@ class StaffForm(FlaskForm):
         for key, message in error.fields.items():
             field = targets.get(key)
             if field is not None:
-                field.errors = list(field.errors) + [message]
+                field.errors = list(field.errors) + [translate(message)]
 
 
 def _staff_or_404(staff_id: int) -> Staff:

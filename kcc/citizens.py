@@ -5,7 +5,7 @@ import re
 
 import phonenumbers
 
-from .errors import ValidationError
+from .errors import Msg, ValidationError
 
 EMAIL_RE = re.compile(r"^[^@\s<>()\[\],;:\"]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+$")
 
@@ -17,9 +17,9 @@ def normalise_phone(raw: str | None, region: str = "NL") -> str | None:
     try:
         number = phonenumbers.parse(raw, region)
     except phonenumbers.NumberParseException:
-        raise ValidationError({"phone": "not a phone number; write it like 06 12345678 or +31 20 123 4567"}) from None
+        raise ValidationError({"phone": Msg("dit is geen telefoonnummer; schrijf het als 06 12345678 of +31 20 123 4567")}) from None
     if not phonenumbers.is_valid_number(number):
-        raise ValidationError({"phone": "this phone number does not exist; check the digits"})
+        raise ValidationError({"phone": Msg("dit telefoonnummer bestaat niet; controleer de cijfers")})
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -28,6 +28,6 @@ def normalise_email(raw: str | None) -> str | None:
         return None
     email = raw.strip()
     if len(email) > 254 or not EMAIL_RE.match(email):
-        raise ValidationError({"email": "not an e-mail address; write it like naam@voorbeeld.nl"})
+        raise ValidationError({"email": Msg("dit is geen e-mailadres; schrijf het als naam@voorbeeld.nl")})
     local, _, domain = email.rpartition("@")
     return f"{local}@{domain.lower()}"

@@ -2,10 +2,33 @@
 from __future__ import annotations
 
 
+class Msg:
+    """A message from the domain, in Dutch, with its values apart so a screen can translate it.
+
+    Views pass it through gettext (the template is the catalogue's msgid); the CLI prints it as it is.
+    """
+
+    def __init__(self, template: str, **params: object):
+        self.template = template
+        self.params = params
+
+    def __str__(self) -> str:
+        return self.template % self.params if self.params else self.template
+
+    def __repr__(self) -> str:
+        return f"Msg({str(self)!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return str(self) == str(other)
+
+    def __hash__(self) -> int:
+        return hash(str(self))
+
+
 class ValidationError(Exception):
     """Input that cannot be used; `fields` maps each field to what is wrong with it."""
 
-    def __init__(self, fields: dict[str, str], message: str | None = None):
+    def __init__(self, fields: dict[str, str | Msg], message: str | None = None):
         self.fields = fields
         super().__init__(message or "; ".join(f"{k}: {v}" for k, v in fields.items()))
 

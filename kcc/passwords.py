@@ -4,6 +4,8 @@ from __future__ import annotations
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from .errors import Msg
+
 MIN_LENGTH = 12
 MAX_LENGTH = 256
 _hasher = PasswordHasher()
@@ -11,14 +13,14 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("kcc-timing-equaliser")
 
 
-def policy_problem(password: str) -> str | None:
-    """Return what is wrong with a new password, in Dutch for the screens, or None when it is fine."""
+def policy_problem(password: str) -> Msg | None:
+    """Return what is wrong with a new password, or None when it is fine."""
     if len(password) < MIN_LENGTH:
-        return f"Kies een wachtwoord van minstens {MIN_LENGTH} tekens."
+        return Msg("kies een wachtwoord van minstens %(min)d tekens", min=MIN_LENGTH)
     if len(password) > MAX_LENGTH:
-        return f"Kies een wachtwoord van hoogstens {MAX_LENGTH} tekens."
+        return Msg("kies een wachtwoord van hoogstens %(max)d tekens", max=MAX_LENGTH)
     if password.strip() == "":
-        return "Een wachtwoord van alleen spaties is niet toegestaan."
+        return Msg("een wachtwoord van alleen spaties kan niet")
     return None
 
 

@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 from flask import current_app, g, make_response, render_template, request
+from flask_babel import gettext
 from sqlalchemy.orm import Session
+
+from .errors import Msg
 
 
 def db() -> Session:
@@ -37,3 +40,10 @@ def render(page: str, fragment: str | None = None, **context):
     if fragment:
         response.headers.add("Vary", "HX-Request")
     return response
+
+
+def translate(message: Msg | str) -> str:
+    """A domain message in the user's language (its Dutch template is the catalogue's msgid)."""
+    if isinstance(message, Msg):
+        return gettext(message.template, **message.params)
+    return str(message)

@@ -33,9 +33,9 @@ def test_every_problem_is_reported_and_nothing_written(session):
 
 
 @pytest.mark.parametrize("skills, message", [
-    ([("burgerzaken", "primary"), ("sociaal", "secondary"), ("algemeen", "secondary")], "at most 2 domains"),
-    ([("paspoorten", "primary")], "unknown domain"),
-    ([("burgerzaken", "expert")], "primary or secondary"),
+    ([("burgerzaken", "primary"), ("sociaal", "secondary"), ("algemeen", "secondary")], "hoogstens 2 domeinen"),
+    ([("paspoorten", "primary")], "onbekend domein"),
+    ([("burgerzaken", "expert")], "primary of secondary"),
 ])
 def test_skills_are_checked(session, skills, message):
     with pytest.raises(ValidationError, match=message):
@@ -44,7 +44,7 @@ def test_skills_are_checked(session, skills, message):
 
 def test_duplicate_username_is_refused(session, make_staff):
     make_staff("anna")
-    with pytest.raises(ValidationError, match="already exists"):
+    with pytest.raises(ValidationError, match="bestaat al"):
         accounts.create_staff(session, _input(username="Anna"), "a-long-enough-password")
 
 
