@@ -1,0 +1,73 @@
+"""Every role logs in in Chromium, lands on its own screen, and every screen it may open passes axe-core."""
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.browser
+
+# one demo account per role, and where each lands
+ROLES = [("lotte", "host", "/lobby"), ("fatima", "agent", "/werkplek"), ("ahmed", "lead", "/vloer"),
+         ("marieke", "senior", "/verbeteren"), ("ingrid", "specialist", "/taken"), ("beheer", "admin", "/beheer/"),
+         ("telefonie", "integration", "/koppeling")]
+
+
+def test_login_page_is_accessible(screen):
+    window = screen()
+    window.page.goto(window.base + "/inloggen")
+    assert window.axe() == []
+    assert window.console_errors == []
+
+
+@pytest.mark.parametrize("username, role, start", ROLES, ids=[r[1] for r in ROLES])
+def test_role_lands_on_its_screen_and_every_screen_is_accessible(screen, username, role, start):
+    window = screen()
+    window.login(username)
+    assert window.page.url == window.base + start
+    assert window.page.locator("h1").count() == 1
+    links = window.page.locator("nav[aria-label='Hoofdmenu'] a").evaluate_all("els => els.map(e => e.href)")
+    assert links, "every role sees at least its own screen in the menu"
+    for link in [window.page.url] + links:
+        window.page.goto(link)
+        assert window.page.locator("h1").count() == 1, link
+        violations = window.axe()
+        assert violations == [], (link, violations)
+    assert window.console_errors == []
+
+
+def test_admin_form_with_errors_is_accessible_and_keeps_input(screen):
+    window = screen()
+    window.login("beheer")
+    window.page.goto(window.base + "/beheer/medewerkers/nieuw")
+    assert window.axe() == []
+    window.page.get_by_label("Gebruikersnaam").fill("nieuwe.collega")
+    window.page.get_by_label("Naam", exact=True).fill("Nieuwe Collega")
+    window.page.get_by_label("Wachtwoord").fill("kort")
+    window.page.get_by_role("button", name="Opslaan").click()
+    window.page.wait_for_load_state()
+    assert window.page.get_by_role("alert").inner_text().startswith("Niet opgeslagen")
+    assert window.page.get_by_label("Naam", exact=True).input_value() == "Nieuwe Collega"
+    assert window.page.get_by_label("Wachtwoord").get_attribute("aria-invalid") == "true"
+    assert window.axe() == []
+
+
+def test_htmx_search_updates_the_list_without_reload_under_csp(screen):
+    window = screen()
+    window.login("beheer")
+    window.page.goto(window.base + "/beheer/")
+    window.page.evaluate("window.kccMarker = 'still-the-same-page'")
+    window.page.get_by_label("Zoek op naam of gebruikersnaam").fill("ingrid")
+    # a locator wait, not wait_for_function: the page's CSP forbids eval
+    expect(window.page.locator("#staff-rows tbody tr")).to_have_count(1)
+    assert "Ingrid Mulder" in window.page.locator("#staff-rows").inner_text()
+    assert window.page.evaluate("window.kccMarker") == "still-the-same-page"
+    assert window.page.url.endswith("?q=ingrid")
+    assert window.console_errors == []  # no CSP violation from htmx
+
+
+def test_language_switch_to_english(screen):
+    window = screen()
+    window.page.goto(window.base + "/inloggen")
+    window.page.get_by_role("button", name="English").click()
+    window.page.wait_for_load_state()
+    assert window.page.locator("h1").inner_text() == "Log in"
+    assert window.page.locator("html").get_attribute("lang") == "en"
+    assert window.axe() == []
