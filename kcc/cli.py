@@ -243,6 +243,56 @@ def token_list():
             click.echo(f"{row.id}\t{row.staff.username}\t{state}\tlast used {used}\t{row.label}")
 
 
+# --- route ------------------------------------------------------------------------------------------
+
+@cli.group()
+def route():
+    """The question router: try it, and measure it against labelled questions."""
+
+
+def _router(directory: str | None):
+    """From domain files when given (try edits before syncing), otherwise from the database."""
+    from .router import Router
+
+    if directory:
+        specs = _load_or_fail(directory)
+        return Router.from_specs(specs), {s.slug for s in specs}, {(s.slug, t.slug) for s in specs for t in s.topics}
+    require_schema()
+    with session_scope() as session:
+        router = Router.from_session(session)
+    return router, {t.domain for t in router.topics} | {"algemeen"}, {(t.domain, t.topic) for t in router.topics}
+
+
+@route.command("ask")
+@click.argument("question")
+@click.option("--domains", "directory", default=None, help="Route with these domain files instead of the database.")
+def route_ask(question, directory):
+    """Route one question and show the domain, topic, confidence and alternatives."""
+    router, _domains, _topics = _router(directory)
+    result = router.route(question)
+    click.echo(f"{result.domain}/{result.topic or '-'}  confidence {result.confidence:.2f}  ({result.method})")
+    for guess in result.alternatives:
+        click.echo(f"  or {guess.domain}/{guess.topic}  {guess.confidence:.2f}")
+
+
+@route.command("eval")
+@click.argument("csv_file", type=click.Path(dir_okay=False))
+@click.option("--domains", "directory", default=None, help="Route with these domain files instead of the database.")
+@click.option("--misses", is_flag=True, help="List every question routed to the wrong domain or topic.")
+def route_eval(csv_file, directory, misses):
+    """Accuracy per domain and a confusion matrix for a CSV of question,domain,topic."""
+    from .routing_eval import evaluate, format_report, load_labelled
+
+    router, domains_known, topics_known = _router(directory)
+    try:
+        rows = load_labelled(Path(csv_file), domains_known, topics_known)
+    except ValidationError as error:
+        for message in error.fields.values():
+            click.echo(str(message), err=True)
+        raise click.ClickException(f"{csv_file} cannot be evaluated; fix the lines above.") from None
+    click.echo(format_report(evaluate(router, rows), show_misses=misses))
+
+
 # --- demo and serve ---------------------------------------------------------------------------------
 
 @cli.command("demo")
