@@ -31,10 +31,42 @@ class Settings:
     smtp_password: str | None
     mail_from: str
     municipality: str
+    queue: QueueSettings
 
     @property
     def development(self) -> bool:
         return self.env == "development"
+
+
+@dataclass(frozen=True)
+class QueueSettings:
+    """How the queues hand out work; see kcc.queues."""
+
+    language_wait_s: int = 120  # after this, any skilled employee may take a contact in another language
+    presence_fresh_s: int = 30  # an available employee not seen for this long is not waited for
+    headstart_s: Mapping[str, int] | None = None  # per channel: counts as having waited this much longer
+    web_questions_per_hour: int = 5  # per address, on the public question form
+
+    def headstart(self, channel: str) -> int:
+        return (self.headstart_s or {}).get(channel, 0)
+
+
+DEFAULT_HEADSTART = {"phone": 300, "counter": 300, "web": 0, "email": 0}
+
+
+def _headstart(environ: Mapping[str, str]) -> dict[str, int]:
+    """KCC_QUEUE_HEADSTART=phone:300,counter:300 — a caller on the line goes before a written question."""
+    raw = environ.get("KCC_QUEUE_HEADSTART", "").strip()
+    if not raw:
+        return dict(DEFAULT_HEADSTART)
+    result = {channel: 0 for channel in DEFAULT_HEADSTART}
+    for part in raw.split(","):
+        channel, _, seconds = part.strip().partition(":")
+        if channel not in DEFAULT_HEADSTART or not seconds.strip().isdigit():
+            raise ConfigError("KCC_QUEUE_HEADSTART must look like phone:300,counter:300,web:0,email:0 "
+                              f"(channel:seconds), got {raw!r}.")
+        result[channel] = int(seconds)
+    return result
 
 
 def _int(environ: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
@@ -119,4 +151,10 @@ def load_settings(environ: Mapping[str, str] | None = None, instance_path: Path 
         smtp_password=environ.get("KCC_SMTP_PASSWORD") or None,
         mail_from=environ.get("KCC_MAIL_FROM", "").strip() or "kcc@gemeente.example",
         municipality=environ.get("KCC_MUNICIPALITY", "").strip() or "Gemeente Voorbeeld",
+        queue=QueueSettings(
+            language_wait_s=_int(environ, "KCC_LANGUAGE_WAIT_S", 120),
+            presence_fresh_s=_int(environ, "KCC_PRESENCE_FRESH_S", 30, minimum=5),
+            headstart_s=_headstart(environ),
+            web_questions_per_hour=_int(environ, "KCC_WEB_QUESTIONS_PER_HOUR", 5, minimum=1),
+        ),
     )

@@ -46,7 +46,13 @@ class Base(DeclarativeBase):
 
 
 def make_engine(url: str, **kwargs) -> Engine:
-    """Create the engine; SQLite gets WAL, foreign keys and a busy timeout so concurrent writers wait, not fail."""
+    """Create the engine; SQLite gets WAL, foreign keys and a busy timeout so concurrent writers wait, not fail.
+
+    On SQLite a writing session (see make_sessionmaker) starts with BEGIN IMMEDIATE: it takes the write
+    lock up front, so two claimers are serialised before either reads the queue (no contact handed out
+    twice), and a transaction never fails halfway when it turns from reading to writing. PostgreSQL
+    uses row locks (SELECT … FOR UPDATE SKIP LOCKED) instead; see kcc.queues.
+    """
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
 
@@ -58,9 +64,23 @@ def make_engine(url: str, **kwargs) -> Engine:
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()
 
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn):
+            driver = conn.connection.driver_connection
+            if conn.get_execution_options().get("kcc_writer"):
+                driver.isolation_level = None  # the driver's own BEGIN off: we take the write lock now
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            else:
+                driver.isolation_level = ""  # the driver's default: reads see the latest commit, BEGIN before writes
+
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 
-def make_sessionmaker(engine: Engine) -> sessionmaker:
-    return sessionmaker(bind=engine, expire_on_commit=False)
+def make_sessionmaker(engine: Engine, writer: bool = True) -> sessionmaker:
+    """Sessions for the app, the CLI and the worker write, so on SQLite they lock first (BEGIN IMMEDIATE).
+
+    A reader (writer=False) never blocks anyone; the tests use one to look at what the app did.
+    """
+    return sessionmaker(bind=engine.execution_options(kcc_writer=True) if writer else engine,
+                        expire_on_commit=False)

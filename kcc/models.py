@@ -1,11 +1,11 @@
 """The data model. Citizens are stored with only what a task needs: no BSN, date of birth or gender."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import (JSON, Boolean, CheckConstraint, Column, ForeignKey, Index, Integer, String, Table,
-                        Text, UniqueConstraint)
+from sqlalchemy import (JSON, Boolean, CheckConstraint, Column, Date, Float, ForeignKey, Index, Integer, String,
+                        Table, Text, UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .db import Base
@@ -15,6 +15,9 @@ ROLES = ("host", "agent", "lead", "senior", "specialist", "admin", "integration"
 SKILL_LEVELS = ("primary", "secondary")
 CHANNELS = ("phone", "counter", "web", "email")
 CONTACT_STATUSES = ("waiting", "in_progress", "handover_offered", "resolved", "callback_scheduled", "abandoned")
+PRESENCE_STATES = ("available", "paused", "offline")  # "busy" is not chosen: it is having a contact in progress
+OUTCOMES = ("answered", "referred_external")
+ROUTING_METHODS = ("choice", "router", "fallback")
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
@@ -95,6 +98,7 @@ class Staff(Base):
     """An employee who logs in (medewerker). Implements what Flask-Login needs without importing it."""
 
     __tablename__ = "staff"
+    __table_args__ = (CheckConstraint(_in("presence", PRESENCE_STATES), name="presence"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(60), unique=True)
     name: Mapped[str] = mapped_column(String(150))
@@ -104,7 +108,13 @@ class Staff(Base):
     session_version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
+    presence: Mapped[str] = mapped_column(String(10), default="offline")
+    presence_since: Mapped[datetime | None]
+    idle_since: Mapped[datetime | None]  # free for the next contact since; the fairest next is the longest idle
+    last_seen_at: Mapped[datetime | None]  # the workspace or softphone last asked; stale means not waited for
+    desk_id: Mapped[int | None] = mapped_column(ForeignKey("desks.id"))
 
+    desk: Mapped[Desk | None] = relationship()
     role_rows: Mapped[list[StaffRole]] = relationship(cascade="all, delete-orphan", order_by="StaffRole.role")
     skills: Mapped[list[Skill]] = relationship(cascade="all, delete-orphan", order_by="Skill.level")
     language_rows: Mapped[list[StaffLanguage]] = relationship(cascade="all, delete-orphan",
@@ -197,7 +207,12 @@ class Contact(Base):
     __table_args__ = (
         CheckConstraint(_in("channel", CHANNELS), name="channel"),
         CheckConstraint(_in("status", CONTACT_STATUSES), name="status"),
-        Index("ix_contacts_queue", "status", "domain_id", "created_at"),
+        CheckConstraint(f"outcome IS NULL OR {_in('outcome', OUTCOMES)}", name="outcome"),
+        CheckConstraint(f"routing_method IS NULL OR {_in('routing_method', ROUTING_METHODS)}",
+                        name="routing_method"),
+        Index("ix_contacts_queue", "status", "domain_id", "rank_at"),
+        Index("ix_contacts_owner", "owner_id", "status"),
+        Index("ix_contacts_citizen", "citizen_id", "created_at"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     channel: Mapped[str] = mapped_column(String(10))
@@ -210,7 +225,16 @@ class Contact(Base):
     triage: Mapped[bool] = mapped_column(Boolean, default=False)
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     external_ref: Mapped[str | None] = mapped_column(String(100), unique=True)
+    routing_method: Mapped[str | None] = mapped_column(String(10))
+    routing_confidence: Mapped[float | None] = mapped_column(Float)
+    ticket: Mapped[str | None] = mapped_column(String(10))
+    desk_id: Mapped[int | None] = mapped_column(ForeignKey("desks.id"))
+    outcome: Mapped[str | None] = mapped_column(String(20))
+    referred_to: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    queued_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # queue order: queued_at minus the channel's head start (a caller on the line goes before an e-mail)
+    rank_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     answered_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
@@ -219,6 +243,7 @@ class Contact(Base):
     domain: Mapped[Domain | None] = relationship()
     topic: Mapped[Topic | None] = relationship()
     owner: Mapped[Staff | None] = relationship()
+    desk: Mapped[Desk | None] = relationship()
     events: Mapped[list[ContactEvent]] = relationship(back_populates="contact", order_by="ContactEvent.at",
                                                       cascade="all, delete-orphan")
 
@@ -236,6 +261,38 @@ class ContactEvent(Base):
 
     contact: Mapped[Contact] = relationship(back_populates="events")
     actor: Mapped[Staff | None] = relationship()
+
+
+class RoutingCorrection(Base):
+    """An employee changed a contact's domain or topic: how the router and domains/ get better."""
+
+    __tablename__ = "routing_corrections"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    method: Mapped[str | None] = mapped_column(String(10))  # how the contact had been routed
+    confidence: Mapped[float | None] = mapped_column(Float)
+    from_domain_id: Mapped[int | None] = mapped_column(ForeignKey("domains.id"))
+    from_topic_id: Mapped[int | None] = mapped_column(ForeignKey("topics.id"))
+    to_domain_id: Mapped[int] = mapped_column(ForeignKey("domains.id"))
+    to_topic_id: Mapped[int | None] = mapped_column(ForeignKey("topics.id"))
+
+    contact: Mapped[Contact] = relationship()
+    actor: Mapped[Staff | None] = relationship()
+    from_domain: Mapped[Domain | None] = relationship(foreign_keys=[from_domain_id])
+    from_topic: Mapped[Topic | None] = relationship(foreign_keys=[from_topic_id])
+    to_domain: Mapped[Domain] = relationship(foreign_keys=[to_domain_id])
+    to_topic: Mapped[Topic | None] = relationship(foreign_keys=[to_topic_id])
+
+
+class TicketCounter(Base):
+    """The last ticket number handed out per domain and day (B001, B002, …)."""
+
+    __tablename__ = "ticket_counters"
+    domain_id: Mapped[int] = mapped_column(ForeignKey("domains.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    last: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class AuditLog(Base):

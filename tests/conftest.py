@@ -105,8 +105,8 @@ def client(app):
 
 @pytest.fixture
 def session(app):
-    """A database session of its own, as another process would see the data."""
-    session = app.extensions["kcc.sessionmaker"]()
+    """A database session of its own, as another process would see the data (it never holds the write lock)."""
+    session = make_sessionmaker(app.extensions["kcc.engine"], writer=False)()
     yield session
     session.rollback()
     session.close()

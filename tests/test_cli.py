@@ -26,7 +26,7 @@ def test_fresh_sqlite_is_set_up_from_nothing(tmp_path):
     url = f"sqlite:///{tmp_path / 'new' / 'kcc.sqlite3'}"
     assert run("domains", "sync", str(DOMAINS), url=url).returncode == 1  # not migrated yet
     result = run("db", "upgrade", url=url, cwd=tmp_path)
-    assert result.returncode == 0 and "is at revision 0001" in result.stdout
+    assert result.returncode == 0 and "is at revision " in result.stdout
     assert run("db", "check", url=url).returncode == 0
     first = run("domains", "sync", str(DOMAINS), url=url)
     assert first.returncode == 0 and "created" in first.stdout
