@@ -36,7 +36,7 @@ ik je jij u uw mijn me mij we wij ons onze zij ze hij haar hem zijn is was ben b
 heb hebt heeft had hadden kan kun kunt kon moet moeten mag mogen wil wilt willen zou zouden ga gaat gaan
 niet geen wel ook nog al er hier daar wat wie waar wanneer hoe waarom welke welk hoeveel
 graag even eens maar want omdat dus toch nu al alleen heel erg veel meer goed dag hallo goedemorgen
-goedemiddag beste bedankt dank alvast vraag vragen weten weet informatie info gemeente iemand iets
+goedemiddag beste bedankt dank alvast vraag vraagje vragen vraagjes weten weet informatie info gemeente iemand iets
 doen nodig krijgen kunnen zitten staan komen hebben even precies ongeveer zo werkt kost tegenwoordig
 the a an to of for my i we you your is are can how do does what when where which with on in at it be
 have has need want would like please hello hi about get
@@ -197,7 +197,7 @@ class Router:
         if len(word) >= 4:
             # typos rarely hit the first letter; keeping it keeps "slaat" from becoming "laat"
             match = process.extractOne(s, self._by_initial.get(s[0], ()), scorer=fuzz.ratio,
-                                       score_cutoff=80 if len(word) >= 6 else 85)
+                                       score_cutoff=80 if len(word) >= 8 else 86)
             if match:
                 return ((match[0], 0.8 * match[1] / 100),)
         return ()
