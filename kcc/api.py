@@ -7,6 +7,7 @@ from werkzeug.http import HTTP_STATUS_CODES
 
 from . import accounts
 from .access import staff
+from .errors import Conflict, NotFound, ValidationError
 from .extensions import csrf
 from .models import Team
 from .web import db
@@ -37,6 +38,52 @@ def api_error_response(status: int, code: str | None, message: str | None, field
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="kcc"'
     return response
+
+
+class BadBody(Exception):
+    """The body is not JSON, or not a JSON object (400)."""
+
+
+def json_body(optional: bool = False) -> dict:
+    """The request's JSON object; an empty body is {} where the call takes no fields."""
+    if optional and not request.get_data():
+        return {}
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise BadBody()
+    return data
+
+
+def reject_unknown(body: dict, allowed: set[str]) -> dict:
+    """Unknown fields are refused (422), never silently dropped."""
+    unknown = sorted(set(body) - allowed)
+    if unknown:
+        hint = ", ".join(sorted(allowed)) or "geen"
+        raise ValidationError({field: f"onbekend veld; toegestaan zijn: {hint}" for field in unknown})
+    return body
+
+
+@bp.errorhandler(BadBody)
+def bad_body(_error):
+    return api_error_response(400, "bad_request", "De body is geen geldig JSON-object. Stuur Content-Type: "
+                              "application/json met een object, bijvoorbeeld {\"question\": \"...\"}.")
+
+
+@bp.errorhandler(ValidationError)
+def validation_failed(error: ValidationError):
+    fields = {field: str(message) for field, message in error.fields.items()}
+    summary = "; ".join(f"{field}: {message}" for field, message in fields.items())
+    return api_error_response(422, "validation_failed", f"Controleer de velden: {summary}", fields)
+
+
+@bp.errorhandler(Conflict)
+def conflict(error: Conflict):
+    return api_error_response(409, "conflict", str(error.args[0]) if error.args else None)
+
+
+@bp.errorhandler(NotFound)
+def not_found(error: NotFound):
+    return api_error_response(404, "not_found", str(error.args[0]) if error.args else None)
 
 
 def load_token_user() -> None:

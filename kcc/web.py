@@ -47,3 +47,24 @@ def translate(message: Msg | str) -> str:
     if isinstance(message, Msg):
         return gettext(message.template, **message.params)
     return str(message)
+
+
+ROUTER_MAX_AGE_S = 60
+
+
+def router():
+    """The question router over the live topics, rebuilt at most a minute after `kcc domains sync`."""
+    import time
+
+    from .router import Router
+
+    cached = current_app.extensions.get("kcc.router")
+    if cached is None or time.monotonic() - cached[0] > ROUTER_MAX_AGE_S:
+        cached = (time.monotonic(), Router.from_session(db()))
+        current_app.extensions["kcc.router"] = cached
+    return cached[1]
+
+
+def settings():
+    """The Settings read from the environment at start-up (kcc.config)."""
+    return current_app.config["KCC"]

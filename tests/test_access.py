@@ -3,7 +3,8 @@ import pytest
 from sqlalchemy import select
 
 from kcc.accounts import create_token
-from kcc.models import ROLES, AuditLog
+from kcc.models import ROLES, AuditLog, Contact, Domain
+from kcc.visibility import may_see
 
 from .conftest import csrf_from
 
@@ -13,10 +14,14 @@ def _routes(app):
     for rule in app.url_map.iter_rules():
         if rule.endpoint == "static":
             continue
-        path = rule.rule.replace("<int:staff_id>", "1")
+        path = rule.rule.replace("<int:staff_id>", "1").replace("<int:contact_id>", "1")
         assert "<" not in path, f"give test_access a sample value for {rule.rule}"
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             yield method, path, rule.endpoint
+
+
+def _rule_of(app, endpoint):
+    return next(rule.rule for rule in app.url_map.iter_rules() if rule.endpoint == endpoint)
 
 
 def test_every_endpoint_declares_who_may_use_it(app):
@@ -45,6 +50,11 @@ def test_anonymous_is_sent_to_login_or_gets_401(client, app):
 def test_each_role_is_allowed_or_refused(app, make_staff, role):
     staff = make_staff(f"user-{role}", roles=[role], skills=[("burgerzaken", "primary")] if role == "agent" else [])
     session = app.extensions["kcc.sessionmaker"]()
+    # contact 1, the sample id: a lobby visitor for burgerzaken
+    burgerzaken = session.scalar(select(Domain).where(Domain.slug == "burgerzaken"))
+    sample = Contact(id=1, channel="counter", question="paspoort", domain=burgerzaken)
+    session.add(sample)
+    session.commit()
     _, token = create_token(session, session.merge(staff))
     session.commit()
     web = app.test_client()
@@ -56,6 +66,8 @@ def test_each_role_is_allowed_or_refused(app, make_staff, role):
             continue
         rule = app.view_functions[endpoint].kcc_access
         allowed = rule.public or not rule.roles or role == "admin" or role in rule.roles
+        if "<int:contact_id>" in _rule_of(app, endpoint):
+            allowed = allowed and may_see(session.merge(staff), sample)  # the object check after the role check
         if path.startswith("/api/"):
             response = app.test_client().get(path, headers={"Authorization": f"Bearer {token}"})
         else:

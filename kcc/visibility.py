@@ -1,0 +1,48 @@
+"""Who may see which contact: the object check behind every contact view and API call.
+
+The sociaal domein holds sensitive contacts (debts, care, domestic violence). Only people who work in
+that domain, or to whom the contact is handed, may open one — never someone who guesses an id.
+"""
+from __future__ import annotations
+
+from sqlalchemy import false, or_, select, true
+
+from .models import Contact, Domain, Staff, Topic
+
+SENSITIVE_DOMAINS = frozenset({"sociaal"})
+SEE_EVERYTHING = ("admin", "lead", "integration")
+
+
+def may_see(staff: Staff, contact: Contact) -> bool:
+    """Owner, floor lead, admin and the integration user always; others by skill, team or lobby duty."""
+    roles = set(staff.roles)
+    if roles & set(SEE_EVERYTHING) or contact.owner_id == staff.id:
+        return True
+    skills = {skill.domain_id for skill in staff.skills}
+    if contact.domain_id in skills:
+        return True
+    if contact.topic is not None and contact.topic.handover_team_id in {team.id for team in staff.teams}:
+        return True
+    sensitive = contact.domain is not None and contact.domain.slug in SENSITIVE_DOMAINS
+    if sensitive:
+        return False
+    # the host checked the visitor in; agents and seniors see other domains' ordinary contacts (rerouting)
+    return bool(roles & {"agent", "senior"}) or ("host" in roles and contact.channel == "counter")
+
+
+def visible_filter(staff: Staff):
+    """The same rule as a query condition, for lists and searches."""
+    roles = set(staff.roles)
+    if roles & set(SEE_EVERYTHING):
+        return true()
+    skills = [skill.domain_id for skill in staff.skills]
+    team_ids = [team.id for team in staff.teams]
+    ordinary = ~Contact.domain_id.in_(select(Domain.id).where(Domain.slug.in_(SENSITIVE_DOMAINS)))
+    conditions = [Contact.owner_id == staff.id, Contact.domain_id.in_(skills)]
+    if team_ids:
+        conditions.append(Contact.topic_id.in_(select(Topic.id).where(Topic.handover_team_id.in_(team_ids))))
+    if roles & {"agent", "senior"}:
+        conditions.append(ordinary)
+    elif "host" in roles:
+        conditions.append(ordinary & (Contact.channel == "counter"))
+    return or_(*conditions) if conditions else false()
