@@ -6,7 +6,7 @@ from sqlalchemy import select
 from werkzeug.http import HTTP_STATUS_CODES
 
 from . import accounts
-from .access import staff
+from .access import public, staff
 from .errors import Conflict, NotFound, ValidationError
 from .extensions import csrf
 from .models import Team
@@ -108,3 +108,12 @@ def teams():
         "slug": team.slug, "name": team.name, "domain": team.domain.slug,
         "members": [{"id": m.id, "name": m.name} for m in team.members if m.active],
     } for team in rows]})
+
+
+@bp.get("/openapi.json")
+@public
+def openapi_document():
+    """The contract as OpenAPI 3.1; public, since it describes the API and holds no data."""
+    from .openapi import document
+
+    return jsonify(document())

@@ -1,0 +1,171 @@
+"""The OpenAPI 3.1 document of /api/v1, served at /api/v1/openapi.json; a test keeps it equal to the routes."""
+from __future__ import annotations
+
+from typing import Any
+
+SLUG = {"type": "string", "pattern": "^[a-z0-9-]+$"}
+TIME = {"type": "string", "format": "date-time"}
+NULLABLE_SLUG = {"type": ["string", "null"]}
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict, description: str) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+ERRORS = {status: {"$ref": f"#/components/responses/{name}"} for status, name in
+          (("400", "BadRequest"), ("401", "Unauthorized"), ("403", "Forbidden"), ("404", "NotFound"),
+           ("409", "Conflict"), ("422", "ValidationFailed"))}
+
+
+def _errors(*statuses: str) -> dict:
+    return {status: ERRORS[status] for status in ("401", "403", *statuses)}
+
+
+def _body(schema: dict, required: bool = True) -> dict:
+    return {"required": required, "content": {"application/json": {"schema": schema}}}
+
+
+CONTACT_ID = [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}]
+
+SCHEMAS: dict[str, Any] = {
+    "Error": {"type": "object", "required": ["error"], "properties": {"error": {
+        "type": "object", "required": ["code", "message", "fields"], "properties": {
+            "code": {"type": "string"}, "message": {"type": "string"},
+            "fields": {"type": "object", "additionalProperties": {"type": "string"}}}}}},
+    "ContactIn": {"type": "object", "additionalProperties": False, "required": ["channel"], "properties": {
+        "channel": {"enum": ["phone", "counter", "web", "email"]},
+        "question": {"type": ["string", "null"], "maxLength": 2000},
+        "domain": NULLABLE_SLUG, "topic": NULLABLE_SLUG,
+        "language": {"type": ["string", "null"], "pattern": "^[a-z]{2}$"},
+        "citizen": {"type": ["object", "null"], "additionalProperties": False, "properties": {
+            "name": {"type": ["string", "null"]}, "phone": {"type": ["string", "null"]},
+            "email": {"type": ["string", "null"]}}},
+        "external_ref": {"type": ["string", "null"], "maxLength": 100}}},
+    "ContactSummary": {"type": "object", "required": ["id", "status", "channel", "domain", "topic", "language"],
+                       "properties": {
+                           "id": {"type": "integer"},
+                           "status": {"enum": ["waiting", "in_progress", "handover_offered", "resolved",
+                                               "callback_scheduled", "abandoned"]},
+                           "channel": {"enum": ["phone", "counter", "web", "email"]},
+                           "domain": NULLABLE_SLUG, "topic": NULLABLE_SLUG, "language": {"type": "string"}}},
+    "ContactCreated": {"allOf": [_ref("ContactSummary"), {"type": "object", "properties": {
+        "routing": {"type": "object", "properties": {
+            "domain": SLUG, "topic": NULLABLE_SLUG, "confidence": {"type": ["number", "null"]},
+            "method": {"enum": ["choice", "router", "fallback"]}}},
+        "ticket": {"type": ["string", "null"]}, "position": {"type": ["integer", "null"]},
+        "estimated_wait_s": {"type": ["integer", "null"]}, "repeat": {"type": "boolean"}}}]},
+    "Contact": {"allOf": [_ref("ContactSummary"), {"type": "object", "properties": {
+        "owner": {"type": ["object", "null"], "properties": {"id": {"type": "integer"}, "name": {"type": "string"}}},
+        "created_at": TIME,
+        "events": {"type": "array", "items": {"type": "object", "properties": {
+            "at": TIME, "type": {"type": "string"}, "actor": {"type": ["string", "null"]}}}}}}]},
+    "ContactForHandling": {"allOf": [_ref("Contact"), {"type": "object", "properties": {
+        "question": {"type": "string"}, "ticket": {"type": ["string", "null"]}, "repeat": {"type": "boolean"},
+        "citizen": {"type": ["object", "null"], "properties": {
+            "name": {"type": ["string", "null"]}, "phone": {"type": ["string", "null"]},
+            "email": {"type": ["string", "null"]}}}}}]},
+    "Guess": {"type": "object", "properties": {"domain": SLUG, "topic": NULLABLE_SLUG,
+                                               "confidence": {"type": "number"}}},
+    "Skill": {"type": "object", "properties": {"domain": SLUG, "level": {"enum": ["primary", "secondary"]}}},
+    "Presence": {"enum": ["available", "busy", "paused", "offline"]},
+}
+
+PATHS: dict[str, Any] = {
+    "/contacts": {"post": {
+        "summary": "A contact arrives (telephony platform, lobby, employee)", "operationId": "createContact",
+        "requestBody": _body(_ref("ContactIn")),
+        "responses": {"201": _json(_ref("ContactCreated"), "Created, routed and queued"),
+                      "200": _json(_ref("ContactCreated"), "This external_ref arrived before: the same contact"),
+                      **_errors("400", "422")}}},
+    "/contacts/{id}": {"get": {
+        "summary": "A contact with its timeline", "operationId": "getContact", "parameters": CONTACT_ID,
+        "responses": {"200": _json(_ref("Contact"), "The contact"), **_errors("404")}}},
+    "/contacts/{id}/abandon": {"post": {
+        "summary": "The caller hung up while waiting", "operationId": "abandonContact", "parameters": CONTACT_ID,
+        "responses": {"200": _json(_ref("ContactSummary"), "Abandoned"), **_errors("404", "409")}}},
+    "/contacts/{id}/resolve": {"post": {
+        "summary": "Close a contact: answered, or warmly referred to another organisation",
+        "operationId": "resolveContact", "parameters": CONTACT_ID,
+        "requestBody": _body({"type": "object", "additionalProperties": False, "required": ["outcome"], "properties": {
+            "outcome": {"enum": ["answered", "referred_external"]}, "note": {"type": "string"},
+            "referred_to": {"type": "string", "description": "Required for referred_external"}}}),
+        "responses": {"200": _json(_ref("ContactSummary"), "Resolved"), **_errors("400", "404", "409", "422")}}},
+    "/route": {"post": {
+        "summary": "Which domain and topic a question is about", "operationId": "route",
+        "requestBody": _body({"type": "object", "additionalProperties": False, "required": ["question"],
+                              "properties": {"question": {"type": "string", "minLength": 1, "maxLength": 2000}}}),
+        "responses": {"200": _json({"type": "object", "properties": {
+            "domain": SLUG, "topic": NULLABLE_SLUG, "confidence": {"type": "number"},
+            "alternatives": {"type": "array", "maxItems": 3, "items": _ref("Guess")}}}, "The routing"),
+            **_errors("400", "422")}}},
+    "/queues": {"get": {
+        "summary": "Waiting, longest wait, staff available and service level per domain", "operationId": "queues",
+        "responses": {"200": _json({"type": "object", "properties": {"queues": {"type": "array", "items": {
+            "type": "object", "properties": {
+                "domain": SLUG, "waiting": {"type": "integer"}, "longest_wait_s": {"type": "integer"},
+                "staff_available": {"type": "integer"},
+                "service_level_today": {"type": ["number", "null"]}}}}}}, "The queues"), **_errors()}}},
+    "/me": {"get": {
+        "summary": "The caller", "operationId": "me",
+        "responses": {"200": _json({"type": "object", "properties": {
+            "id": {"type": "integer"}, "name": {"type": "string"},
+            "roles": {"type": "array", "items": {"type": "string"}},
+            "skills": {"type": "array", "items": _ref("Skill")},
+            "languages": {"type": "array", "items": {"type": "string"}},
+            "teams": {"type": "array", "items": SLUG}, "presence": _ref("Presence"),
+            "desk": {"type": ["string", "null"]}}}, "The caller"), **_errors()}}},
+    "/me/presence": {"put": {
+        "summary": "Set the caller's presence and desk", "operationId": "setPresence",
+        "requestBody": _body({"type": "object", "additionalProperties": False, "required": ["state"], "properties": {
+            "state": {"enum": ["available", "paused", "offline"]}, "desk": {"type": ["string", "null"]}}}),
+        "responses": {"200": _json({"type": "object", "properties": {
+            "state": {"enum": ["available", "paused", "offline"]}, "desk": {"type": ["string", "null"]}}},
+            "The new presence"), **_errors("400", "422")}}},
+    "/me/next": {"post": {
+        "summary": "Take the next contact that fits the caller's skills and languages", "operationId": "next",
+        "responses": {"200": _json(_ref("ContactForHandling"), "The contact, now in progress for the caller"),
+                      "204": {"description": "Nothing waiting for the caller now"}, **_errors("409")}}},
+    "/staff": {"get": {
+        "summary": "Colleagues, for choosing a handover target", "operationId": "staff",
+        "parameters": [{"name": "available", "in": "query", "schema": {"type": "boolean"}}],
+        "responses": {"200": _json({"type": "object", "properties": {"staff": {"type": "array", "items": {
+            "type": "object", "properties": {"id": {"type": "integer"}, "name": {"type": "string"},
+                                             "skills": {"type": "array", "items": _ref("Skill")},
+                                             "presence": _ref("Presence")}}}}}, "Colleagues"), **_errors()}}},
+    "/teams": {"get": {
+        "summary": "Teams with their members", "operationId": "teams",
+        "responses": {"200": _json({"type": "object", "properties": {"teams": {"type": "array", "items": {
+            "type": "object", "properties": {
+                "slug": SLUG, "name": {"type": "string"}, "domain": SLUG,
+                "members": {"type": "array", "items": {"type": "object", "properties": {
+                    "id": {"type": "integer"}, "name": {"type": "string"}}}}}}}}}, "Teams"), **_errors()}}},
+    "/openapi.json": {"get": {
+        "summary": "This document", "operationId": "openapi", "security": [],
+        "responses": {"200": {"description": "OpenAPI 3.1"}}}},
+}
+
+
+def document(server_url: str = "/api/v1") -> dict[str, Any]:
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "kcc integration API", "version": "1",
+                 "description": "For the telephony platform, CTI toolbars, lobby displays and other systems. "
+                                "Errors: {\"error\": {\"code\", \"message\", \"fields\"}}."},
+        "servers": [{"url": server_url}],
+        "security": [{"bearer": []}],
+        "paths": PATHS,
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
+                                           "description": "`kcc token create --user NAME` prints one"}},
+            "schemas": SCHEMAS,
+            "responses": {name: _json(_ref("Error"), text) for name, text in (
+                ("BadRequest", "The body is not a JSON object"), ("Unauthorized", "No or bad token"),
+                ("Forbidden", "Role or object not allowed"), ("NotFound", "Unknown id"),
+                ("Conflict", "The object's state does not allow this"),
+                ("ValidationFailed", "A field is wrong; see error.fields"))},
+        },
+    }
