@@ -45,15 +45,6 @@ def lobby():
     return render("home/lobby.html", domains=domains, topics=topics, today=today)
 
 
-@bp.get("/werkplek")
-@roles("agent")
-def workspace():
-    """For the KCC employee: their domains and the knowledge of those topics."""
-    mine = [skill.domain for skill in current_user.skills]
-    topics = {d.id: [t for t in d.topics if t.active] for d in mine}
-    return render("home/workspace.html", domains=mine, topics=topics)
-
-
 @bp.get("/vloer")
 @roles("lead")
 def floor():

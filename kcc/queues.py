@@ -127,6 +127,19 @@ def _fair_order(me: _Claimer, others: list[_Claimer], contacts: list[Contact], n
     return []
 
 
+def peek_next(session: Session, staff: Staff, now: datetime, settings: QueueSettings) -> Contact | None:
+    """The contact that would be this employee's now, without taking it (the offer in the workspace)."""
+    if staff.presence != "available" or busy(session, staff) is not None:
+        return None
+    me = _claimer(staff, now)
+    if not me.levels:
+        return None
+    contacts = _waiting(session, list(me.levels))
+    others = [_claimer(s, now) for s in _colleagues(session, staff, list(me.levels), now, settings)]
+    fair = _fair_order(me, others, contacts, now, settings) if contacts else []
+    return fair[0] if fair else None
+
+
 def claim_next(session: Session, staff: Staff, now: datetime, settings: QueueSettings) -> Contact | None:
     """Give this employee their next contact (now in progress), or None when nothing fits them."""
     if session.get_bind().dialect.name == "postgresql":

@@ -22,11 +22,22 @@ SKILL_LABELS = {"primary": _l("primair"), "secondary": _l("secundair")}
 DAY_LABELS = {"mon": _l("maandag"), "tue": _l("dinsdag"), "wed": _l("woensdag"), "thu": _l("donderdag"),
               "fri": _l("vrijdag"), "sat": _l("zaterdag"), "sun": _l("zondag")}
 
+CHANNEL_LABELS = {"phone": _l("Telefoon"), "counter": _l("Balie"), "web": _l("Webformulier"), "email": _l("E-mail")}
+STATUS_LABELS = {"waiting": _l("wacht"), "in_progress": _l("in behandeling"),
+                 "handover_offered": _l("overdracht aangeboden"), "resolved": _l("afgerond"),
+                 "callback_scheduled": _l("terugbelverzoek"), "abandoned": _l("opgehangen")}
+PRESENCE_LABELS = {"available": _l("Beschikbaar"), "busy": _l("In gesprek"), "paused": _l("Pauze"),
+                   "offline": _l("Afgemeld")}
+EVENT_LABELS = {"arrived": _l("Binnengekomen"), "routed": _l("Gerouteerd"), "claimed": _l("Aangenomen"),
+                "rerouted": _l("Domein of onderwerp aangepast"), "note": _l("Notitie"), "resolved": _l("Afgerond"),
+                "abandoned": _l("Opgehangen tijdens het wachten")}
+OUTCOME_LABELS = {"answered": _l("In één keer beantwoord"), "referred_external": _l("Warm doorverwezen")}
+
 # (role, endpoint, label) in the order a person with several roles lands: the first that matches.
 SCREENS = [
     ("lead", "home.floor", _l("Vloeroverzicht")),
     ("senior", "home.improvements", _l("Verbeteren")),
-    ("agent", "home.workspace", _l("Werkplek")),
+    ("agent", "workspace.page", _l("Werkplek")),
     ("host", "home.lobby", _l("Lobby")),
     ("specialist", "home.tasks", _l("Taken")),
     ("admin", "admin.staff_list", _l("Beheer")),
@@ -53,8 +64,22 @@ def localtime(value: datetime | None, fmt: str = "%d-%m-%Y %H:%M") -> str:
     return "" if value is None else local(value).strftime(fmt)
 
 
+def duration(seconds: float | int | None) -> str:
+    """A wait as people say it: '45 s', '3 min', '1 u 05 min'."""
+    if seconds is None:
+        return ""
+    seconds = max(0, int(seconds))
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes = seconds // 60
+    if minutes < 60:
+        return f"{minutes} min"
+    return f"{minutes // 60} u {minutes % 60:02d} min"
+
+
 def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["localtime"] = localtime
+    app.jinja_env.filters["duration"] = duration
 
     @app.context_processor
     def kcc_context():
@@ -64,6 +89,11 @@ def register_template_helpers(app: Flask) -> None:
             "role_labels": ROLE_LABELS,
             "skill_labels": SKILL_LABELS,
             "day_labels": DAY_LABELS,
+            "channel_labels": CHANNEL_LABELS,
+            "status_labels": STATUS_LABELS,
+            "presence_labels": PRESENCE_LABELS,
+            "event_labels": EVENT_LABELS,
+            "outcome_labels": OUTCOME_LABELS,
             "current_locale": str(get_locale() or "nl"),
             "current_path": request.full_path.rstrip("?") if request else "/",
         }

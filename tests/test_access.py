@@ -47,9 +47,8 @@ def test_anonymous_is_sent_to_login_or_gets_401(client, app):
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_each_role_is_allowed_or_refused(app, make_staff, role):
+def test_each_role_is_allowed_or_refused(app, make_staff, session, role):
     staff = make_staff(f"user-{role}", roles=[role], skills=[("burgerzaken", "primary")] if role == "agent" else [])
-    session = app.extensions["kcc.sessionmaker"]()
     # contact 1, the sample id: a lobby visitor for burgerzaken
     burgerzaken = session.scalar(select(Domain).where(Domain.slug == "burgerzaken"))
     sample = Contact(id=1, channel="counter", question="paspoort", domain=burgerzaken)
@@ -76,7 +75,6 @@ def test_each_role_is_allowed_or_refused(app, make_staff, role):
             assert response.status_code in (200, 302), (role, path, response.status_code)
         else:
             assert response.status_code == 403, (role, path, response.status_code)
-    session.close()
 
 
 def test_refusal_is_audited_and_explained_in_dutch(client, auth, make_staff, session):

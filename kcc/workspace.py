@@ -1,0 +1,206 @@
+"""The KCC employee's workspace (/werkplek): presence, the next contact, the story so far, knowledge, outcome.
+
+htmx keeps it live without reloads: the queue and the offer poll every few seconds, every form swaps
+only its own part. Without JavaScript every form still works (post, then redirect back).
+"""
+from __future__ import annotations
+
+from flask import Blueprint, abort, redirect, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from . import audit, handling, intake, queues
+from .access import deny, roles
+from .errors import Conflict, Msg, ValidationError
+from .models import Contact, Desk, Domain, Topic
+from .timeutil import utcnow
+from .visibility import may_see
+from .web import client_origin, db, render, router, settings, translate, wants_fragment
+
+bp = Blueprint("workspace", __name__, url_prefix="/werkplek")
+NOTHING_WAITING = Msg("Er wacht nu niemand voor u. Een nieuw contact verschijnt hier vanzelf.")
+
+
+def _my_domain_ids() -> list[int]:
+    return [skill.domain_id for skill in current_user.skills]
+
+
+def _seen() -> None:
+    """Every poll says the employee is still here, so colleagues' fair turns do not wait for someone gone."""
+    current_user.last_seen_at = utcnow()
+
+
+def current_context(errors: dict | None = None, values: dict | None = None) -> dict:
+    """Everything the current-contact panel shows; the page and every fragment build on this one function."""
+    now = utcnow()
+    contact = queues.busy(db(), current_user)
+    context = {"contact": contact, "errors": errors or {}, "values": values or {}, "now": now,
+               "presence": queues.presence_of(db(), current_user), "offer": None}
+    if contact is None:
+        context["offer"] = queues.peek_next(db(), current_user, now, settings().queue)
+        return context
+    context.update(
+        repeat=intake.is_repeat(db(), contact),
+        earlier=len(intake.recent_contacts(db(), contact)),
+        domains=db().scalars(select(Domain).where(Domain.active.is_(True)).order_by(Domain.position)).all(),
+        notes=[e for e in contact.events if e.type == "note"],
+    )
+    return context
+
+
+def _queue_context() -> dict:
+    mine = _my_domain_ids()
+    return {"queue": queues.queue_status(db(), utcnow(), mine) if mine else []}
+
+
+def _answer(fragment: str, context: dict, status: int = 200):
+    """htmx gets the fragment; a plain form post goes back to the page (post/redirect/get)."""
+    db().commit()
+    if wants_fragment():
+        response = render(fragment, fragment, **context)
+        response.status_code = status
+        return response
+    return redirect(url_for("workspace.page"))
+
+
+@bp.get("")
+@roles("agent")
+def page():
+    _seen()
+    context = {**current_context(), **_queue_context(), **_desks(), "topics": [], "q": ""}
+    db().commit()
+    return render("workspace/page.html", **context)
+
+
+@bp.post("/status")
+@roles("agent")
+def set_status():
+    desk = request.form.get("desk")
+    try:
+        queues.set_presence(db(), current_user, request.form.get("state", ""), utcnow(),
+                            desk_number=desk or None, desk_given="desk" in request.form)
+    except ValidationError as error:
+        db().rollback()
+        return _answer("workspace/_workbench.html", {**current_context(errors=_fields(error)), **_desks()}, 422)
+    return _answer("workspace/_workbench.html", {**current_context(), **_desks()})
+
+
+def _desks() -> dict:
+    return {"desks": db().scalars(select(Desk).where(Desk.active.is_(True)).order_by(Desk.number)).all()}
+
+
+@bp.get("/huidig")
+@roles("agent")
+def current():
+    _seen()
+    return _answer("workspace/_current.html", current_context())
+
+
+@bp.get("/wachtrij")
+@roles("agent")
+def queue():
+    _seen()
+    return _answer("workspace/_queue.html", _queue_context())
+
+
+@bp.post("/volgende")
+@roles("agent")
+def take_next():
+    try:
+        contact = queues.claim_next(db(), current_user, utcnow(), settings().queue)
+    except Conflict as error:
+        db().rollback()
+        return _answer("workspace/_current.html", current_context(errors={"next": translate(error.args[0])}), 409)
+    if contact is None:
+        return _answer("workspace/_current.html", current_context(errors={"next": translate(NOTHING_WAITING)}))
+    audit.record(db(), "contact.open", "ok", actor=current_user, object_type="contact", object_id=str(contact.id),
+                 origin=client_origin())
+    return _answer("workspace/_current.html", current_context())
+
+
+def _own_contact(contact_id: int) -> Contact:
+    contact = db().get(Contact, contact_id)
+    if contact is None:
+        abort(404)
+    if not may_see(current_user, contact):
+        deny(current_user, f"contact {contact_id} is outside the employee's domains")
+    return contact
+
+
+@bp.get("/contact/<int:contact_id>/inwoner")
+@roles("agent")
+def citizen(contact_id: int):
+    """The citizen's details and earlier contacts; opening them is written to the audit log."""
+    contact = _own_contact(contact_id)
+    audit.record(db(), "citizen.open", "ok", actor=current_user, object_type="contact", object_id=str(contact.id),
+                 origin=client_origin())
+    earlier = [c for c in intake.recent_contacts(db(), contact) if may_see(current_user, c)]
+    db().commit()
+    return render("workspace/citizen.html", "workspace/_citizen.html", contact=contact, earlier=earlier)
+
+
+@bp.post("/contact/<int:contact_id>/onderwerp")
+@roles("agent")
+def change_topic(contact_id: int):
+    contact = _own_contact(contact_id)
+    domain_slug, _, topic_slug = request.form.get("topic", "").partition("/")
+    try:
+        handling.change_routing(db(), contact, current_user, domain_slug, topic_slug or None, utcnow())
+    except (ValidationError, Conflict) as error:
+        db().rollback()
+        return _answer("workspace/_current.html", current_context(errors=_fields(error)), _status(error))
+    audit.record(db(), "contact.change", "ok", actor=current_user, object_type="contact", object_id=str(contact.id),
+                 origin=client_origin(), detail="domain/topic")
+    return _answer("workspace/_current.html", current_context())
+
+
+@bp.post("/contact/<int:contact_id>/notitie")
+@roles("agent")
+def note(contact_id: int):
+    contact = _own_contact(contact_id)
+    try:
+        handling.add_note(db(), contact, current_user, request.form.get("note", ""), utcnow())
+    except (ValidationError, Conflict) as error:
+        db().rollback()
+        return _answer("workspace/_current.html",
+                       current_context(errors=_fields(error), values={"note": request.form.get("note", "")}),
+                       _status(error))
+    return _answer("workspace/_current.html", current_context())
+
+
+@bp.post("/contact/<int:contact_id>/afronden")
+@roles("agent")
+def finish(contact_id: int):
+    contact = _own_contact(contact_id)
+    form = {key: request.form.get(key, "") for key in ("outcome", "note", "referred_to")}
+    try:
+        queues.resolve(db(), contact, current_user, form["outcome"], utcnow(), note=form["note"],
+                       referred_to=form["referred_to"])
+    except (ValidationError, Conflict) as error:
+        db().rollback()
+        return _answer("workspace/_current.html", current_context(errors=_fields(error), values=form),
+                       _status(error))
+    audit.record(db(), "contact.change", "ok", actor=current_user, object_type="contact", object_id=str(contact.id),
+                 origin=client_origin(), detail=f"resolved: {form['outcome']}")
+    return _answer("workspace/_current.html", {**current_context(), "finished": contact})
+
+
+@bp.get("/onderwerpen")
+@roles("agent")
+def topics():
+    """Search all topics of the employee's domains; the knowledge opens in place."""
+    query = request.args.get("q", "")[:200]
+    found = handling.search_topics(db(), _my_domain_ids(), query, router())
+    contact = queues.busy(db(), current_user)
+    return render("workspace/topics.html", "workspace/_topics.html", topics=found, q=query, contact=contact)
+
+
+def _fields(error: Exception) -> dict:
+    if isinstance(error, ValidationError):
+        return {field: translate(message) for field, message in error.fields.items()}
+    return {"form": translate(error.args[0])}
+
+
+def _status(error: Exception) -> int:
+    return 422 if isinstance(error, ValidationError) else 409
+
