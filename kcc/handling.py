@@ -14,7 +14,7 @@ MAX_NOTE = 4000
 
 def _owned(contact: Contact, staff: Staff) -> None:
     if contact.owner_id != staff.id or contact.status != "in_progress":
-        raise Conflict(Msg("Dit contact is niet (meer) bij u in behandeling."))
+        raise Conflict(Msg("Dit contact is niet (meer) bij jou in behandeling."))
 
 
 def change_routing(session: Session, contact: Contact, staff: Staff, domain_slug: str, topic_slug: str | None,

@@ -147,10 +147,9 @@ def claim_next(session: Session, staff: Staff, now: datetime, settings: QueueSet
         session.execute(select(Staff.id).where(Staff.id == staff.id).with_for_update())
         session.refresh(staff)
     if staff.presence != "available":
-        raise Conflict(Msg("U staat op %(state)s. Zet uzelf op beschikbaar om een contact te krijgen.",
-                           state=staff.presence))
+        raise Conflict(Msg("Je staat niet op beschikbaar. Zet jezelf op beschikbaar om een contact te krijgen."))
     if busy(session, staff) is not None:
-        raise Conflict(Msg("U heeft al een contact in behandeling. Rond dat eerst af."))
+        raise Conflict(Msg("Je hebt al een contact in behandeling. Rond dat eerst af."))
     staff.last_seen_at = now
     me = _claimer(staff, now)
     if not me.levels:
@@ -191,7 +190,7 @@ def _lock_waiting(session: Session, contact: Contact) -> bool:
 def _owned_in_progress(session: Session, contact: Contact, staff: Staff) -> None:
     session.refresh(contact, with_for_update=session.get_bind().dialect.name == "postgresql")
     if contact.owner_id != staff.id:
-        raise Conflict(Msg("Dit contact is niet van u; alleen de behandelaar kan het afronden."))
+        raise Conflict(Msg("Dit contact is niet van jou; alleen wie het behandelt kan het afronden."))
     if contact.status != "in_progress":
         raise Conflict(Msg("Dit contact is niet in behandeling (status: %(status)s).", status=contact.status))
 
@@ -204,7 +203,7 @@ def resolve(session: Session, contact: Contact, staff: Staff, outcome: str, now:
     if outcome not in ("answered", "referred_external"):
         problems["outcome"] = Msg("kies answered of referred_external")
     if outcome == "referred_external" and not referred_to:
-        problems["referred_to"] = Msg("schrijf naar wie u heeft verwezen en wat u heeft afgesproken")
+        problems["referred_to"] = Msg("schrijf naar wie je hebt verwezen en wat je hebt afgesproken")
     if len(note) > 4000:
         problems["note"] = Msg("is te lang: %(length)s tekens, het maximum is %(limit)s", length=len(note), limit=4000)
     if len(referred_to) > 1000:

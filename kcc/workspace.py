@@ -18,7 +18,7 @@ from .visibility import may_see
 from .web import client_origin, db, render, router, settings, translate, wants_fragment
 
 bp = Blueprint("workspace", __name__, url_prefix="/werkplek")
-NOTHING_WAITING = Msg("Er wacht nu niemand voor u. Een nieuw contact verschijnt hier vanzelf.")
+NOTHING_WAITING = Msg("Er wacht nu niemand voor jou. Een nieuw contact verschijnt hier vanzelf.")
 
 
 def _my_domain_ids() -> list[int]:

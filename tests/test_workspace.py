@@ -77,7 +77,7 @@ def test_a_referral_without_whom_keeps_what_was_typed_and_says_what_to_fix(desk,
                          {"outcome": "referred_external", "referred_to": "", "note": "belde over UWV"})
     html = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert "schrijf naar wie u heeft verwezen" in html and "belde over UWV" in html
+    assert "schrijf naar wie je hebt verwezen" in html and "belde over UWV" in html
     assert re.search(r'value="referred_external"\s+checked', html)  # the choice made stays made
 
 
