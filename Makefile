@@ -5,6 +5,7 @@ BIN    := $(VENV)/bin
 KCC    := $(BIN)/kcc
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
+DEMO_EVERY ?= 45
 export KCC_ENV ?= development
 
 .PHONY: run test install translations messages vendor bench clean
@@ -27,6 +28,10 @@ run: install
 	$(KCC) domains check domains
 	$(KCC) domains sync domains
 	$(KCC) demo
+	@echo "A new demo contact arrives about every $(DEMO_EVERY) s (kcc simulate); DEMO_EVERY=0 switches that off."
+	@set -e; sim=""; \
+	if [ "$(DEMO_EVERY)" != "0" ]; then $(KCC) simulate --every $(DEMO_EVERY) & sim=$$!; fi; \
+	trap '[ -n "$$sim" ] && kill $$sim 2>/dev/null; true' EXIT INT TERM; \
 	$(KCC) serve --host $(HOST) --port $(PORT)
 
 test: install

@@ -304,6 +304,28 @@ def demo_command():
     click.echo(demo.describe(result))
 
 
+@cli.command("simulate")
+@click.option("--every", default=45, show_default=True, type=click.IntRange(1, 3600),
+              help="Seconds between new contacts (on average).")
+@click.option("--count", default=0, type=click.IntRange(0), help="Stop after this many (0: until stopped).")
+def simulate(every, count):
+    """Keep the demo morning going: new calls, visitors and web questions arrive through the real intake."""
+    import random
+    import time
+
+    require_schema()
+    rng = random.Random()
+    number = 0
+    while not count or number < count:
+        number += 1
+        with session_scope() as session:
+            contact = demo.arrive(session, rng, number)
+            click.echo(f"demo: {contact.channel} contact {contact.id} → {contact.domain.slug}"
+                       f"/{contact.topic.slug if contact.topic else '-'} ({contact.routing_method})")
+        if not count or number < count:
+            time.sleep(rng.uniform(0.5, 1.5) * every)
+
+
 @cli.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)

@@ -8,9 +8,10 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import accounts
-from .citizens import normalise_email, normalise_phone
-from .models import Citizen, Contact, ContactEvent, Desk, Domain, Staff, Topic
+from . import accounts, intake
+from .config import DEFAULT_HEADSTART, QueueSettings
+from .models import Contact, ContactEvent, Desk, Domain, Staff
+from .router import Router
 from .timeutil import utcnow
 
 DEMO_PASSWORD = "kcc-demo-wachtwoord"
@@ -114,41 +115,42 @@ def _ensure_desks(session: Session, result: DemoResult) -> None:
 
 
 def _morning(session: Session, people: dict[str, Staff], result: DemoResult) -> None:
-    """Contacts spread over the last three and a half hours: most handled, the newest still waiting."""
+    """Contacts over the last three and a half hours, through the real intake: most handled, the newest waiting.
+
+    Phone and counter contacts carry the choice made in the phone menu or by the host; web and e-mail
+    questions are routed by the router, as they would be.
+    """
     if session.scalar(select(Contact.id).where(Contact.external_ref.like("demo-%")).limit(1)) is not None:
         return
     rng = random.Random(14)
-    domains = {d.slug: d for d in session.scalars(select(Domain))}
-    topics = {(t.domain.slug, t.slug): t for t in session.scalars(select(Topic))}
+    router = Router.from_session(session)
+    settings = QueueSettings(headstart_s=DEFAULT_HEADSTART)
     agents = {slug: [p for p in people.values() if "agent" in p.roles and any(s.domain.slug == slug for s in p.skills)]
-              for slug in domains}
-    citizens = []
-    for name, phone, email in CITIZENS:
-        citizen = Citizen(name=name, phone=normalise_phone(phone), email=normalise_email(email))
-        session.add(citizen)
-        citizens.append(citizen)
+              for slug in session.scalars(select(Domain.slug))}
     now = utcnow()
     start = now - timedelta(hours=3, minutes=30)
     step = (now - start) / (len(QUESTIONS) + 1)
     for index, (channel, domain_slug, topic_slug, question) in enumerate(QUESTIONS):
         arrived = start + step * index + timedelta(seconds=rng.randint(0, 90))
-        waiting = index >= len(QUESTIONS) - 6
-        contact = Contact(channel=channel, question=question, domain=domains[domain_slug],
-                          topic=topics[(domain_slug, topic_slug)], language="nl",
-                          citizen=citizens[index % len(citizens)] if channel != "counter" else None,
-                          status="waiting" if waiting else "resolved",
-                          external_ref=f"demo-{index + 1:03d}", created_at=arrived, updated_at=arrived)
-        contact.events.append(ContactEvent(type="arrived", at=arrived, data={"channel": channel}))
-        contact.events.append(ContactEvent(type="routed", at=arrived, data={
-            "domain": domain_slug, "topic": topic_slug, "method": "choice" if channel in ("phone", "counter") else "router"}))
-        if not waiting:
+        name, phone, email = CITIZENS[index % len(CITIZENS)]
+        data = {"channel": channel, "question": question, "external_ref": f"demo-{index + 1:03d}"}
+        if channel in ("phone", "counter"):
+            data["domain"] = domain_slug
+        if channel == "counter":
+            data["topic"] = topic_slug
+        else:
+            data["citizen"] = {"name": name, "phone": phone, "email": email}
+        contact = intake.receive(session, intake.parse_contact(data), router, settings, arrived).contact
+        if index < len(QUESTIONS) - 6:
             owner = rng.choice(agents[domain_slug])
             answered = arrived + timedelta(seconds=rng.randint(8, 140))
             closed = answered + timedelta(minutes=rng.randint(2, 9))
-            contact.owner, contact.answered_at, contact.closed_at, contact.updated_at = owner, answered, closed, closed
-            contact.events.append(ContactEvent(type="assigned", actor=owner, at=answered))
-            contact.events.append(ContactEvent(type="resolved", actor=owner, at=closed, data={"outcome": "answered"}))
-        session.add(contact)
+            contact.status, contact.owner, contact.outcome = "resolved", owner, "answered"
+            contact.answered_at, contact.closed_at, contact.updated_at = answered, closed, closed
+            session.add(ContactEvent(contact=contact, type="claimed", actor=owner, at=answered,
+                                     data={"waited_s": int((answered - arrived).total_seconds())}))
+            session.add(ContactEvent(contact=contact, type="resolved", actor=owner, at=closed,
+                                     data={"outcome": "answered"}))
         result.contacts += 1
 
 
@@ -172,3 +174,20 @@ def describe(result: DemoResult) -> str:
         extra = ", ".join([f"{d}:{lvl}" for d, lvl in skills] + teams)
         lines.append(f"  {username:<10} {'+'.join(roles):<18} {name:<22} {extra}")
     return "\n".join(lines)
+
+
+def arrive(session: Session, rng: random.Random, number: int) -> Contact:
+    """One new demo contact through the real intake, as the telephony platform, a host or the web would send it."""
+    channel, domain_slug, topic_slug, question = rng.choice(QUESTIONS)
+    channel = rng.choice(["phone", "phone", "phone", "web", "email", "counter"])
+    name, phone, email = rng.choice(CITIZENS)
+    data = {"channel": channel, "question": question or f"{topic_slug.replace('-', ' ')}",
+            "external_ref": f"demo-live-{utcnow():%Y%m%d%H%M%S}-{number}"}
+    if channel == "phone" and rng.random() < 0.5:
+        data["domain"] = domain_slug  # chosen in the phone menu
+    if channel == "counter":
+        data.update(domain=domain_slug, topic=topic_slug)
+    else:
+        data["citizen"] = {"name": name, "phone": phone, "email": email if channel != "phone" else None}
+    settings = QueueSettings(headstart_s=DEFAULT_HEADSTART)
+    return intake.receive(session, intake.parse_contact(data), Router.from_session(session), settings, utcnow()).contact

@@ -19,10 +19,16 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
 
 
 @pytest.fixture(scope="session")
-def live_server(sqlite_template, tmp_path_factory):
+def live_database(sqlite_template, tmp_path_factory) -> str:
+    """The live server's database URL, for tests that make something happen behind the screens."""
     path = tmp_path_factory.mktemp("live") / "kcc.sqlite3"
     shutil.copy(sqlite_template, path)
-    url = f"sqlite:///{path}"
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture(scope="session")
+def live_server(live_database):
+    url = live_database
     engine = make_engine(url)
     session = make_sessionmaker(engine)()
     demo.load(session)
