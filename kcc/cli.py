@@ -304,6 +304,40 @@ def demo_command():
     click.echo(demo.describe(result))
 
 
+@cli.group()
+def mail():
+    """E-mail to the municipality."""
+
+
+@mail.command("import")
+@click.argument("maildir", type=click.Path(file_okay=False))
+def mail_import(maildir):
+    """Turn each message in MAILDIR/new into a contact; a message that cannot be used stays and is reported."""
+    from .mailimport import import_maildir
+    from .router import Router
+    from .timeutil import utcnow
+
+    require_schema()
+    session = current_app.extensions["kcc.sessionmaker"]()
+    try:
+        report = import_maildir(session, Path(maildir), Router.from_session(session), current_app.config["KCC"].queue,
+                                utcnow())
+    except FileNotFoundError as error:
+        raise click.ClickException(str(error)) from None
+    finally:
+        session.close()
+    for name, contact_id in report.imported:
+        click.echo(f"{maildir}/{name}: contact {contact_id}")
+    for name, contact_id in report.duplicates:
+        click.echo(f"{maildir}/{name}: already imported as contact {contact_id}")
+    for name, reason in report.failed:
+        click.echo(f"{maildir}/{name}: not imported: {reason}", err=True)
+    click.echo(f"{len(report.imported)} imported, {len(report.duplicates)} already there, {len(report.failed)} not "
+               "imported (left in new/ to be looked at).")
+    if report.failed:
+        sys.exit(1)
+
+
 @cli.command("simulate")
 @click.option("--every", default=45, show_default=True, type=click.IntRange(1, 3600),
               help="Seconds between new contacts (on average).")
