@@ -95,10 +95,11 @@ def security_headers(response):
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import admin, api, api_contacts, auth, home, workspace  # noqa: F401  (api_contacts adds to api.bp)
+    from . import admin, api, api_contacts, auth, home, public, workspace  # noqa: F401  (api_contacts adds to api.bp)
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(home.bp)
     app.register_blueprint(workspace.bp)
+    app.register_blueprint(public.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(api.bp)

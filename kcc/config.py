@@ -31,6 +31,8 @@ class Settings:
     smtp_password: str | None
     mail_from: str
     municipality: str
+    public_phone: str | None
+    written_answer_days: int
     queue: QueueSettings
 
     @property
@@ -151,6 +153,8 @@ def load_settings(environ: Mapping[str, str] | None = None, instance_path: Path 
         smtp_password=environ.get("KCC_SMTP_PASSWORD") or None,
         mail_from=environ.get("KCC_MAIL_FROM", "").strip() or "kcc@gemeente.example",
         municipality=environ.get("KCC_MUNICIPALITY", "").strip() or "Gemeente Voorbeeld",
+        public_phone=environ.get("KCC_PUBLIC_PHONE", "").strip() or None,
+        written_answer_days=_int(environ, "KCC_WRITTEN_ANSWER_DAYS", 2, minimum=1),
         queue=QueueSettings(
             language_wait_s=_int(environ, "KCC_LANGUAGE_WAIT_S", 120),
             presence_fresh_s=_int(environ, "KCC_PRESENCE_FRESH_S", 30, minimum=5),
