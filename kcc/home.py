@@ -3,16 +3,20 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from flask import Blueprint, redirect, url_for
+from flask import Blueprint, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 
+from . import audit, intake, queues
 from .access import roles, staff
+from .errors import ValidationError
 from .domains import DAYS
 from .models import Contact, Domain, Staff, Team, Topic
 from .templating import start_endpoint
 from .timeutil import local, utcnow
-from .web import db, render
+from .visibility import may_see
+from .web import client_origin, db, render, settings, translate
+from .web import router as web_router
 
 bp = Blueprint("home", __name__)
 
@@ -36,13 +40,46 @@ def no_role():
 @bp.get("/lobby")
 @roles("host")
 def lobby():
-    """For the host: what a visitor brings per counter topic, and today's counter hours."""
+    """For the host: check a visitor in for a counter topic, and what a visitor brings per topic."""
+    return render("home/lobby.html", **_lobby_context(ticket_id=request.args.get("volgnummer", type=int)))
+
+
+def _lobby_context(ticket_id: int | None = None, errors: dict | None = None, values: dict | None = None) -> dict:
     today = DAYS[local(utcnow()).weekday()]
-    domains = _active_domains()
     topics = defaultdict(list)
     for topic in db().scalars(select(Topic).where(Topic.active.is_(True), Topic.counter.is_(True)).order_by(Topic.name)):
         topics[topic.domain_id].append(topic)
-    return render("home/lobby.html", domains=domains, topics=topics, today=today)
+    ticket = wait = None
+    if ticket_id:
+        ticket = db().get(Contact, ticket_id)
+        if ticket is None or ticket.channel != "counter" or not may_see(current_user, ticket):
+            ticket = None
+        else:
+            _position, wait = queues.position_and_wait(db(), ticket, utcnow())
+    return {"domains": _active_domains(), "topics": topics, "today": today, "ticket": ticket, "wait": wait,
+            "errors": errors or {}, "values": values or {}}
+
+
+@bp.post("/lobby/aanmelden")
+@roles("host")
+def check_in():
+    """A walk-in visitor gets a ticket for a counter topic; the prerequisites are told before they sit down."""
+    values = {key: request.form.get(key, "") for key in ("topic", "name", "language")}
+    domain, _, topic = values["topic"].partition("/")
+    try:
+        data = intake.parse_contact({"channel": "counter", "domain": domain or None, "topic": topic or None,
+                                     "language": values["language"] or "nl",
+                                     "citizen": {"name": values["name"] or None}})
+        received = intake.receive(db(), data, web_router(), settings().queue, utcnow(), actor=current_user)
+    except ValidationError as error:
+        db().rollback()
+        problems = {("topic" if field in ("domain", "topic", "channel") else field.replace("citizen.", "")):
+                    translate(message) for field, message in error.fields.items()}
+        return render("home/lobby.html", **_lobby_context(errors=problems, values=values)), 422
+    audit.record(db(), "contact.create", "ok", actor=current_user, object_type="contact",
+                 object_id=str(received.contact.id), origin=client_origin(), detail="counter check-in")
+    db().commit()
+    return redirect(url_for("home.lobby", volgnummer=received.contact.id))
 
 
 @bp.get("/vloer")
