@@ -57,8 +57,10 @@ vendor:
 	cd tests/vendor && sha256sum axe.min.js > SHA256SUMS
 	rm -rf .vendor-tmp
 
+# The benchmark (not part of make test): gunicorn + PostgreSQL and SQLite; see bench/run.py and the README.
 bench: install
-	@echo "No benchmark yet: bench/ arrives with the routing and queue work."
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
+	$(BIN)/python -m bench.router
 
 clean:
 	rm -rf $(VENV) .pytest_cache

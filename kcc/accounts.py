@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from . import audit
 from .errors import Msg, NotFound, ValidationError
@@ -247,8 +247,14 @@ def staff_for_token(session: Session, plain: str) -> Staff | None:
     """The active staff member a live token acts as, or None."""
     if not plain.startswith(TOKEN_PREFIX):
         return None
-    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_hash(plain)))
+    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_hash(plain))
+                           .options(joinedload(ApiToken.staff).options(
+                               joinedload(Staff.role_rows), joinedload(Staff.language_rows),
+                               joinedload(Staff.skills).joinedload(Skill.domain), joinedload(Staff.teams))))
     if token is None or token.revoked_at is not None or not token.staff.active:
         return None
-    token.last_used_at = utcnow()
+    now = utcnow()
+    # once a minute is precise enough to see which tokens are in use, and spares a write on every call
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
+        token.last_used_at = now
     return token.staff

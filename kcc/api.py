@@ -95,8 +95,8 @@ def load_token_user() -> None:
     g.api_user = None
     if scheme.lower() == "bearer" and token.strip():
         g.api_user = accounts.staff_for_token(db(), token.strip())
-        if g.api_user is not None:
-            db().commit()  # last_used_at
+        if g.api_user is not None and db().dirty:
+            db().commit()  # last_used_at, at most once a minute
 
 
 @bp.get("/teams")

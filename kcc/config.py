@@ -46,6 +46,7 @@ class QueueSettings:
 
     language_wait_s: int = 120  # after this, any skilled employee may take a contact in another language
     presence_fresh_s: int = 30  # an available employee not seen for this long is not waited for
+    fair_wait_s: int = 5  # a contact waiting longer than this goes to whoever asks first
     headstart_s: Mapping[str, int] | None = None  # per channel: counts as having waited this much longer
     web_questions_per_hour: int = 5  # per address, on the public question form
 
@@ -158,6 +159,7 @@ def load_settings(environ: Mapping[str, str] | None = None, instance_path: Path 
         queue=QueueSettings(
             language_wait_s=_int(environ, "KCC_LANGUAGE_WAIT_S", 120),
             presence_fresh_s=_int(environ, "KCC_PRESENCE_FRESH_S", 30, minimum=5),
+            fair_wait_s=_int(environ, "KCC_FAIR_WAIT_S", 5),
             headstart_s=_headstart(environ),
             web_questions_per_hour=_int(environ, "KCC_WEB_QUESTIONS_PER_HOUR", 5, minimum=1),
         ),

@@ -210,7 +210,7 @@ class Contact(Base):
         CheckConstraint(f"outcome IS NULL OR {_in('outcome', OUTCOMES)}", name="outcome"),
         CheckConstraint(f"routing_method IS NULL OR {_in('routing_method', ROUTING_METHODS)}",
                         name="routing_method"),
-        Index("ix_contacts_queue", "status", "domain_id", "rank_at"),
+        Index("ix_contacts_queue", "status", "domain_id", "rank_at", "id"),  # the queue order, no sorting
         Index("ix_contacts_owner", "owner_id", "status"),
         Index("ix_contacts_citizen", "citizen_id", "created_at"),
     )

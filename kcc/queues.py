@@ -8,7 +8,8 @@ Who gets what:
 - contacts go oldest first by rank (arrival minus the channel's head start: a caller on the line goes
   before an e-mail);
 - among the employees who could take a contact, primary skill goes before secondary, then the one
-  idle longest — so everyone helps about as many people as their direct colleagues, without targets.
+  idle longest — so everyone helps about as many people as their direct colleagues, without targets;
+  a contact that has waited `fair_wait_s` (5 s) is no longer kept for anyone: whoever asks takes it.
 
 Exactly once: on PostgreSQL the chosen row is locked with SELECT … FOR UPDATE SKIP LOCKED and
 re-checked as still waiting; on SQLite the writing session began with BEGIN IMMEDIATE, so claimers
@@ -20,11 +21,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, exists, func, select, update
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
 from .config import QueueSettings
 from .errors import Conflict, Msg, ValidationError
-from .models import PRESENCE_STATES, Contact, ContactEvent, Desk, Domain, Skill, Staff
+from .models import PRESENCE_STATES, Contact, ContactEvent, Desk, Domain, Skill, Staff, StaffLanguage
 from .timeutil import local
 
 CANDIDATES = 100  # waiting contacts looked at per claim; the queue head is what matters
@@ -69,6 +70,8 @@ def _skill_levels(staff: Staff) -> dict[int, int]:
 
 @dataclass
 class _Claimer:
+    """What assignment needs of an employee, without loading the whole Staff object."""
+
     staff_id: int
     levels: dict[int, int]
     languages: set[str]
@@ -76,12 +79,23 @@ class _Claimer:
     idle_since: datetime
 
 
+@dataclass(frozen=True)
+class _Waiting:
+    """What assignment needs of a waiting contact."""
+
+    id: int
+    domain_id: int
+    channel: str
+    language: str
+    queued_at: datetime
+
+
 def _claimer(staff: Staff, now: datetime) -> _Claimer:
     return _Claimer(staff.id, _skill_levels(staff), set(staff.languages) | {"nl"}, staff.desk_id is not None,
                     staff.idle_since or staff.presence_since or now)
 
 
-def _may_take(claimer: _Claimer, contact: Contact, now: datetime, settings: QueueSettings) -> bool:
+def _may_take(claimer: _Claimer, contact: _Waiting, now: datetime, settings: QueueSettings) -> bool:
     if contact.domain_id not in claimer.levels:
         return False
     if contact.channel == "counter" and not claimer.at_desk:
@@ -91,24 +105,47 @@ def _may_take(claimer: _Claimer, contact: Contact, now: datetime, settings: Queu
     return True
 
 
-def _waiting(session: Session, domain_ids, limit: int = CANDIDATES) -> list[Contact]:
-    return list(session.scalars(select(Contact).where(Contact.status == "waiting", Contact.domain_id.in_(domain_ids))
-                                .order_by(Contact.rank_at, Contact.id).limit(limit)))
+def _waiting(session: Session, domain_ids, limit: int) -> list[_Waiting]:
+    """The heads of these domains' queues, merged in queue order.
+
+    One query per domain reads straight down the queue index; a single IN (...) query would make the
+    database sort every waiting contact of those domains first, which grows with the queue.
+    """
+    heads = []
+    for domain_id in domain_ids:
+        heads += session.execute(
+            select(Contact.rank_at, Contact.id, Contact.domain_id, Contact.channel, Contact.language, Contact.queued_at)
+            .where(Contact.status == "waiting", Contact.domain_id == domain_id)
+            .order_by(Contact.rank_at, Contact.id).limit(limit)).all()
+    heads.sort(key=lambda row: (row[0], row[1]))
+    return [_Waiting(*row[1:]) for row in heads[:limit]]
 
 
-def _colleagues(session: Session, me: Staff, domain_ids, now: datetime, settings: QueueSettings) -> list[Staff]:
+def _colleagues(session: Session, me: Staff, domain_ids, now: datetime, settings: QueueSettings) -> list[_Claimer]:
     """Other employees who are free for a contact in these domains right now and demonstrably there."""
     fresh = now - timedelta(seconds=settings.presence_fresh_s)
     in_progress = exists().where(Contact.owner_id == Staff.id, Contact.status == "in_progress")
-    return list(session.scalars(
-        select(Staff).join(Skill, Skill.staff_id == Staff.id)
+    rows = session.execute(
+        select(Staff.id, Staff.idle_since, Staff.presence_since, Staff.desk_id, Skill.domain_id, Skill.level)
+        .join(Skill, Skill.staff_id == Staff.id)
         .where(Staff.id != me.id, Staff.active.is_(True), Staff.presence == "available", Staff.last_seen_at >= fresh,
-               Skill.domain_id.in_(domain_ids), ~in_progress)
-        .options(joinedload(Staff.skills), joinedload(Staff.language_rows)).distinct()).unique())
+               ~in_progress)).all()
+    wanted = set(domain_ids)
+    claimers: dict[int, _Claimer] = {}
+    for staff_id, idle_since, presence_since, desk_id, domain_id, level in rows:
+        claimer = claimers.setdefault(staff_id, _Claimer(staff_id, {}, {"nl"}, desk_id is not None,
+                                                         idle_since or presence_since or now))
+        claimer.levels[domain_id] = 0 if level == "primary" else 1
+    claimers = {sid: c for sid, c in claimers.items() if wanted & c.levels.keys()}
+    if claimers:
+        for staff_id, code in session.execute(select(StaffLanguage.staff_id, StaffLanguage.code)
+                                              .where(StaffLanguage.staff_id.in_(claimers))):
+            claimers[staff_id].languages.add(code)
+    return list(claimers.values())
 
 
-def _fair_order(me: _Claimer, others: list[_Claimer], contacts: list[Contact], now: datetime,
-                settings: QueueSettings) -> list[Contact]:
+def _fair_order(me: _Claimer, others: list[_Claimer], contacts: list[_Waiting], now: datetime,
+                settings: QueueSettings) -> list[_Waiting]:
     """The contact that is fairly mine, then the rest I may take in case another claimer locks it first.
 
     The queue is played out: each contact in order goes to its best free employee. If every contact I
@@ -117,6 +154,9 @@ def _fair_order(me: _Claimer, others: list[_Claimer], contacts: list[Contact], n
     taken: set[int] = set()
     everyone = [me, *others]
     for position, contact in enumerate(contacts):
+        if (now - contact.queued_at).total_seconds() >= settings.fair_wait_s and _may_take(me, contact, now, settings):
+            # waited long enough: speed before fairness, whoever asks first takes it
+            return [contact] + [c for c in contacts[position + 1:] if _may_take(me, c, now, settings)]
         eligible = [c for c in everyone if c.staff_id not in taken and _may_take(c, contact, now, settings)]
         if not eligible:
             continue
@@ -127,64 +167,65 @@ def _fair_order(me: _Claimer, others: list[_Claimer], contacts: list[Contact], n
     return []
 
 
+def _my_turn(session: Session, staff: Staff, now: datetime, settings: QueueSettings) -> list[_Waiting]:
+    """The contacts fairly mine now, best first. Each free colleague takes at most one contact, so the
+    queue head only needs to be as long as the number of free colleagues (with room for contacts that
+    fit nobody, such as a lobby visitor when no one sits at a desk)."""
+    me = _claimer(staff, now)
+    if not me.levels:
+        return []
+    others = _colleagues(session, staff, list(me.levels), now, settings)
+    contacts = _waiting(session, list(me.levels), limit=min(CANDIDATES, 2 * (len(others) + 1) + 8))
+    return _fair_order(me, others, contacts, now, settings) if contacts else []
+
+
 def peek_next(session: Session, staff: Staff, now: datetime, settings: QueueSettings) -> Contact | None:
     """The contact that would be this employee's now, without taking it (the offer in the workspace)."""
     if staff.presence != "available" or busy(session, staff) is not None:
         return None
-    me = _claimer(staff, now)
-    if not me.levels:
-        return None
-    contacts = _waiting(session, list(me.levels))
-    others = [_claimer(s, now) for s in _colleagues(session, staff, list(me.levels), now, settings)]
-    fair = _fair_order(me, others, contacts, now, settings) if contacts else []
-    return fair[0] if fair else None
+    mine = _my_turn(session, staff, now, settings)
+    return session.get(Contact, mine[0].id) if mine else None
 
 
 def claim_next(session: Session, staff: Staff, now: datetime, settings: QueueSettings) -> Contact | None:
     """Give this employee their next contact (now in progress), or None when nothing fits them."""
     if session.get_bind().dialect.name == "postgresql":
         # one claim per employee at a time: a double click must not give two contacts
-        session.execute(select(Staff.id).where(Staff.id == staff.id).with_for_update())
-        session.refresh(staff)
+        presence = session.scalar(select(Staff.presence).where(Staff.id == staff.id).with_for_update())
+        if presence != staff.presence:
+            session.refresh(staff, ["presence"])
     if staff.presence != "available":
         raise Conflict(Msg("Je staat niet op beschikbaar. Zet jezelf op beschikbaar om een contact te krijgen."))
     if busy(session, staff) is not None:
         raise Conflict(Msg("Je hebt al een contact in behandeling. Rond dat eerst af."))
     staff.last_seen_at = now
-    me = _claimer(staff, now)
-    if not me.levels:
-        return None
-    contacts = _waiting(session, list(me.levels))
-    if not contacts:
-        return None
-    others = [_claimer(s, now) for s in _colleagues(session, staff, list(me.levels), now, settings)]
-    for contact in _fair_order(me, others, contacts, now, settings):
-        if _lock_waiting(session, contact):
-            contact.status = "in_progress"
-            contact.owner_id = staff.id
-            contact.answered_at = now
-            contact.updated_at = now
-            if contact.channel == "counter":
-                contact.desk_id = staff.desk_id
-            staff.idle_since = None
-            session.add(ContactEvent(contact=contact, type="claimed", actor=staff, at=now,
-                                     data={"waited_s": int((now - contact.queued_at).total_seconds()),
-                                           **({"desk": staff.desk.number} if contact.channel == "counter" and staff.desk
-                                              else {})}))
-            session.flush()
-            return contact
+    for candidate in _my_turn(session, staff, now, settings):
+        contact = _lock_waiting(session, candidate.id)
+        if contact is None:
+            continue
+        contact.status = "in_progress"
+        contact.owner_id = staff.id
+        contact.answered_at = now
+        contact.updated_at = now
+        if contact.channel == "counter":
+            contact.desk_id = staff.desk_id
+        staff.idle_since = None
+        session.add(ContactEvent(contact=contact, type="claimed", actor=staff, at=now,
+                                 data={"waited_s": int((now - contact.queued_at).total_seconds()),
+                                       **({"desk": staff.desk.number} if contact.channel == "counter" and staff.desk
+                                          else {})}))
+        session.flush()
+        return contact
     return None
 
 
-def _lock_waiting(session: Session, contact: Contact) -> bool:
-    """Lock the row if it is still waiting; another claimer's row is skipped, not waited for."""
-    query = select(Contact.id).where(Contact.id == contact.id, Contact.status == "waiting")
+def _lock_waiting(session: Session, contact_id: int) -> Contact | None:
+    """The contact, locked, if it is still waiting; another claimer's row is skipped, not waited for."""
+    query = select(Contact).where(Contact.id == contact_id, Contact.status == "waiting")
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
-    if session.scalar(query) is None:
-        return False
-    session.refresh(contact)
-    return contact.status == "waiting"
+    contact = session.scalar(query.execution_options(populate_existing=True))
+    return contact if contact is not None and contact.status == "waiting" else None
 
 
 def _owned_in_progress(session: Session, contact: Contact, staff: Staff) -> None:

@@ -49,11 +49,16 @@ class PgServer:
         command = [str(self.bindir / args[0]), *args[1:]]
         return ["runuser", "-u", self.run_as, "--", *command] if self.run_as else command
 
-    def start(self) -> None:
+    def start(self, durable: bool = False) -> None:
+        """Tests run without fsync (a throwaway server). durable keeps fsync and full-page writes on, as
+        production would; commits are still acknowledged before their WAL is flushed (synchronous_commit
+        off), since this machine's disk flushes only a few dozen times a second."""
         subprocess.run(self._cmd("initdb", "-D", str(self.data), "-U", "kcc", "-A", "trust", "-E", "UTF8",
                                  "--no-locale"), check=True, capture_output=True)
-        options = (f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off "
-                   "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
+        options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c max_connections=300"
+        options += " -c synchronous_commit=off"
+        if not durable:
+            options += " -c fsync=off -c full_page_writes=off"
         subprocess.run(self._cmd("pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.root / "log"),
                                  "-w", "start"), check=True, capture_output=True)
 
