@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from . import audit, intake, queues
-from .access import roles, staff
+from .access import deny, roles, staff
 from .api import bp, json_body, reject_unknown
 from .errors import Msg, ValidationError
 from .models import Contact, Skill, Staff
@@ -28,7 +28,6 @@ def _contact_for(contact_id: int, action: str) -> Contact:
     if contact is None:
         abort(404)
     if not may_see(_me(), contact):
-        from .access import deny
         deny(_me(), f"contact {contact_id} is outside the caller's domains")
     audit.record(db(), action, "ok", actor=_me(), object_type="contact", object_id=str(contact.id),
                  origin=client_origin())

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from . import audit, handling, intake, queues
 from .access import deny, roles
 from .errors import Conflict, Msg, ValidationError
-from .models import Contact, Desk, Domain, Topic
+from .models import Contact, Desk, Domain
 from .timeutil import utcnow
 from .visibility import may_see
 from .web import client_origin, db, render, router, settings, translate, wants_fragment

@@ -2,7 +2,6 @@
 import shutil
 from pathlib import Path
 
-import pytest
 from sqlalchemy import func, select
 
 from kcc.domains import load_dir, sync

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from kcc import intake, queues
 from kcc.config import QueueSettings
 from kcc.errors import Conflict, ValidationError
-from kcc.models import Contact, ContactEvent, Desk, Staff
+from kcc.models import Contact, ContactEvent, Desk
 from kcc.router import Router
 from kcc.timeutil import utcnow
 

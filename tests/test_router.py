@@ -1,5 +1,4 @@
 """The router: messy Dutch to the right domain, and the evaluation that keeps it honest."""
-from pathlib import Path
 
 import pytest
 

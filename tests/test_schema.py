@@ -4,7 +4,7 @@ from datetime import datetime, timezone
 from sqlalchemy import inspect
 
 from kcc import migrate
-from kcc.models import Citizen, Contact
+from kcc.models import Contact
 
 
 def test_migrated_schema_equals_models(database_url):
