@@ -5,7 +5,7 @@ from collections import defaultdict
 
 from flask import Blueprint, redirect, request, url_for
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from . import audit, intake, queues
 from .access import roles, staff
@@ -85,16 +85,14 @@ def check_in():
 @bp.get("/vloer")
 @roles("lead")
 def floor():
-    """For the floor lead: who works in which domain and how many contacts wait per domain."""
-    domains = _active_domains()
-    waiting = dict(db().execute(select(Contact.domain_id, func.count(Contact.id))
-                                .where(Contact.status == "waiting").group_by(Contact.domain_id)).all())
+    """For the floor lead: the queues live (waiting, longest wait, service level) and who is on which domain."""
+    now = utcnow()
     people = db().scalars(select(Staff).where(Staff.active.is_(True)).order_by(Staff.name)).all()
     by_domain = defaultdict(list)
     for person in people:
         for skill in person.skills:
-            by_domain[skill.domain_id].append((person, skill.level))
-    return render("home/floor.html", domains=domains, waiting=waiting, by_domain=by_domain)
+            by_domain[skill.domain_id].append((person, skill.level, queues.presence_of(db(), person)))
+    return render("home/floor.html", "home/_floor.html", queue=queues.queue_status(db(), now), by_domain=by_domain)
 
 
 @bp.get("/verbeteren")

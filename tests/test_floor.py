@@ -1,0 +1,21 @@
+"""The floor lead's overview: queues live, staff presence per domain, figures for the team only."""
+from datetime import timedelta
+
+from kcc import intake, queues
+from kcc.config import QueueSettings
+from kcc.router import Router
+from kcc.timeutil import utcnow
+
+
+def test_the_floor_shows_queues_and_who_is_available(client, auth, make_staff, session):
+    make_staff("ahmed", roles=["lead"])
+    anna = make_staff("anna", roles=["agent"], skills=[("burgerzaken", "primary")], name="Anna Agent")
+    queues.set_presence(session, anna, "available", utcnow())
+    intake.receive(session, intake.parse_contact({"channel": "phone", "question": "paspoort verlengen"}),
+                   Router.from_session(session), QueueSettings(headstart_s={}), utcnow() - timedelta(seconds=75))
+    session.commit()
+    auth.login("ahmed")
+    page = client.get("/vloer").get_data(as_text=True)
+    assert "Anna Agent (primair, beschikbaar)" in page and "1 min" in page
+    fragment = client.get("/vloer", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert fragment.startswith('<div id="floor"') and "<html" not in fragment
