@@ -39,3 +39,7 @@ class NotFound(Exception):
 
 class Conflict(Exception):
     """The object's state does not allow this (409)."""
+
+
+class NotAllowed(Exception):
+    """This person may not do this to this object (403), for example accepting an offer meant for someone else."""

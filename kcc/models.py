@@ -16,7 +16,9 @@ SKILL_LEVELS = ("primary", "secondary")
 CHANNELS = ("phone", "counter", "web", "email")
 CONTACT_STATUSES = ("waiting", "in_progress", "handover_offered", "resolved", "callback_scheduled", "abandoned")
 PRESENCE_STATES = ("available", "paused", "offline")  # "busy" is not chosen: it is having a contact in progress
-OUTCOMES = ("answered", "referred_external")
+OUTCOMES = ("answered", "referred_external", "callback_done")
+HANDOVER_STATES = ("offered", "accepted", "declined", "expired")
+TASK_STATES = ("open", "done")
 ROUTING_METHODS = ("choice", "router", "fallback")
 
 
@@ -293,6 +295,107 @@ class TicketCounter(Base):
     domain_id: Mapped[int] = mapped_column(ForeignKey("domains.id"), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     last: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Handover(Base):
+    """A warm handover offer (warme overdracht): the whole story, offered to a colleague or a team.
+
+    The receiver reads the context and the contact's history before accepting. Not accepted in time,
+    or declined, it becomes a callback task for the team. There is no other way to move a contact.
+    """
+
+    __tablename__ = "handovers"
+    __table_args__ = (
+        CheckConstraint(_in("status", HANDOVER_STATES), name="status"),
+        CheckConstraint("(to_staff_id IS NULL) <> (to_team_id IS NULL)", name="one_target"),
+        Index("ix_handovers_open", "status", "expires_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), index=True)
+    from_staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    to_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    to_team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"))
+    summary: Mapped[str] = mapped_column(Text)
+    done: Mapped[str] = mapped_column(Text, default="")
+    promised: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(10), default="offered")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    answered_at: Mapped[datetime | None]
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    decline_reason: Mapped[str | None] = mapped_column(Text)
+
+    contact: Mapped[Contact] = relationship()
+    from_staff: Mapped[Staff] = relationship(foreign_keys=[from_staff_id])
+    to_staff: Mapped[Staff | None] = relationship(foreign_keys=[to_staff_id])
+    to_team: Mapped[Team | None] = relationship()
+    answered_by: Mapped[Staff | None] = relationship(foreign_keys=[answered_by_id])
+
+
+class Task(Base):
+    """A callback task (terugbelverzoek) for a team or a named colleague, with a deadline in working hours."""
+
+    __tablename__ = "tasks"
+    __table_args__ = (CheckConstraint(_in("state", TASK_STATES), name="state"),
+                      Index("ix_tasks_team_state", "team_id", "state", "deadline"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), index=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"))
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))  # claimed by, or the named colleague
+    handover_id: Mapped[int | None] = mapped_column(ForeignKey("handovers.id"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    summary: Mapped[str] = mapped_column(Text)
+    done: Mapped[str] = mapped_column(Text, default="")
+    promised: Mapped[str] = mapped_column(Text, default="")
+    state: Mapped[str] = mapped_column(String(10), default="open")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    deadline: Mapped[datetime]
+    completed_at: Mapped[datetime | None]
+    outcome_note: Mapped[str | None] = mapped_column(Text)
+    reminded_on: Mapped[date | None] = mapped_column(Date)  # the working day the overdue reminder went out
+
+    contact: Mapped[Contact] = relationship()
+    team: Mapped[Team] = relationship()
+    owner: Mapped[Staff | None] = relationship(foreign_keys=[owner_id])
+    created_by: Mapped[Staff | None] = relationship(foreign_keys=[created_by_id])
+    handover: Mapped[Handover | None] = relationship()
+    attempts: Mapped[list[TaskAttempt]] = relationship(back_populates="task", order_by="TaskAttempt.at",
+                                                       cascade="all, delete-orphan")
+
+
+class TaskAttempt(Base):
+    """One call attempt on a callback task: reached or not, and what was said."""
+
+    __tablename__ = "task_attempts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    reached: Mapped[bool] = mapped_column(Boolean)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    task: Mapped[Task] = relationship(back_populates="attempts")
+    actor: Mapped[Staff | None] = relationship()
+
+
+class OutgoingMail(Base):
+    """A mail waiting to be sent (confirmation, reminder). Sending is retried; a failure stays visible."""
+
+    __tablename__ = "outgoing_mail"
+    __table_args__ = (Index("ix_outgoing_mail_due", "sent_at", "next_attempt_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    to_address: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("tasks.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    sent_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(String(500))
+
+    task: Mapped[Task | None] = relationship()
 
 
 class AuditLog(Base):
