@@ -28,10 +28,12 @@ run: install
 	$(KCC) domains check domains
 	$(KCC) domains sync domains
 	$(KCC) demo
+	@echo "The worker (kcc worker) expires handover offers and sends mail; without KCC_SMTP_HOST mail goes to instance/outbox/."
 	@echo "A new demo contact arrives about every $(DEMO_EVERY) s (kcc simulate); DEMO_EVERY=0 switches that off."
-	@set -e; sim=""; \
-	if [ "$(DEMO_EVERY)" != "0" ]; then $(KCC) simulate --every $(DEMO_EVERY) & sim=$$!; fi; \
-	trap '[ -n "$$sim" ] && kill $$sim 2>/dev/null; true' EXIT INT TERM; \
+	@set -e; pids=""; \
+	$(KCC) worker & pids="$$!"; \
+	if [ "$(DEMO_EVERY)" != "0" ]; then $(KCC) simulate --every $(DEMO_EVERY) & pids="$$pids $$!"; fi; \
+	trap 'kill $$pids 2>/dev/null; true' EXIT INT TERM; \
 	$(KCC) serve --host $(HOST) --port $(PORT)
 
 test: install

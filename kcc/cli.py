@@ -338,6 +338,36 @@ def mail_import(maildir):
         sys.exit(1)
 
 
+@cli.command("worker")
+@click.option("--every", default=5, show_default=True, type=click.IntRange(1, 3600), help="Seconds between rounds.")
+@click.option("--once", is_flag=True, help="One round, then stop (for cron or a check).")
+@click.option("--outbox", type=click.Path(file_okay=False), default=None,
+              help="Where mail goes without KCC_SMTP_HOST (default: instance/outbox).")
+def worker(every, once, outbox):
+    """The sweeper: expire handover offers into callback tasks, queue overdue reminders, send mail."""
+    import time
+
+    from . import handover, mail
+    from .timeutil import utcnow
+
+    require_schema()
+    settings = current_app.config["KCC"]
+    outbox = Path(outbox) if outbox else Path(current_app.instance_path) / "outbox"
+    while True:
+        with session_scope() as session:
+            expired = handover.expire_due(session, utcnow())
+        with session_scope() as session:
+            reminders = mail.queue_overdue_reminders(session, utcnow())
+        with session_scope() as session:
+            sent, failed = mail.send_due(session, settings, outbox, utcnow())
+        if expired or reminders or sent or failed:
+            click.echo(f"worker: {len(expired)} offer(s) expired into tasks, {reminders} reminder(s) queued, "
+                       f"{sent} mail(s) sent, {failed} failed (retried later)")
+        if once:
+            return
+        time.sleep(every)
+
+
 @cli.command("simulate")
 @click.option("--every", default=45, show_default=True, type=click.IntRange(1, 3600),
               help="Seconds between new contacts (on average).")

@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from .errors import Conflict, Msg, NotAllowed, ValidationError
+from .mail import queue_task_confirmation
 from .models import Contact, ContactEvent, Handover, Staff, Task, Team
 from .workinghours import add_working_hours
 
@@ -192,6 +193,9 @@ def create_task(session: Session, contact: Contact, team: Team, context: Context
     _event(session, contact, "task_created", created_by, now, team=team.name,
            deadline=deadline.isoformat(), **({"named": named.name} if named else {}))
     session.flush()
+    if queue_task_confirmation(session, task) is not None:
+        _event(session, contact, "confirmation_queued", None, now, to="citizen")
+        session.flush()
     return task
 
 

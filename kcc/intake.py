@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from .citizens import normalise_email, normalise_phone
 from .config import QueueSettings
 from .errors import Msg, ValidationError
-from .models import CHANNELS, Citizen, Contact, ContactEvent, Domain, Staff, TicketCounter, Topic
+from .models import CHANNELS, Citizen, Contact, ContactEvent, Domain, Staff, Task, TicketCounter, Topic
 from .router import FALLBACK_DOMAIN, Router
 from .timeutil import local
 
@@ -193,17 +193,20 @@ def next_ticket(session: Session, domain: Domain, now: datetime) -> str:
 
 
 def is_repeat(session: Session, contact: Contact) -> bool:
-    """The same phone number or e-mail address came in during the last 7 days (or has an open callback task)."""
+    """The same phone number or e-mail address came in during the last 7 days, or has an open callback task."""
     citizen = contact.citizen
     if citizen is None or not (citizen.phone or citizen.email):
         return False
-    return bool(session.scalar(select(exists().where(
+    recent = exists().where(
         Contact.id != contact.id, Contact.citizen_id == Citizen.id,
         Contact.created_at >= contact.created_at - REPEAT_WINDOW, Contact.created_at <= contact.created_at,
-        _same_person(citizen)))))
+        same_person(citizen))
+    waiting_for_us = exists().where(Task.state == "open", Task.contact_id == Contact.id, Contact.id != contact.id,
+                                    Contact.citizen_id == Citizen.id, same_person(citizen))
+    return bool(session.scalar(select(recent | waiting_for_us)))
 
 
-def _same_person(citizen: Citizen):
+def same_person(citizen: Citizen):
     conditions = []
     if citizen.phone:
         conditions.append(Citizen.phone == citizen.phone)
@@ -218,5 +221,5 @@ def recent_contacts(session: Session, contact: Contact, limit: int = 10) -> list
     if citizen is None or not (citizen.phone or citizen.email):
         return []
     return list(session.scalars(
-        select(Contact).join(Contact.citizen).where(Contact.id != contact.id, _same_person(citizen))
+        select(Contact).join(Contact.citizen).where(Contact.id != contact.id, same_person(citizen))
         .order_by(Contact.created_at.desc()).limit(limit)))
