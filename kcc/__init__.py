@@ -95,7 +95,7 @@ def security_headers(response):
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import admin, api, api_contacts, auth, home, public, workspace  # noqa: F401  (api_contacts adds to api.bp)
+    from . import admin, api, api_contacts, api_handover, auth, home, public, workspace  # noqa: F401  (api_* add to api.bp)
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(home.bp)

@@ -8,11 +8,11 @@ from flask import abort, g, jsonify, request
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from . import audit, intake, queues
+from . import audit, handover, intake, queues
 from .access import deny, roles, staff
 from .api import bp, json_body, reject_unknown
 from .errors import Msg, ValidationError
-from .models import Contact, Skill, Staff
+from .models import Contact, Handover, Skill, Staff
 from .timeutil import isoformat, utcnow
 from .visibility import may_see
 from .web import client_origin, db, router, settings
@@ -29,6 +29,8 @@ def _contact_for(contact_id: int, action: str) -> Contact:
         abort(404)
     if not may_see(_me(), contact):
         deny(_me(), f"contact {contact_id} is outside the caller's domains")
+    for offer in db().scalars(select(Handover).where(Handover.contact_id == contact.id, Handover.status == "offered")):
+        handover.apply_expiry(db(), offer, utcnow())  # expiry never waits for the sweeper
     audit.record(db(), action, "ok", actor=_me(), object_type="contact", object_id=str(contact.id),
                  origin=client_origin())
     return contact

@@ -72,6 +72,17 @@ SCHEMAS: dict[str, Any] = {
                                                "confidence": {"type": "number"}}},
     "Skill": {"type": "object", "properties": {"domain": SLUG, "level": {"enum": ["primary", "secondary"]}}},
     "Presence": {"enum": ["available", "busy", "paused", "offline"]},
+    "Handover": {"type": "object", "properties": {
+        "id": {"type": "integer"}, "status": {"enum": ["offered", "accepted", "declined", "expired"]},
+        "expires_at": TIME, "contact_id": {"type": "integer"}, "from": {"type": "object"}, "to": {"type": "object"},
+        "context": {"type": "object", "properties": {"summary": {"type": "string"}, "done": {"type": "string"},
+                                                     "promised": {"type": "string"}}}}},
+    "Task": {"type": "object", "properties": {
+        "id": {"type": "integer"}, "contact_id": {"type": "integer"}, "team": SLUG,
+        "owner": {"type": ["object", "null"]}, "deadline": TIME, "state": {"enum": ["open", "done"]},
+        "urgency": {"type": ["object", "null"], "properties": {"level": {"enum": ["ok", "soon", "overdue"]},
+                                                               "label": {"type": "string"}}},
+        "attempts": {"type": "array", "items": {"type": "object"}}}},
 }
 
 PATHS: dict[str, Any] = {
@@ -143,6 +154,65 @@ PATHS: dict[str, Any] = {
                 "slug": SLUG, "name": {"type": "string"}, "domain": SLUG,
                 "members": {"type": "array", "items": {"type": "object", "properties": {
                     "id": {"type": "integer"}, "name": {"type": "string"}}}}}}}}}, "Teams"), **_errors()}}},
+    "/contacts/{id}/handover": {"post": {
+        "summary": "Offer the contact warmly to a colleague or team, with its story", "operationId": "offerHandover",
+        "parameters": CONTACT_ID,
+        "requestBody": _body({"type": "object", "additionalProperties": False, "required": ["to", "context"],
+                              "properties": {
+                                  "to": {"oneOf": [
+                                      {"type": "object", "required": ["staff"], "properties": {"staff": {"type": "integer"}}},
+                                      {"type": "object", "required": ["team"], "properties": {"team": SLUG}}]},
+                                  "context": {"type": "object", "required": ["summary"], "properties": {
+                                      "summary": {"type": "string", "minLength": 20}, "done": {"type": "string"},
+                                      "promised": {"type": "string"}}}}}),
+        "responses": {"201": _json({"type": "object", "properties": {"handover": {"type": "object", "properties": {
+            "id": {"type": "integer"}, "status": {"const": "offered"}, "expires_at": TIME}}}}, "Offered"),
+            **_errors("400", "404", "409", "422")}}},
+    "/handovers/{id}": {"get": {
+        "summary": "An offer with its context, read before accepting", "operationId": "getHandover",
+        "parameters": CONTACT_ID, "responses": {"200": _json(_ref("Handover"), "The offer"), **_errors("404")}}},
+    "/handovers/{id}/accept": {"post": {
+        "summary": "Accept: the contact is now the caller's, with everything", "operationId": "acceptHandover",
+        "parameters": CONTACT_ID,
+        "responses": {"200": _json(_ref("Contact"), "Accepted"), **_errors("404", "409")}}},
+    "/handovers/{id}/decline": {"post": {
+        "summary": "Decline with a reason; the contact becomes a callback task", "operationId": "declineHandover",
+        "parameters": CONTACT_ID,
+        "requestBody": _body({"type": "object", "additionalProperties": False, "required": ["reason"],
+                              "properties": {"reason": {"type": "string", "minLength": 1}}}),
+        "responses": {"200": _json({"type": "object", "properties": {"handover": {"type": "object"},
+                                                                     "task": _ref("Task")}}, "Declined"),
+                      **_errors("400", "404", "409", "422")}}},
+    "/tasks": {"get": {
+        "summary": "Callback tasks of a team (members and leads)", "operationId": "tasks",
+        "parameters": [{"name": "team", "in": "query", "schema": SLUG},
+                       {"name": "state", "in": "query", "schema": {"enum": ["open", "done"]}}],
+        "responses": {"200": _json({"type": "object", "properties": {"tasks": {"type": "array",
+                                                                               "items": _ref("Task")}}}, "Tasks"),
+                      **_errors("404", "422")}}},
+    "/tasks/{id}/claim": {"post": {
+        "summary": "Assign to myself", "operationId": "claimTask", "parameters": CONTACT_ID,
+        "responses": {"200": _json(_ref("Task"), "Claimed"), **_errors("404", "409")}}},
+    "/tasks/{id}/attempt": {"post": {
+        "summary": "Log a call attempt", "operationId": "taskAttempt", "parameters": CONTACT_ID,
+        "requestBody": _body({"type": "object", "additionalProperties": False, "required": ["reached"],
+                              "properties": {"reached": {"type": "boolean"}, "note": {"type": "string"}}}),
+        "responses": {"200": _json(_ref("Task"), "Logged"), **_errors("400", "404", "409", "422")}}},
+    "/tasks/{id}/complete": {"post": {
+        "summary": "Complete a claimed task; the contact is resolved", "operationId": "completeTask",
+        "parameters": CONTACT_ID,
+        "requestBody": _body({"type": "object", "additionalProperties": False, "required": ["note"],
+                              "properties": {"note": {"type": "string", "minLength": 1}}}),
+        "responses": {"200": _json(_ref("Task"), "Completed"), **_errors("400", "404", "409", "422")}}},
+    "/indicators": {"get": {
+        "summary": "Indicators per domain and channel, for the team — never per person", "operationId": "indicators",
+        "parameters": [{"name": "domain", "in": "query", "schema": SLUG},
+                       {"name": "from", "in": "query", "schema": {"type": "string", "format": "date"}},
+                       {"name": "to", "in": "query", "schema": {"type": "string", "format": "date"}}],
+        "responses": {"200": _json({"type": "object", "properties": {"indicators": {"type": "array", "items": {
+            "type": "object", "properties": {"domain": SLUG, "channel": {"type": "string"}},
+            "additionalProperties": {"type": ["number", "integer", "null"]}}}}}, "Indicators"),
+            **_errors("404", "422")}}},
     "/openapi.json": {"get": {
         "summary": "This document", "operationId": "openapi", "security": [],
         "responses": {"200": {"description": "OpenAPI 3.1"}}}},

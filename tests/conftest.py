@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from kcc import create_app, migrate
-from kcc.accounts import StaffInput, create_staff
+from kcc.accounts import StaffInput, create_staff, create_token
 from kcc.db import make_engine, make_sessionmaker
 from kcc.domains import load_dir, sync
 
@@ -158,3 +158,45 @@ class Auth:
 @pytest.fixture
 def auth(client):
     return Auth(client)
+
+
+# --- API callers -------------------------------------------------------------------------------------
+
+@pytest.fixture
+def api(client, session, make_staff):
+    """api('fatima', roles=..., skills=...) → a caller: call.post(path, json=...) with its bearer token."""
+    class Caller:
+        def __init__(self, staff, token):
+            self.staff, self.token = staff, token
+
+        def open(self, method, path, **kwargs):
+            headers = {"Authorization": f"Bearer {self.token}", **kwargs.pop("headers", {})}
+            return client.open(f"/api/v1{path}", method=method, headers=headers, **kwargs)
+
+        def get(self, path, **kw):
+            return self.open("GET", path, **kw)
+
+        def post(self, path, **kw):
+            return self.open("POST", path, **kw)
+
+        def put(self, path, **kw):
+            return self.open("PUT", path, **kw)
+
+    def make(username, roles=("agent",), skills=(("burgerzaken", "primary"),), languages=("nl",)):
+        staff = make_staff(username, roles=list(roles), skills=list(skills), languages=list(languages))
+        _, token = create_token(session, session.merge(staff))
+        session.commit()
+        return Caller(staff, token)
+    return make
+
+
+@pytest.fixture
+def telefonie(api):
+    return api("telefonie", roles=["integration"], skills=[])
+
+
+def api_error(response, status, code):
+    assert response.status_code == status, response.get_data(as_text=True)
+    error = response.get_json()["error"]
+    assert error["code"] == code and error["message"]
+    return error

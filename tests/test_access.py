@@ -14,7 +14,9 @@ def _routes(app):
     for rule in app.url_map.iter_rules():
         if rule.endpoint == "static":
             continue
-        path = rule.rule.replace("<int:staff_id>", "1").replace("<int:contact_id>", "1")
+        path = rule.rule
+        for converter in ("<int:staff_id>", "<int:contact_id>", "<int:handover_id>", "<int:task_id>"):
+            path = path.replace(converter, "1")
         assert "<" not in path, f"give test_access a sample value for {rule.rule}"
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             yield method, path, rule.endpoint
@@ -71,8 +73,11 @@ def test_each_role_is_allowed_or_refused(app, make_staff, session, role):
             response = app.test_client().get(path, headers={"Authorization": f"Bearer {token}"})
         else:
             response = web.get(path)
+        no_sample = any(c in _rule_of(app, endpoint) for c in ("<int:handover_id>", "<int:task_id>"))
         if allowed:
-            assert response.status_code in (200, 302), (role, path, response.status_code)
+            # there is no handover or task 1 in this database: allowed means past the role check
+            assert response.status_code in ((200, 302, 404) if no_sample else (200, 302)), \
+                (role, path, response.status_code)
         else:
             assert response.status_code == 403, (role, path, response.status_code)
 

@@ -2,48 +2,9 @@
 import pytest
 from sqlalchemy import select
 
-from kcc.accounts import create_token
 from kcc.models import AuditLog, Contact
 
-
-@pytest.fixture
-def api(client, session, make_staff):
-    """api('fatima', roles=..., skills=...) → a caller: call.post(path, json=...) with its bearer token."""
-    class Caller:
-        def __init__(self, staff, token):
-            self.staff, self.token = staff, token
-
-        def open(self, method, path, **kwargs):
-            headers = {"Authorization": f"Bearer {self.token}", **kwargs.pop("headers", {})}
-            return client.open(f"/api/v1{path}", method=method, headers=headers, **kwargs)
-
-        def get(self, path, **kw):
-            return self.open("GET", path, **kw)
-
-        def post(self, path, **kw):
-            return self.open("POST", path, **kw)
-
-        def put(self, path, **kw):
-            return self.open("PUT", path, **kw)
-
-    def make(username, roles=("agent",), skills=(("burgerzaken", "primary"),), languages=("nl",)):
-        staff = make_staff(username, roles=list(roles), skills=list(skills), languages=list(languages))
-        _, token = create_token(session, session.merge(staff))
-        session.commit()
-        return Caller(staff, token)
-    return make
-
-
-@pytest.fixture
-def telefonie(api):
-    return api("telefonie", roles=["integration"], skills=[])
-
-
-def _error(response, status, code):
-    assert response.status_code == status, response.get_data(as_text=True)
-    error = response.get_json()["error"]
-    assert error["code"] == code and error["message"]
-    return error
+from .conftest import api_error
 
 
 def test_a_call_arrives_routed_with_position_and_wait(telefonie):
@@ -78,7 +39,7 @@ def test_a_phone_menu_choice_needs_no_question_and_counter_gets_a_ticket(telefon
     ({"channel": "web", "question": "paspoort", "priority": "hoog"}, "priority"),
 ])
 def test_bad_contacts_get_422_with_the_field_and_nothing_is_stored(telefonie, session, body, field):
-    error = _error(telefonie.post("/contacts", json=body), 422, "validation_failed")
+    error = api_error(telefonie.post("/contacts", json=body), 422, "validation_failed")
     assert field in error["fields"]
     assert session.scalar(select(Contact).limit(1)) is None
 
@@ -86,7 +47,7 @@ def test_bad_contacts_get_422_with_the_field_and_nothing_is_stored(telefonie, se
 @pytest.mark.parametrize("data, content_type", [("not json", "application/json"), ("[1, 2]", "application/json"),
                                                 ("channel=web", "application/x-www-form-urlencoded")])
 def test_a_body_that_is_not_a_json_object_is_400(telefonie, data, content_type):
-    _error(telefonie.post("/contacts", data=data, content_type=content_type), 400, "bad_request")
+    api_error(telefonie.post("/contacts", data=data, content_type=content_type), 400, "bad_request")
 
 
 def test_get_contact_shows_the_timeline_and_is_audited(telefonie, session):
@@ -96,14 +57,14 @@ def test_get_contact_shows_the_timeline_and_is_audited(telefonie, session):
     assert body["owner"] is None and body["created_at"].endswith(("+01:00", "+02:00"))
     entry = session.scalars(select(AuditLog).where(AuditLog.action == "contact.open")).one()
     assert entry.object_id == str(created["id"]) and entry.actor_name == "telefonie"
-    _error(telefonie.get("/contacts/999999"), 404, "not_found")
+    api_error(telefonie.get("/contacts/999999"), 404, "not_found")
 
 
 def test_a_social_domain_contact_is_not_readable_by_guessing_its_id(telefonie, api, session):
     created = telefonie.post("/contacts", json={"channel": "phone", "domain": "sociaal", "topic": "schulden",
                                                 "question": ""}).get_json()
     outsider = api("bert", skills=[("burgerzaken", "primary")])
-    _error(outsider.get(f"/contacts/{created['id']}"), 403, "forbidden")
+    api_error(outsider.get(f"/contacts/{created['id']}"), 403, "forbidden")
     insider = api("pieter", skills=[("sociaal", "primary")])
     assert insider.get(f"/contacts/{created['id']}").status_code == 200
     denied = session.scalars(select(AuditLog).where(AuditLog.action == "authorisation",
@@ -115,15 +76,15 @@ def test_abandon_while_waiting_then_409(telefonie):
     created = telefonie.post("/contacts", json={"channel": "phone", "question": "paspoort"}).get_json()
     response = telefonie.post(f"/contacts/{created['id']}/abandon")
     assert response.status_code == 200 and response.get_json()["status"] == "abandoned"
-    _error(telefonie.post(f"/contacts/{created['id']}/abandon"), 409, "conflict")
+    api_error(telefonie.post(f"/contacts/{created['id']}/abandon"), 409, "conflict")
 
 
 def test_route_answers_domain_topic_confidence_and_alternatives(telefonie):
     body = telefonie.post("/route", json={"question": "mijn rijbewijs is verlopen"}).get_json()
     assert (body["domain"], body["topic"]) == ("burgerzaken", "rijbewijs")
     assert len(body["alternatives"]) <= 3 and set(body["alternatives"][0]) == {"domain", "topic", "confidence"}
-    _error(telefonie.post("/route", json={"question": "  "}), 422, "validation_failed")
-    _error(telefonie.post("/route", json={"question": "x", "extra": 1}), 422, "validation_failed")
+    api_error(telefonie.post("/route", json={"question": "  "}), 422, "validation_failed")
+    api_error(telefonie.post("/route", json={"question": "x", "extra": 1}), 422, "validation_failed")
 
 
 def test_an_employee_takes_and_resolves_the_next_contact(telefonie, api):
@@ -138,12 +99,12 @@ def test_an_employee_takes_and_resolves_the_next_contact(telefonie, api):
     assert body["id"] == created["id"] and body["status"] == "in_progress" and body["owner"]["name"] == "Fatima"
     assert body["citizen"]["phone"] == "+31612345678" and body["question"] == "paspoort verlengen"
     assert fatima.get("/me").get_json()["presence"] == "busy"
-    _error(fatima.post("/me/next"), 409, "conflict")  # one contact at a time
-    _error(fatima.post(f"/contacts/{created['id']}/resolve", json={"outcome": "referred_external"}), 422,
+    api_error(fatima.post("/me/next"), 409, "conflict")  # one contact at a time
+    api_error(fatima.post(f"/contacts/{created['id']}/resolve", json={"outcome": "referred_external"}), 422,
            "validation_failed")
     done = fatima.post(f"/contacts/{created['id']}/resolve", json={"outcome": "answered", "note": "Afspraak gemaakt"})
     assert done.status_code == 200 and done.get_json()["status"] == "resolved"
-    _error(fatima.post(f"/contacts/{created['id']}/resolve", json={"outcome": "answered"}), 409, "conflict")
+    api_error(fatima.post(f"/contacts/{created['id']}/resolve", json={"outcome": "answered"}), 409, "conflict")
 
 
 def test_someone_else_cannot_resolve_and_a_paused_employee_gets_409(telefonie, api):
@@ -151,18 +112,18 @@ def test_someone_else_cannot_resolve_and_a_paused_employee_gets_409(telefonie, a
     fatima.put("/me/presence", json={"state": "available"})
     telefonie.post("/contacts", json={"channel": "phone", "question": "paspoort"})
     contact = fatima.post("/me/next").get_json()
-    _error(sanne.post(f"/contacts/{contact['id']}/resolve", json={"outcome": "answered"}), 409, "conflict")
+    api_error(sanne.post(f"/contacts/{contact['id']}/resolve", json={"outcome": "answered"}), 409, "conflict")
     sanne.put("/me/presence", json={"state": "paused"})
-    error = _error(sanne.post("/me/next"), 409, "conflict")
+    error = api_error(sanne.post("/me/next"), 409, "conflict")
     assert "beschikbaar" in error["message"]
 
 
 def test_presence_refuses_unknown_states_desks_and_fields(api):
     fatima = api("fatima")
-    assert "state" in _error(fatima.put("/me/presence", json={"state": "lunch"}), 422, "validation_failed")["fields"]
-    assert "desk" in _error(fatima.put("/me/presence", json={"state": "available", "desk": "99"}), 422,
+    assert "state" in api_error(fatima.put("/me/presence", json={"state": "lunch"}), 422, "validation_failed")["fields"]
+    assert "desk" in api_error(fatima.put("/me/presence", json={"state": "available", "desk": "99"}), 422,
                             "validation_failed")["fields"]
-    assert "mood" in _error(fatima.put("/me/presence", json={"state": "available", "mood": "green"}), 422,
+    assert "mood" in api_error(fatima.put("/me/presence", json={"state": "available", "mood": "green"}), 422,
                             "validation_failed")["fields"]
 
 
