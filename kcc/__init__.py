@@ -95,11 +95,12 @@ def security_headers(response):
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import admin, api, api_contacts, api_handover, auth, home, public, workspace  # noqa: F401  (api_* add to api.bp)
+    from . import admin, api, api_contacts, api_handover, auth, home, public, teamwork, workspace  # noqa: F401
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(home.bp)
     app.register_blueprint(workspace.bp)
     app.register_blueprint(public.bp)
+    app.register_blueprint(teamwork.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(api.bp)

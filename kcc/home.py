@@ -101,13 +101,6 @@ def improvements():
     return render("home/improvements.html", domains=[s.domain for s in current_user.skills])
 
 
-@bp.get("/taken")
-@roles("specialist")
-def tasks():
-    teams = current_user.teams or db().scalars(select(Team).where(Team.active.is_(True)).order_by(Team.name)).all()
-    return render("home/tasks.html", teams=teams, own=bool(current_user.teams))
-
-
 @bp.get("/koppeling")
 @roles("integration")
 def integration():

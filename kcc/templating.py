@@ -30,8 +30,14 @@ PRESENCE_LABELS = {"available": _l("Beschikbaar"), "busy": _l("In gesprek"), "pa
                    "offline": _l("Afgemeld")}
 EVENT_LABELS = {"arrived": _l("Binnengekomen"), "routed": _l("Gerouteerd"), "claimed": _l("Aangenomen"),
                 "rerouted": _l("Domein of onderwerp aangepast"), "note": _l("Notitie"), "resolved": _l("Afgerond"),
-                "abandoned": _l("Opgehangen tijdens het wachten")}
-OUTCOME_LABELS = {"answered": _l("In één keer beantwoord"), "referred_external": _l("Warm doorverwezen")}
+                "abandoned": _l("Opgehangen tijdens het wachten"), "handover_offered": _l("Overdracht aangeboden"),
+                "handover_accepted": _l("Overdracht aangenomen"), "handover_declined": _l("Overdracht geweigerd"),
+                "handover_expired": _l("Overdracht niet op tijd aangenomen"),
+                "task_created": _l("Terugbelverzoek gemaakt"), "confirmation_queued": _l("Bevestiging naar inwoner"),
+                "task_claimed": _l("Terugbelverzoek opgepakt"), "task_forwarded": _l("Terugbelverzoek doorgestuurd"),
+                "task_attempt": _l("Belpoging"), "task_completed": _l("Terugbelverzoek afgerond")}
+OUTCOME_LABELS = {"answered": _l("In één keer beantwoord"), "referred_external": _l("Warm doorverwezen"),
+                  "callback_done": _l("Teruggebeld")}
 
 # (role, endpoint, label) in the order a person with several roles lands: the first that matches.
 SCREENS = [
@@ -39,7 +45,7 @@ SCREENS = [
     ("senior", "home.improvements", _l("Verbeteren")),
     ("agent", "workspace.page", _l("Werkplek")),
     ("host", "home.lobby", _l("Lobby")),
-    ("specialist", "home.tasks", _l("Taken")),
+    ("specialist", "teamwork.task_list", _l("Taken")),
     ("admin", "admin.staff_list", _l("Beheer")),
     ("integration", "home.integration", _l("Koppeling")),
 ]
@@ -77,9 +83,19 @@ def duration(seconds: float | int | None) -> str:
     return f"{minutes // 60} u {minutes % 60:02d} min"
 
 
+def offer_task(offer):
+    """The callback task a declined or expired handover became (for the sender's overview)."""
+    from sqlalchemy.orm import object_session
+
+    from .models import Task
+    session = object_session(offer)
+    return session.query(Task).filter(Task.handover_id == offer.id).first() if session else None
+
+
 def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["localtime"] = localtime
     app.jinja_env.filters["duration"] = duration
+    app.jinja_env.globals["offer_task"] = offer_task
 
     @app.context_processor
     def kcc_context():

@@ -5,14 +5,16 @@ only its own part. Without JavaScript every form still works (post, then redirec
 """
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import Blueprint, abort, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from . import audit, handling, intake, queues
+from . import audit, handling, handover, intake, queues, tasks
 from .access import deny, roles
 from .errors import Conflict, Msg, ValidationError
-from .models import Contact, Desk, Domain
+from .models import Contact, Desk, Domain, Handover, Staff, Team
 from .timeutil import utcnow
 from .visibility import may_see
 from .web import client_origin, db, render, router, settings, translate, wants_fragment
@@ -44,13 +46,34 @@ def current_context(errors: dict | None = None, values: dict | None = None) -> d
         earlier=len(intake.recent_contacts(db(), contact)),
         domains=db().scalars(select(Domain).where(Domain.active.is_(True)).order_by(Domain.position)).all(),
         notes=[e for e in contact.events if e.type == "note"],
+        open_tasks=tasks.open_tasks_for_citizen(db(), contact),
+        colleagues=[(person, queues.presence_of(db(), person)) for person in db().scalars(
+            select(Staff).where(Staff.active.is_(True), Staff.id != current_user.id).order_by(Staff.name))
+            if set(person.roles) & {"agent", "specialist", "senior", "lead"}],
+        teams=db().scalars(select(Team).where(Team.active.is_(True)).order_by(Team.name)).all(),
     )
     return context
+
+
+def my_handovers() -> list[Handover]:
+    """What became of my offers of the last two hours: waiting, taken over, or a callback task by when."""
+    now = utcnow()
+    mine = db().scalars(select(Handover).where(Handover.from_staff_id == current_user.id,
+                                               Handover.created_at >= now - timedelta(hours=2))
+                        .order_by(Handover.created_at.desc()).limit(8)).all()
+    for offer in mine:
+        handover.apply_expiry(db(), offer, now)
+    return list(mine)
 
 
 def _queue_context() -> dict:
     mine = _my_domain_ids()
     return {"queue": queues.queue_status(db(), utcnow(), mine) if mine else []}
+
+
+def _side_context() -> dict:
+    from .teamwork import incoming_offers
+    return {"offers": incoming_offers(), "handovers": my_handovers(), "now": utcnow(), "errors": {}}
 
 
 def _answer(fragment: str, context: dict, status: int = 200):
@@ -67,7 +90,10 @@ def _answer(fragment: str, context: dict, status: int = 200):
 @roles("agent")
 def page():
     _seen()
-    context = {**current_context(), **_queue_context(), **_desks(), "topics": [], "q": ""}
+    context = {**current_context(), **_queue_context(), **_desks(), "topics": [], "q": "",
+               "offers": [], "handovers": []}
+    side = _side_context()
+    context.update(offers=side["offers"], handovers=side["handovers"])
     db().commit()
     return render("workspace/page.html", **context)
 
@@ -183,6 +209,41 @@ def finish(contact_id: int):
     audit.record(db(), "contact.change", "ok", actor=current_user, object_type="contact", object_id=str(contact.id),
                  origin=client_origin(), detail=f"resolved: {form['outcome']}")
     return _answer("workspace/_current.html", {**current_context(), "finished": contact})
+
+
+@bp.post("/contact/<int:contact_id>/overdragen")
+@roles("agent")
+def hand_over(contact_id: int):
+    """A warm handover: to a colleague or a team, only with the story (there is no cold transfer)."""
+    contact = _own_contact(contact_id)
+    form = {key: request.form.get(key, "") for key in ("target", "summary", "done", "promised")}
+    kind, _, value = form["target"].partition(":")
+    try:
+        if kind == "staff" and value.isdigit():
+            target = {"to_staff_id": int(value)}
+        elif kind == "team" and value:
+            target = {"to_team_slug": value}
+        else:
+            raise ValidationError({"to": Msg("kies een collega of een team")})
+        offer = handover.offer(db(), contact, current_user, handover.Context(form["summary"], form["done"],
+                                                                             form["promised"]),
+                               utcnow(), settings().handover_timeout_s, **target)
+    except (ValidationError, Conflict) as error:
+        db().rollback()
+        errors = {key.replace("context.", "").replace("to.staff", "to").replace("to.team", "to"): value
+                  for key, value in _fields(error).items()}
+        return _answer("workspace/_current.html", current_context(errors=errors, values=form), _status(error))
+    audit.record(db(), "contact.change", "ok", actor=current_user, object_type="contact", object_id=str(contact.id),
+                 origin=client_origin(), detail="handover offered")
+    target_name = offer.to_staff.name if offer.to_staff else offer.to_team.name
+    return _answer("workspace/_current.html", {**current_context(), "offered_to": target_name})
+
+
+@bp.get("/overdrachten")
+@roles("agent")
+def handovers():
+    """The sender's view of their offers: accepted, waiting, or turned into a callback task."""
+    return _answer("workspace/_handovers.html", {"handovers": my_handovers(), "now": utcnow()})
 
 
 @bp.get("/onderwerpen")
