@@ -35,7 +35,7 @@ def live_server(live_database):
     session.commit()
     session.close()
     engine.dispose()
-    app = create_app({"DATABASE_URL": url}, environ={"KCC_ENV": "testing"})
+    app = create_app({"DATABASE_URL": url}, environ={"KCC_ENV": "testing", "KCC_HANDOVER_TIMEOUT_S": "8"})
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

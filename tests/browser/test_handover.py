@@ -1,0 +1,104 @@
+"""Two staff sessions in Chromium: a warm handover accepted live, and one to a team that does not answer."""
+import re
+from dataclasses import replace
+from email import message_from_bytes, policy
+
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import select, update
+
+from kcc import accounts, intake, mail
+from kcc.config import QueueSettings, load_settings
+from kcc.db import make_engine, make_sessionmaker
+from kcc.demo import DEMO_PASSWORD
+from kcc.models import Contact, Domain, Task
+from kcc.router import Router
+from kcc.timeutil import utcnow
+from kcc.workinghours import add_working_hours
+
+pytestmark = pytest.mark.browser
+
+STORY = "Mevrouw (82) is gevallen en kan niet meer zelf douchen; haar dochter belt namens haar."
+
+
+@pytest.fixture
+def backstage(live_database):
+    engine = make_engine(live_database)
+    session = make_sessionmaker(engine)()
+    yield session
+    session.close()
+    engine.dispose()
+
+
+def _call(backstage, topic):
+    contact = intake.receive(backstage, intake.parse_contact({
+        "channel": "phone", "question": "", "domain": "sociaal", "topic": topic,
+        "citizen": {"name": "Els de Boer", "phone": "0612345678", "email": "els@example.nl"}}),
+        Router.from_session(backstage), QueueSettings(headstart_s={}), utcnow()).contact
+    backstage.commit()
+    return contact
+
+
+def _hand_over(window, target_label, summary):
+    window.page.get_by_label("Aan wie").select_option(label=target_label)
+    window.page.get_by_label("Wat heeft de inwoner nodig, en wat is de situatie? (verplicht)").fill(summary)
+    window.page.get_by_label("Wat is met de inwoner afgesproken?").fill("Vandaag nog contact")
+    window.page.get_by_role("button", name="Overdracht aanbieden").click()
+
+
+def test_warm_handover_accepted_in_another_window_and_one_that_becomes_a_callback(screen, backstage, tmp_path):
+    accounts.create_staff(backstage, accounts.StaffInput(username="kees", name="Kees Bakker", roles=["agent"],
+                                                         skills=[("sociaal", "primary")], languages=["nl"], teams=[]),
+                          DEMO_PASSWORD)
+    sociaal = backstage.scalar(select(Domain.id).where(Domain.slug == "sociaal"))
+    backstage.execute(update(Contact).where(Contact.status == "waiting", Contact.domain_id == sociaal)
+                      .values(status="abandoned"))
+    backstage.commit()
+
+    kees, ingrid = screen(), screen()
+    kees.login("kees")
+    kees.page.get_by_role("button", name="Beschikbaar").click()
+    ingrid.login("ingrid")
+    assert ingrid.page.url.endswith("/taken")
+
+    first = _call(backstage, "huishoudelijke-hulp")
+    kees.page.get_by_role("button", name="Neem het volgende contact").click()
+    expect(kees.page.get_by_role("heading", name="Warm overdragen")).to_be_visible()
+    assert kees.axe() == []
+    _hand_over(kees, "Wmo-consulenten (Sociaal domein)", STORY)
+    expect(kees.page.get_by_text("Overdracht aangeboden aan Wmo-consulenten")).to_be_visible()
+
+    # Ingrid's screen shows the offer by itself, with the whole story, before she accepts
+    expect(ingrid.page.get_by_text(STORY)).to_be_visible(timeout=10_000)
+    expect(ingrid.page.get_by_text("Vandaag nog contact")).to_be_visible()
+    assert ingrid.axe() == []
+    ingrid.page.get_by_role("button", name="Aannemen").click()
+    expect(ingrid.page.get_by_role("heading", name=re.compile("^Overgenomen contact"))).to_be_visible()
+    assert ingrid.axe() == []
+    expect(kees.page.get_by_text("aangenomen door Ingrid Mulder")).to_be_visible(timeout=10_000)
+    backstage.expire_all()
+    assert backstage.get(Contact, first.id).owner.username == "ingrid"
+
+    # a second call, handed to a team where nobody answers: after the timeout it is a callback task
+    second = _call(backstage, "bijstand")
+    kees.page.get_by_role("button", name="Neem het volgende contact").click()
+    _hand_over(kees, "Werk en Inkomen (Sociaal domein)", "Meneer heeft sinds vorige week geen inkomen en wil weten "
+                                                         "of hij bijstand kan krijgen.")
+    expect(kees.page.get_by_text(re.compile("niet op tijd aangenomen"))).to_be_visible(timeout=20_000)
+    backstage.expire_all()
+    task = backstage.scalars(select(Task).where(Task.contact_id == second.id)).one()
+    team_hours = task.team.domain.hours["phone"]
+    assert task.deadline == add_working_hours(task.created_at, task.contact.topic.callback_norm_hours
+                                              if task.contact.topic.handover_team_id == task.team_id
+                                              else task.team.callback_norm_hours or task.team.domain.callback_norm_hours,
+                                              team_hours)
+    assert backstage.get(Contact, second.id).status == "callback_scheduled"
+
+    # the worker sends the citizen's confirmation; without SMTP it lands in the outbox as .eml
+    settings = replace(load_settings({"KCC_ENV": "testing"}, tmp_path), smtp_host=None)
+    mail.send_due(backstage, settings, tmp_path / "outbox", utcnow())
+    backstage.commit()
+    sent = [message_from_bytes(p.read_bytes(), policy=policy.default) for p in (tmp_path / "outbox").glob("*.eml")]
+    confirmation = next(m for m in sent if f"KCC-{second.id:06d}" in m["Subject"])
+    assert "Werk en Inkomen" in confirmation.get_content() and mail.when(task.deadline) in confirmation.get_content()
+    assert kees.console_errors == [] and ingrid.console_errors == []
