@@ -7,7 +7,7 @@ from flask import Blueprint, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from . import audit, intake, queues
+from . import audit, intake, queues, tasks
 from .access import roles, staff
 from .errors import ValidationError
 from .domains import DAYS
@@ -92,7 +92,9 @@ def floor():
     for person in people:
         for skill in person.skills:
             by_domain[skill.domain_id].append((person, skill.level, queues.presence_of(db(), person)))
-    return render("home/floor.html", "home/_floor.html", queue=queues.queue_status(db(), now), by_domain=by_domain)
+    overdue = tasks.open_tasks(db(), overdue_at=now)
+    return render("home/floor.html", "home/_floor.html", queue=queues.queue_status(db(), now), by_domain=by_domain,
+                  overdue=overdue)
 
 
 @bp.get("/verbeteren")

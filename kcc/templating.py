@@ -92,10 +92,21 @@ def offer_task(offer):
     return session.query(Task).filter(Task.handover_id == offer.id).first() if session else None
 
 
+def task_mails(task):
+    """The citizen's confirmation mails of a task, so a mail server failure is visible to the team."""
+    from sqlalchemy.orm import object_session
+
+    from .models import OutgoingMail
+    session = object_session(task)
+    return session.query(OutgoingMail).filter(OutgoingMail.task_id == task.id,
+                                              OutgoingMail.kind == "task_confirmation").all() if session else []
+
+
 def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["localtime"] = localtime
     app.jinja_env.filters["duration"] = duration
     app.jinja_env.globals["offer_task"] = offer_task
+    app.jinja_env.globals["task_mails"] = task_mails
 
     @app.context_processor
     def kcc_context():

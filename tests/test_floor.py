@@ -19,3 +19,22 @@ def test_the_floor_shows_queues_and_who_is_available(client, auth, make_staff, s
     assert "Anna Agent (primair, beschikbaar)" in page and "1 min" in page
     fragment = client.get("/vloer", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert fragment.startswith('<div id="floor"') and "<html" not in fragment
+
+
+def test_the_floor_lead_sees_every_overdue_callback(client, auth, make_staff, session):
+    from sqlalchemy import select
+
+    from kcc import handover
+    from kcc.models import Team
+    make_staff("ahmed", roles=["lead"])
+    contact = intake.receive(session, intake.parse_contact({"channel": "phone", "question": "", "domain": "sociaal"}),
+                             Router.from_session(session), QueueSettings(headstart_s={}), utcnow()).contact
+    team = session.scalar(select(Team).where(Team.slug == "geldzaken"))
+    task = handover.create_task(session, contact, team, handover.Context("Meneer vraagt om een betalingsregeling."),
+                                utcnow() - timedelta(days=30), created_by=None)
+    session.commit()
+    auth.login("ahmed")
+    page = client.get("/vloer").get_data(as_text=True)
+    assert f"KCC-{task.contact_id:06d}" in page and "Geldzaken" in page
+    listing = client.get("/taken?over_tijd=1").get_data(as_text=True)
+    assert "over tijd" in listing and f"KCC-{task.contact_id:06d}" in listing
