@@ -190,13 +190,36 @@ def create_task(session: Session, contact: Contact, team: Team, context: Context
                 created_at=now, deadline=deadline)
     session.add(task)
     contact.status, contact.owner_id, contact.updated_at = "callback_scheduled", None, now
-    _event(session, contact, "task_created", created_by, now, team=team.name,
+    _event(session, contact, "task_created", created_by, now, team=team.name, summary=context.summary,
            deadline=deadline.isoformat(), **({"named": named.name} if named else {}))
     session.flush()
     if queue_task_confirmation(session, task) is not None:
         _event(session, contact, "confirmation_queued", None, now, to="citizen")
         session.flush()
     return task
+
+
+def callback_now(session: Session, contact: Contact, sender: Staff, context: Context, now: datetime,
+                 to_staff_id: int | None = None, to_team_slug: str | None = None) -> Task:
+    """Straight to a callback task, by the employee's choice: same story, same checks, no offer first."""
+    context = check_context(context)
+    named = team = None
+    if to_staff_id is not None:
+        named = session.get(Staff, to_staff_id)
+        if named is None or not named.active:
+            raise ValidationError({"to.staff": Msg("deze collega bestaat niet (meer); kies iemand uit de lijst")})
+        team = named.teams[0] if named.teams else _team_for(session, contact)
+    else:
+        team = session.scalar(select(Team).where(Team.slug == to_team_slug, Team.active.is_(True)))
+        if team is None:
+            raise ValidationError({"to.team": Msg("onbekend team %(slug)s; kies een team uit de lijst",
+                                                  slug=to_team_slug)})
+    session.refresh(contact, with_for_update=session.get_bind().dialect.name == "postgresql")
+    if contact.owner_id != sender.id or contact.status != "in_progress":
+        raise Conflict(Msg("Alleen wie het contact in behandeling heeft, kan het overdragen."))
+    if sender.presence == "available":
+        sender.idle_since = now
+    return create_task(session, contact, team, context, now, created_by=sender, named=named)
 
 
 def expire_due(session: Session, now: datetime) -> list[Task]:

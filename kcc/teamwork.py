@@ -146,6 +146,23 @@ def finish_handled(contact_id: int):
     return redirect(url_for("teamwork.task_list"))
 
 
+@bp.get("/contact/<int:contact_id>")
+@staff
+def contact_page(contact_id: int):
+    """The contact's timeline (logboek), for everyone who may see the contact: the next person has the story."""
+    from .models import Contact
+    from .visibility import may_see
+    contact = db().get(Contact, contact_id)
+    if contact is None:
+        abort(404)
+    if not may_see(current_user, contact):
+        deny(current_user, f"contact {contact_id} is outside the reader's domains")
+    audit.record(db(), "contact.open", "ok", actor=current_user, object_type="contact", object_id=str(contact.id),
+                 origin=client_origin(), detail="timeline")
+    db().commit()
+    return render("teamwork/contact.html", contact=contact)
+
+
 # --- the team's callback tasks -------------------------------------------------------------------------
 
 def _my_team_ids() -> list[int] | None:

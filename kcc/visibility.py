@@ -23,11 +23,31 @@ def may_see(staff: Staff, contact: Contact) -> bool:
         return True
     if contact.topic is not None and contact.topic.handover_team_id in {team.id for team in staff.teams}:
         return True
+    if _handed_to(staff, contact):
+        return True
     sensitive = contact.domain is not None and contact.domain.slug in SENSITIVE_DOMAINS
     if sensitive:
         return False
     # the host checked the visitor in; agents and seniors see other domains' ordinary contacts (rerouting)
     return bool(roles & {"agent", "senior"}) or ("host" in roles and contact.channel == "counter")
+
+
+def _handed_to(staff: Staff, contact: Contact) -> bool:
+    """A handover offer or callback task for this person or one of their teams opens the contact to them."""
+    from sqlalchemy import exists
+    from sqlalchemy.orm import object_session
+
+    from .models import Handover, Task
+    session = object_session(contact)
+    if session is None:
+        return False
+    team_ids = [team.id for team in staff.teams]
+    task = exists().where(Task.contact_id == contact.id,
+                          or_(Task.owner_id == staff.id, Task.team_id.in_(team_ids) if team_ids else false()))
+    offer = exists().where(Handover.contact_id == contact.id,
+                           or_(Handover.to_staff_id == staff.id,
+                               Handover.to_team_id.in_(team_ids) if team_ids else false()))
+    return bool(session.scalar(select(task | offer)))
 
 
 def visible_filter(staff: Staff):

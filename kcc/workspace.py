@@ -216,8 +216,9 @@ def finish(contact_id: int):
 def hand_over(contact_id: int):
     """A warm handover: to a colleague or a team, only with the story (there is no cold transfer)."""
     contact = _own_contact(contact_id)
-    form = {key: request.form.get(key, "") for key in ("target", "summary", "done", "promised")}
+    form = {key: request.form.get(key, "") for key in ("target", "summary", "done", "promised", "how")}
     kind, _, value = form["target"].partition(":")
+    story = handover.Context(form["summary"], form["done"], form["promised"])
     try:
         if kind == "staff" and value.isdigit():
             target = {"to_staff_id": int(value)}
@@ -225,9 +226,9 @@ def hand_over(contact_id: int):
             target = {"to_team_slug": value}
         else:
             raise ValidationError({"to": Msg("kies een collega of een team")})
-        offer = handover.offer(db(), contact, current_user, handover.Context(form["summary"], form["done"],
-                                                                             form["promised"]),
-                               utcnow(), settings().handover_timeout_s, **target)
+        if form["how"] == "callback":
+            return _direct_callback(contact, story, target, form)
+        offer = handover.offer(db(), contact, current_user, story, utcnow(), settings().handover_timeout_s, **target)
     except (ValidationError, Conflict) as error:
         db().rollback()
         errors = {key.replace("context.", "").replace("to.staff", "to").replace("to.team", "to"): value
@@ -237,6 +238,14 @@ def hand_over(contact_id: int):
                  origin=client_origin(), detail="handover offered")
     target_name = offer.to_staff.name if offer.to_staff else offer.to_team.name
     return _answer("workspace/_current.html", {**current_context(), "offered_to": target_name})
+
+
+def _direct_callback(contact: Contact, story, target: dict, form: dict):
+    """The employee's own choice: no one needs to pick up now, the team calls back before the deadline."""
+    task = handover.callback_now(db(), contact, current_user, story, utcnow(), **target)
+    audit.record(db(), "contact.change", "ok", actor=current_user, object_type="contact", object_id=str(contact.id),
+                 origin=client_origin(), detail="callback task created")
+    return _answer("workspace/_current.html", {**current_context(), "callback": task})
 
 
 @bp.get("/overdrachten")

@@ -106,3 +106,24 @@ def test_someone_else_cannot_accept_or_open_an_offer(people, app, make_staff, se
     bas = Window(app, "bas", "/taken")
     assert STORY not in bas.get("/overdracht/aanbod", htmx=False).get_data(as_text=True)
     assert bas.post(f"/overdracht/{offer.id}/aannemen").status_code == 403
+
+
+def test_the_employee_can_choose_a_callback_task_straight_away(people, session):
+    pieter, ingrid, contact = people
+    html = pieter.post(f"/werkplek/contact/{contact.id}/overdragen",
+                       {"target": "team:wmo-consulenten", "summary": STORY, "how": "callback"}).get_data(as_text=True)
+    task = session.scalars(select(Task)).one()
+    assert "Terugbelverzoek gemaakt voor Wmo-consulenten" in html and task.handover_id is None
+    assert session.scalar(select(Handover)) is None
+    assert f"KCC-{contact.id:06d}" in ingrid.get("/taken", htmx=False).get_data(as_text=True)
+
+
+def test_everyone_who_may_see_the_contact_reads_its_timeline(people, app, make_staff, session):
+    pieter, ingrid, contact = people
+    pieter.post(f"/werkplek/contact/{contact.id}/overdragen",
+                {"target": "team:wmo-consulenten", "summary": STORY, "how": "callback"})
+    page = ingrid.get(f"/contact/{contact.id}", htmx=False).get_data(as_text=True)
+    assert "Terugbelverzoek gemaakt" in page and STORY in page and "Binnengekomen" in page
+    make_staff("bas", roles=["specialist"], teams=["bouwen-en-verbouwen"])
+    bas = Window(app, "bas", "/taken")
+    assert bas.get(f"/contact/{contact.id}", htmx=False).status_code == 403  # sociaal: not his to read

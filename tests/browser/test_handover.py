@@ -43,7 +43,7 @@ def _hand_over(window, target_label, summary):
     window.page.get_by_label("Aan wie").select_option(label=target_label)
     window.page.get_by_label("Wat heeft de inwoner nodig, en wat is de situatie? (verplicht)").fill(summary)
     window.page.get_by_label("Wat is met de inwoner afgesproken?").fill("Vandaag nog contact")
-    window.page.get_by_role("button", name="Overdracht aanbieden").click()
+    window.page.get_by_role("button", name="Overdragen").click()
 
 
 def test_warm_handover_accepted_in_another_window_and_one_that_becomes_a_callback(screen, backstage, tmp_path):
