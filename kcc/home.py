@@ -11,7 +11,7 @@ from . import audit, intake, queues, tasks
 from .access import roles, staff
 from .errors import ValidationError
 from .domains import DAYS
-from .models import Contact, Domain, Staff, Team, Topic
+from .models import Contact, Domain, Staff, Topic
 from .templating import start_endpoint
 from .timeutil import local, utcnow
 from .visibility import may_see
