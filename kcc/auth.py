@@ -112,5 +112,7 @@ def enforce_idle_timeout():
         if request.headers.get("HX-Request"):
             response.headers["HX-Redirect"] = target
         return response
-    session["last_seen"] = now
+    if request.headers.get("X-KCC-Poll") != "1":
+        # a screen refreshing itself is not someone working: polls do not keep an unattended session alive
+        session["last_seen"] = now
     return None

@@ -88,6 +88,20 @@ def test_idle_session_ends(client, auth, make_staff, session):
     assert _audit(session, "session_timeout")
 
 
+def test_a_screen_polling_by_itself_does_not_keep_the_session_alive(client, auth, make_staff):
+    make_staff("anna", roles=["agent"], skills=[("burgerzaken", "primary")])
+    auth.login("anna")
+    with client.session_transaction() as state:
+        state["last_seen"] = int(time.time()) - 29 * 60
+    poll = {"HX-Request": "true", "X-KCC-Poll": "1"}
+    assert client.get("/werkplek/wachtrij", headers=poll).status_code == 200
+    with client.session_transaction() as state:
+        assert int(time.time()) - state["last_seen"] >= 29 * 60  # the poll did not count as activity
+        state["last_seen"] = int(time.time()) - 31 * 60
+    response = client.get("/werkplek/wachtrij", headers=poll)
+    assert response.status_code == 302 and response.headers["HX-Redirect"].startswith("/inloggen")
+
+
 def test_activity_keeps_the_session(client, auth, make_staff):
     make_staff("hanna", roles=["host"])
     auth.login("hanna")
