@@ -53,27 +53,37 @@ def _event(session: Session, contact: Contact, kind: str, actor: Staff | None, n
     session.add(ContactEvent(contact=contact, type=kind, actor=actor, at=now, data=data))
 
 
-def offer(session: Session, contact: Contact, sender: Staff, context: Context, now: datetime, timeout_s: int,
-          to_staff_id: int | None = None, to_team_slug: str | None = None) -> Handover:
-    """Offer the contact with its story to a colleague or a team; the contact waits for their answer."""
-    context = check_context(context)
+def _target(session: Session, sender: Staff, to_staff_id: int | None,
+            to_team_slug: str | None) -> tuple[Staff | None, Team | None]:
+    """The colleague or the team a contact goes to; every way of getting that wrong is a field error."""
     if (to_staff_id is None) == (to_team_slug is None):
         raise ValidationError({"to": Msg("kies een collega of een team")})
-    to_staff = to_team = None
     if to_staff_id is not None:
         to_staff = session.get(Staff, to_staff_id)
         if to_staff is None or not to_staff.active:
             raise ValidationError({"to.staff": Msg("deze collega bestaat niet (meer); kies iemand uit de lijst")})
         if to_staff.id == sender.id:
             raise ValidationError({"to.staff": Msg("je kunt een contact niet aan jezelf overdragen")})
-    else:
-        to_team = session.scalar(select(Team).where(Team.slug == to_team_slug, Team.active.is_(True)))
-        if to_team is None:
-            raise ValidationError({"to.team": Msg("onbekend team %(slug)s; kies een team uit de lijst",
-                                                  slug=to_team_slug)})
+        return to_staff, None
+    to_team = session.scalar(select(Team).where(Team.slug == to_team_slug, Team.active.is_(True)))
+    if to_team is None:
+        raise ValidationError({"to.team": Msg("onbekend team %(slug)s; kies een team uit de lijst", slug=to_team_slug)})
+    return None, to_team
+
+
+def _hold(session: Session, contact: Contact, sender: Staff) -> None:
+    """Only the employee with the contact in hand moves it (the row is locked on PostgreSQL while we do)."""
     session.refresh(contact, with_for_update=session.get_bind().dialect.name == "postgresql")
     if contact.owner_id != sender.id or contact.status != "in_progress":
         raise Conflict(Msg("Alleen wie het contact in behandeling heeft, kan het overdragen."))
+
+
+def offer(session: Session, contact: Contact, sender: Staff, context: Context, now: datetime, timeout_s: int,
+          to_staff_id: int | None = None, to_team_slug: str | None = None) -> Handover:
+    """Offer the contact with its story to a colleague or a team; the contact waits for their answer."""
+    context = check_context(context)
+    to_staff, to_team = _target(session, sender, to_staff_id, to_team_slug)
+    _hold(session, contact, sender)
     handover = Handover(contact=contact, from_staff=sender, to_staff=to_staff, to_team=to_team,
                         summary=context.summary, done=context.done, promised=context.promised, status="offered",
                         created_at=now, expires_at=now + timedelta(seconds=timeout_s))
@@ -203,20 +213,10 @@ def callback_now(session: Session, contact: Contact, sender: Staff, context: Con
                  to_staff_id: int | None = None, to_team_slug: str | None = None) -> Task:
     """Straight to a callback task, by the employee's choice: same story, same checks, no offer first."""
     context = check_context(context)
-    named = team = None
-    if to_staff_id is not None:
-        named = session.get(Staff, to_staff_id)
-        if named is None or not named.active:
-            raise ValidationError({"to.staff": Msg("deze collega bestaat niet (meer); kies iemand uit de lijst")})
+    named, team = _target(session, sender, to_staff_id, to_team_slug)
+    if named is not None:
         team = named.teams[0] if named.teams else _team_for(session, contact)
-    else:
-        team = session.scalar(select(Team).where(Team.slug == to_team_slug, Team.active.is_(True)))
-        if team is None:
-            raise ValidationError({"to.team": Msg("onbekend team %(slug)s; kies een team uit de lijst",
-                                                  slug=to_team_slug)})
-    session.refresh(contact, with_for_update=session.get_bind().dialect.name == "postgresql")
-    if contact.owner_id != sender.id or contact.status != "in_progress":
-        raise Conflict(Msg("Alleen wie het contact in behandeling heeft, kan het overdragen."))
+    _hold(session, contact, sender)
     if sender.presence == "available":
         sender.idle_since = now
     return create_task(session, contact, team, context, now, created_by=sender, named=named)

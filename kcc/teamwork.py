@@ -15,7 +15,7 @@ from .access import deny, roles, staff
 from .errors import Conflict, NotAllowed, ValidationError
 from .models import Handover, Task, Team
 from .timeutil import utcnow
-from .web import client_origin, db, render, translate, wants_fragment
+from .web import client_origin, db, field_errors, render, translate, wants_fragment
 
 bp = Blueprint("teamwork", __name__)
 
@@ -138,7 +138,7 @@ def finish_handled(contact_id: int):
                 referred_to=values["referred_to"])
     except (ValidationError, Conflict) as error:
         db().rollback()
-        return render("teamwork/handled.html", contact=contact, errors=_fields(error), values=values), \
+        return render("teamwork/handled.html", contact=contact, errors=field_errors(error), values=values), \
             422 if isinstance(error, ValidationError) else 409
     audit.record(db(), "contact.change", "ok", actor=current_user, object_type="contact", object_id=str(contact.id),
                  origin=client_origin(), detail=f"resolved: {values['outcome']}")
@@ -203,12 +203,6 @@ def _card(task: Task, errors: dict | None = None, values: dict | None = None, st
     return redirect(url_for("teamwork.task_list"))
 
 
-def _fields(error: Exception) -> dict:
-    if isinstance(error, ValidationError):
-        return {key: translate(value) for key, value in error.fields.items()}
-    return {"form": translate(error.args[0])}
-
-
 def _act(task_id: int, action):
     task = _task(task_id)
     values = request.form.to_dict()
@@ -217,7 +211,7 @@ def _act(task_id: int, action):
     except (ValidationError, Conflict, NotAllowed) as error:
         db().rollback()
         task = _task(task_id)
-        return _card(task, _fields(error), values, 422 if isinstance(error, ValidationError) else 409)
+        return _card(task, field_errors(error), values, 422 if isinstance(error, ValidationError) else 409)
     audit.record(db(), "contact.change", "ok", actor=current_user, object_type="contact",
                  object_id=str(task.contact_id), origin=client_origin(), detail=f"task {request.endpoint}")
     return _card(task)

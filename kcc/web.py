@@ -42,6 +42,15 @@ def render(page: str, fragment: str | None = None, **context):
     return response
 
 
+def field_errors(error: Exception) -> dict[str, str]:
+    """A domain error as messages per field for a form; a state conflict goes under 'form'."""
+    from .errors import ValidationError
+
+    if isinstance(error, ValidationError):
+        return {field: translate(message) for field, message in error.fields.items()}
+    return {"form": translate(error.args[0])}
+
+
 def translate(message: Msg | str) -> str:
     """A domain message in the user's language (its Dutch template is the catalogue's msgid)."""
     if isinstance(message, Msg):

@@ -17,7 +17,7 @@ from .errors import Conflict, Msg, ValidationError
 from .models import Contact, Desk, Domain, Handover, Staff, Team
 from .timeutil import utcnow
 from .visibility import may_see
-from .web import client_origin, db, render, router, settings, translate, wants_fragment
+from .web import client_origin, db, field_errors, render, router, settings, translate, wants_fragment
 
 bp = Blueprint("workspace", __name__, url_prefix="/werkplek")
 NOTHING_WAITING = Msg("Er wacht nu niemand voor jou. Een nieuw contact verschijnt hier vanzelf.")
@@ -107,7 +107,7 @@ def set_status():
                             desk_number=desk or None, desk_given="desk" in request.form)
     except ValidationError as error:
         db().rollback()
-        return _answer("workspace/_workbench.html", {**current_context(errors=_fields(error)), **_desks()}, 422)
+        return _answer("workspace/_workbench.html", {**current_context(errors=field_errors(error)), **_desks()}, 422)
     return _answer("workspace/_workbench.html", {**current_context(), **_desks()})
 
 
@@ -174,7 +174,7 @@ def change_topic(contact_id: int):
         handling.change_routing(db(), contact, current_user, domain_slug, topic_slug or None, utcnow())
     except (ValidationError, Conflict) as error:
         db().rollback()
-        return _answer("workspace/_current.html", current_context(errors=_fields(error)), _status(error))
+        return _answer("workspace/_current.html", current_context(errors=field_errors(error)), _status(error))
     audit.record(db(), "contact.change", "ok", actor=current_user, object_type="contact", object_id=str(contact.id),
                  origin=client_origin(), detail="domain/topic")
     return _answer("workspace/_current.html", current_context())
@@ -189,7 +189,7 @@ def note(contact_id: int):
     except (ValidationError, Conflict) as error:
         db().rollback()
         return _answer("workspace/_current.html",
-                       current_context(errors=_fields(error), values={"note": request.form.get("note", "")}),
+                       current_context(errors=field_errors(error), values={"note": request.form.get("note", "")}),
                        _status(error))
     return _answer("workspace/_current.html", current_context())
 
@@ -204,7 +204,7 @@ def finish(contact_id: int):
                        referred_to=form["referred_to"])
     except (ValidationError, Conflict) as error:
         db().rollback()
-        return _answer("workspace/_current.html", current_context(errors=_fields(error), values=form),
+        return _answer("workspace/_current.html", current_context(errors=field_errors(error), values=form),
                        _status(error))
     audit.record(db(), "contact.change", "ok", actor=current_user, object_type="contact", object_id=str(contact.id),
                  origin=client_origin(), detail=f"resolved: {form['outcome']}")
@@ -232,7 +232,7 @@ def hand_over(contact_id: int):
     except (ValidationError, Conflict) as error:
         db().rollback()
         errors = {key.replace("context.", "").replace("to.staff", "to").replace("to.team", "to"): value
-                  for key, value in _fields(error).items()}
+                  for key, value in field_errors(error).items()}
         return _answer("workspace/_current.html", current_context(errors=errors, values=form), _status(error))
     audit.record(db(), "contact.change", "ok", actor=current_user, object_type="contact", object_id=str(contact.id),
                  origin=client_origin(), detail="handover offered")
@@ -265,12 +265,5 @@ def topics():
     return render("workspace/topics.html", "workspace/_topics.html", topics=found, q=query, contact=contact)
 
 
-def _fields(error: Exception) -> dict:
-    if isinstance(error, ValidationError):
-        return {field: translate(message) for field, message in error.fields.items()}
-    return {"form": translate(error.args[0])}
-
-
 def _status(error: Exception) -> int:
     return 422 if isinstance(error, ValidationError) else 409
-

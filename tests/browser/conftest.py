@@ -26,6 +26,16 @@ def live_database(sqlite_template, tmp_path_factory) -> str:
     return f"sqlite:///{path}"
 
 
+@pytest.fixture
+def backstage(live_database):
+    """A session on the live server's database, to let something happen while a person watches a screen."""
+    engine = make_engine(live_database)
+    session = make_sessionmaker(engine)()
+    yield session
+    session.close()
+    engine.dispose()
+
+
 @pytest.fixture(scope="session")
 def live_server(live_database):
     url = live_database

@@ -9,7 +9,6 @@ from sqlalchemy import select, update
 
 from kcc import accounts, intake, mail
 from kcc.config import QueueSettings, load_settings
-from kcc.db import make_engine, make_sessionmaker
 from kcc.demo import DEMO_PASSWORD
 from kcc.models import Contact, Domain, Task
 from kcc.router import Router
@@ -19,15 +18,6 @@ from kcc.workinghours import add_working_hours
 pytestmark = pytest.mark.browser
 
 STORY = "Mevrouw (82) is gevallen en kan niet meer zelf douchen; haar dochter belt namens haar."
-
-
-@pytest.fixture
-def backstage(live_database):
-    engine = make_engine(live_database)
-    session = make_sessionmaker(engine)()
-    yield session
-    session.close()
-    engine.dispose()
 
 
 def _call(backstage, topic):

@@ -7,23 +7,12 @@ from sqlalchemy import select, update
 
 from kcc import accounts, intake
 from kcc.config import QueueSettings
-from kcc.db import make_engine, make_sessionmaker
 from kcc.demo import DEMO_PASSWORD
 from kcc.models import Contact, Domain
 from kcc.router import Router
 from kcc.timeutil import utcnow
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def backstage(live_database):
-    """A session on the live server's database, to let a call arrive while the employee watches."""
-    engine = make_engine(live_database)
-    session = make_sessionmaker(engine)()
-    yield session
-    session.close()
-    engine.dispose()
 
 
 def test_an_offer_appears_by_itself_and_is_answered_in_one_go(screen, backstage):
