@@ -38,7 +38,7 @@ DESKS = [("1", "Balie 1 — burgerzaken"), ("2", "Balie 2 — burgerzaken"), ("3
          ("4", "Spreekkamer 4 — sociaal domein")]
 
 CITIZENS = [
-    ("J. de Vries", "06 12345678", None), ("mevrouw Bos", "0201234567", "a.bos@example.nl"),
+    ("J. de Vries", "06 12345678", "j.devries@example.nl"), ("mevrouw Bos", "0201234567", "a.bos@example.nl"),
     ("Kees Meijer", "+31 6 23456789", None), ("Emma de Graaf", None, "emma.degraaf@example.nl"),
     ("dhr. Peters", "06-34567890", None), ("Aylin Kaya", "0612398765", "aylin.k@example.nl"),
     ("Wim Hendriks", "050 3123456", None), ("Sophie van Leeuwen", None, "s.vanleeuwen@example.nl"),
@@ -188,6 +188,6 @@ def arrive(session: Session, rng: random.Random, number: int) -> Contact:
     if channel == "counter":
         data.update(domain=domain_slug, topic=topic_slug)
     else:
-        data["citizen"] = {"name": name, "phone": phone, "email": email if channel != "phone" else None}
+        data["citizen"] = {"name": name, "phone": phone, "email": email}  # given for the confirmation
     settings = QueueSettings(headstart_s=DEFAULT_HEADSTART)
     return intake.receive(session, intake.parse_contact(data), Router.from_session(session), settings, utcnow()).contact
