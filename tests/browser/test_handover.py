@@ -91,4 +91,16 @@ def test_warm_handover_accepted_in_another_window_and_one_that_becomes_a_callbac
     sent = [message_from_bytes(p.read_bytes(), policy=policy.default) for p in (tmp_path / "outbox").glob("*.eml")]
     confirmation = next(m for m in sent if f"KCC-{second.id:06d}" in m["Subject"])
     assert "Werk en Inkomen" in confirmation.get_content() and mail.when(task.deadline) in confirmation.get_content()
-    assert kees.console_errors == [] and ingrid.console_errors == []
+    # the team works it: Yvonne (Werk en Inkomen) sees the task with its urgency and claims it
+    yvonne = screen()
+    yvonne.login("yvonne")
+    card = yvonne.page.locator(f"#task-{task.id}")
+    expect(card.get_by_text(re.compile(r"nog \d+ (u|d)"))).to_be_visible()
+    assert yvonne.axe() == []
+    card.get_by_role("button", name="Aan mij toewijzen").click()
+    expect(card.get_by_role("button", name="Belpoging vastleggen")).to_be_visible()
+    assert yvonne.axe() == []
+    card.get_by_role("link", name="Logboek van dit contact").click()
+    expect(yvonne.page.get_by_text("Terugbelverzoek opgepakt")).to_be_visible()
+    assert yvonne.axe() == []
+    assert kees.console_errors == [] and ingrid.console_errors == [] and yvonne.console_errors == []
