@@ -77,6 +77,11 @@ def make_engine(url: str, **kwargs) -> Engine:
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 
+def row_locks(session) -> bool:
+    """PostgreSQL locks rows (FOR UPDATE); SQLite writers already hold the whole database (BEGIN IMMEDIATE)."""
+    return session.get_bind().dialect.name == "postgresql"
+
+
 def make_sessionmaker(engine: Engine, writer: bool = True) -> sessionmaker:
     """Sessions for the app, the CLI and the worker write, so on SQLite they lock first (BEGIN IMMEDIATE).
 

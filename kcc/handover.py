@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from .db import row_locks
 from .errors import Conflict, Msg, NotAllowed, ValidationError
 from .mail import queue_task_confirmation
 from .models import Contact, ContactEvent, Handover, Staff, Task, Team
@@ -73,7 +74,7 @@ def _target(session: Session, sender: Staff, to_staff_id: int | None,
 
 def _hold(session: Session, contact: Contact, sender: Staff) -> None:
     """Only the employee with the contact in hand moves it (the row is locked on PostgreSQL while we do)."""
-    session.refresh(contact, with_for_update=session.get_bind().dialect.name == "postgresql")
+    session.refresh(contact, with_for_update=row_locks(session))
     if contact.owner_id != sender.id or contact.status != "in_progress":
         raise Conflict(Msg("Alleen wie het contact in behandeling heeft, kan het overdragen."))
 
@@ -164,17 +165,17 @@ def decline(session: Session, handover: Handover, staff: Staff, reason: str, now
 
 
 def _task_from(session: Session, handover: Handover, now: datetime) -> Task:
-    team = handover.to_team
-    named = None
-    if team is None:  # offered to one colleague: their team takes the call back, named to them
-        named = handover.to_staff
-        team = named.teams[0] if named.teams else _team_for(session, handover.contact)
+    named = handover.to_staff
+    team = handover.to_team or _team_for(session, handover.contact, named)
     return create_task(session, handover.contact, team, Context(handover.summary, handover.done, handover.promised),
                        now, created_by=handover.from_staff, named=named, handover=handover)
 
 
-def _team_for(session: Session, contact: Contact) -> Team:
-    """The topic's handover team, or the first team of the contact's domain."""
+def _team_for(session: Session, contact: Contact, named: Staff | None = None) -> Team:
+    """For a callback named to a colleague: their team. Otherwise the topic's handover team, or the first
+    team of the contact's domain."""
+    if named is not None and named.teams:
+        return named.teams[0]
     if contact.topic is not None and contact.topic.handover_team is not None:
         return contact.topic.handover_team
     team = session.scalar(select(Team).where(Team.domain_id == contact.domain_id, Team.active.is_(True))
@@ -214,8 +215,7 @@ def callback_now(session: Session, contact: Contact, sender: Staff, context: Con
     """Straight to a callback task, by the employee's choice: same story, same checks, no offer first."""
     context = check_context(context)
     named, team = _target(session, sender, to_staff_id, to_team_slug)
-    if named is not None:
-        team = named.teams[0] if named.teams else _team_for(session, contact)
+    team = team or _team_for(session, contact, named)
     _hold(session, contact, sender)
     if sender.presence == "available":
         sender.idle_since = now

@@ -90,8 +90,9 @@ def floor():
     people = db().scalars(select(Staff).where(Staff.active.is_(True)).order_by(Staff.name)).all()
     by_domain = defaultdict(list)
     for person in people:
+        presence = queues.presence_of(db(), person)
         for skill in person.skills:
-            by_domain[skill.domain_id].append((person, skill.level, queues.presence_of(db(), person)))
+            by_domain[skill.domain_id].append((person, skill.level, presence))
     overdue = tasks.open_tasks(db(), overdue_at=now)
     return render("home/floor.html", "home/_floor.html", queue=queues.queue_status(db(), now), by_domain=by_domain,
                   overdue=overdue)

@@ -10,6 +10,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .intake import is_repeat
 from .models import CHANNELS, Contact, Domain, Handover, Task
 from .timeutil import AMSTERDAM
 
@@ -25,8 +26,6 @@ def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
 
 def indicators(session: Session, start: date, end: date, now: datetime, domain: str | None = None) -> list[dict]:
     """One row per domain and channel for contacts that arrived from `start` to `end` (local days, inclusive)."""
-    from .intake import is_repeat
-
     low, high = _bounds(start, end)
     domains = session.scalars(select(Domain).where(Domain.active.is_(True)).order_by(Domain.position)).all()
     if domain is not None:

@@ -24,6 +24,7 @@ from sqlalchemy import and_, exists, func, select, update
 from sqlalchemy.orm import Session
 
 from .config import QueueSettings
+from .db import row_locks
 from .errors import Conflict, Msg, ValidationError
 from .models import PRESENCE_STATES, Contact, ContactEvent, Desk, Domain, Skill, Staff, StaffLanguage
 from .timeutil import local
@@ -189,7 +190,7 @@ def peek_next(session: Session, staff: Staff, now: datetime, settings: QueueSett
 
 def claim_next(session: Session, staff: Staff, now: datetime, settings: QueueSettings) -> Contact | None:
     """Give this employee their next contact (now in progress), or None when nothing fits them."""
-    if session.get_bind().dialect.name == "postgresql":
+    if row_locks(session):
         # one claim per employee at a time: a double click must not give two contacts
         presence = session.scalar(select(Staff.presence).where(Staff.id == staff.id).with_for_update())
         if presence != staff.presence:
@@ -222,14 +223,14 @@ def claim_next(session: Session, staff: Staff, now: datetime, settings: QueueSet
 def _lock_waiting(session: Session, contact_id: int) -> Contact | None:
     """The contact, locked, if it is still waiting; another claimer's row is skipped, not waited for."""
     query = select(Contact).where(Contact.id == contact_id, Contact.status == "waiting")
-    if session.get_bind().dialect.name == "postgresql":
+    if row_locks(session):
         query = query.with_for_update(skip_locked=True)
     contact = session.scalar(query.execution_options(populate_existing=True))
     return contact if contact is not None and contact.status == "waiting" else None
 
 
 def _owned_in_progress(session: Session, contact: Contact, staff: Staff) -> None:
-    session.refresh(contact, with_for_update=session.get_bind().dialect.name == "postgresql")
+    session.refresh(contact, with_for_update=row_locks(session))
     if contact.owner_id != staff.id:
         raise Conflict(Msg("Dit contact is niet van jou; alleen wie het behandelt kan het afronden."))
     if contact.status != "in_progress":

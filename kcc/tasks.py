@@ -12,7 +12,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from .errors import Conflict, Msg, NotAllowed, ValidationError
-from .models import Contact, ContactEvent, Staff, Task, TaskAttempt, Team
+from .intake import same_person
+from .models import Citizen, Contact, ContactEvent, Staff, Task, TaskAttempt, Team
 from .workinghours import working_hours_between
 
 MAX_NOTE = 4000
@@ -146,9 +147,6 @@ def open_tasks(session: Session, team_ids: list[int] | None = None, overdue_at: 
 
 def open_tasks_for_citizen(session: Session, contact: Contact) -> list[Task]:
     """When a citizen with an open task calls again, the employee sees that task at once."""
-    from .intake import same_person
-    from .models import Citizen
-
     citizen = contact.citizen
     if citizen is None or not (citizen.phone or citizen.email):
         return []

@@ -13,8 +13,10 @@ from sqlalchemy import or_, select
 from . import audit, handover, tasks
 from .access import deny, roles, staff
 from .errors import Conflict, NotAllowed, ValidationError
-from .models import Handover, Task, Team
+from .models import Contact, Handover, Task, Team
+from .queues import resolve
 from .timeutil import utcnow
+from .visibility import may_see
 from .web import client_origin, db, field_errors, render, translate, wants_fragment
 
 bp = Blueprint("teamwork", __name__)
@@ -111,7 +113,6 @@ def decline(handover_id: int):
 @staff
 def handled(contact_id: int):
     """A specialist who accepted a handover finishes the contact here (no queue workspace needed)."""
-    from .models import Contact
     contact = db().get(Contact, contact_id)
     if contact is None:
         abort(404)
@@ -127,8 +128,6 @@ def handled(contact_id: int):
 @staff
 def finish_handled(contact_id: int):
     """The receiver closes the contact they accepted: answered, or warmly referred on."""
-    from .models import Contact
-    from .queues import resolve
     contact = db().get(Contact, contact_id)
     if contact is None:
         abort(404)
@@ -150,8 +149,6 @@ def finish_handled(contact_id: int):
 @staff
 def contact_page(contact_id: int):
     """The contact's timeline (logboek), for everyone who may see the contact: the next person has the story."""
-    from .models import Contact
-    from .visibility import may_see
     contact = db().get(Contact, contact_id)
     if contact is None:
         abort(404)

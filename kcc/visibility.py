@@ -5,9 +5,10 @@ that domain, or to whom the contact is handed, may open one — never someone wh
 """
 from __future__ import annotations
 
-from sqlalchemy import false, or_, select, true
+from sqlalchemy import exists, false, or_, select, true
+from sqlalchemy.orm import object_session
 
-from .models import Contact, Domain, Staff, Topic
+from .models import Contact, Domain, Handover, Staff, Task, Topic
 
 SENSITIVE_DOMAINS = frozenset({"sociaal"})
 SEE_EVERYTHING = ("admin", "lead", "integration")
@@ -34,10 +35,6 @@ def may_see(staff: Staff, contact: Contact) -> bool:
 
 def _handed_to(staff: Staff, contact: Contact) -> bool:
     """A handover offer or callback task for this person or one of their teams opens the contact to them."""
-    from sqlalchemy import exists
-    from sqlalchemy.orm import object_session
-
-    from .models import Handover, Task
     session = object_session(contact)
     if session is None:
         return False
