@@ -36,6 +36,8 @@ def create_app(test_config: dict[str, Any] | None = None, environ: dict[str, str
     engine = make_engine(app.config["DATABASE_URL"])
     app.extensions["kcc.engine"] = engine
     app.extensions["kcc.sessionmaker"] = make_sessionmaker(engine)
+    from .accounts import Principals
+    app.extensions["kcc.principals"] = Principals()
 
     register_extensions(app)
     register_request_hooks(app)

@@ -4,10 +4,11 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Mapping
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, joinedload
 
 from . import audit
@@ -124,6 +125,7 @@ def _apply(session: Session, staff: Staff, data: StaffInput, problems: dict[str,
         problems["email"] = Msg("dit is geen e-mailadres")
     if problems:
         raise ValidationError(problems)
+    staff.revision = (staff.revision or 0) + 1
     staff.name = data.name.strip()
     staff.email = data.email or None
     staff.active = data.active
@@ -167,6 +169,7 @@ def set_roles(session: Session, staff: Staff, roles: list[str]) -> None:
     if (problem := _check_roles(roles)) is not None:
         raise ValidationError({"roles": problem})
     staff.role_rows = [StaffRole(role=r) for r in dict.fromkeys(roles)]
+    staff.revision = (staff.revision or 0) + 1
     session.flush()
 
 
@@ -243,18 +246,64 @@ def list_tokens(session: Session) -> list[ApiToken]:
     return list(session.scalars(select(ApiToken).order_by(ApiToken.id)))
 
 
-def staff_for_token(session: Session, plain: str) -> Staff | None:
-    """The active staff member a live token acts as, or None."""
-    if not plain.startswith(TOKEN_PREFIX):
-        return None
-    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_hash(plain))
-                           .options(joinedload(ApiToken.staff).options(
-                               joinedload(Staff.role_rows), joinedload(Staff.language_rows),
-                               joinedload(Staff.skills).joinedload(Skill.domain), joinedload(Staff.teams))))
-    if token is None or token.revoked_at is not None or not token.staff.active:
-        return None
-    now = utcnow()
-    # once a minute is precise enough to see which tokens are in use, and spares a write on every call
-    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
-        token.last_used_at = now
-    return token.staff
+@dataclass(frozen=True, eq=False)
+class Principal:
+    """Who an API call acts as: what access checks, assignment and the audit log need of an employee.
+
+    The Staff object with its roles, skills, languages and teams takes five tables to load; a token call
+    reads one row instead and takes this profile from `Principals` while the employee's revision holds.
+    """
+
+    id: int
+    username: str
+    name: str
+    revision: int
+    roles: tuple[str, ...]
+    skill_levels: Mapping[int, str] = field(default_factory=dict)  # domain id → primary | secondary
+    languages: tuple[str, ...] = ()
+    team_ids: frozenset[int] = frozenset()
+
+    @classmethod
+    def of(cls, staff: Staff) -> Principal:
+        return cls(staff.id, staff.username, staff.name, staff.revision or 0, tuple(staff.roles),
+                   dict(staff.skill_levels), tuple(staff.languages), staff.team_ids)
+
+    def has_role(self, *roles: str) -> bool:
+        return "admin" in self.roles or bool(set(self.roles).intersection(roles))
+
+
+class Principals:
+    """Token → Principal with one row read per call: revoking a token, deactivating an employee or
+    changing their roles takes effect on the very next call (the row carries `revoked_at`, `active` and
+    the `revision` the cached profile must match)."""
+
+    LAST_USED_EVERY = timedelta(minutes=1)  # precise enough to see which tokens are in use
+
+    def __init__(self, max_profiles: int = 10_000):
+        self._profiles: dict[int, Principal] = {}
+        self._max = max_profiles
+
+    def for_token(self, session: Session, plain: str, now: datetime) -> tuple[Principal | None, bool]:
+        """The token's principal (None: unknown, revoked or inactive), and whether last_used_at was written."""
+        if not plain.startswith(TOKEN_PREFIX):
+            return None, False
+        conn = session.connection()
+        row = conn.execute(select(ApiToken.id, ApiToken.revoked_at, ApiToken.last_used_at, Staff.id.label("staff_id"),
+                                  Staff.active, Staff.revision)
+                           .join(Staff, Staff.id == ApiToken.staff_id)
+                           .where(ApiToken.token_hash == _token_hash(plain))).first()
+        if row is None or row.revoked_at is not None or not row.active:
+            return None, False
+        touched = row.last_used_at is None or now - row.last_used_at > self.LAST_USED_EVERY
+        if touched:
+            conn.execute(update(ApiToken).where(ApiToken.id == row.id).values(last_used_at=now))
+        principal = self._profiles.get(row.staff_id)
+        if principal is None or principal.revision != row.revision:
+            staff = session.scalar(select(Staff).where(Staff.id == row.staff_id).options(
+                joinedload(Staff.role_rows), joinedload(Staff.language_rows), joinedload(Staff.skills),
+                joinedload(Staff.teams)).execution_options(populate_existing=True))
+            principal = Principal.of(staff)
+            if len(self._profiles) >= self._max:
+                self._profiles.clear()
+            self._profiles[row.staff_id] = principal
+        return principal, touched

@@ -1,15 +1,16 @@
 """The integration API (/api/v1): bearer tokens only, JSON errors exactly as ../shared/API.md specifies."""
 from __future__ import annotations
 
-from flask import Blueprint, g, jsonify, request
+from flask import Blueprint, current_app, g, jsonify, request
 from sqlalchemy import select
 from werkzeug.http import HTTP_STATUS_CODES
 
-from . import accounts
 from .access import public, staff
+from .accounts import Principal
 from .errors import Conflict, NotFound, ValidationError
 from .extensions import csrf
-from .models import Team
+from .models import Staff, Team
+from .timeutil import utcnow
 from .web import db
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -94,9 +95,21 @@ def load_token_user() -> None:
     scheme, _, token = header.partition(" ")
     g.api_user = None
     if scheme.lower() == "bearer" and token.strip():
-        g.api_user = accounts.staff_for_token(db(), token.strip())
-        if g.api_user is not None and db().dirty:
+        g.api_user, touched = current_app.extensions["kcc.principals"].for_token(db(), token.strip(), utcnow())
+        if touched:
             db().commit()  # last_used_at, at most once a minute
+
+
+def caller() -> Principal:
+    """Who this API call acts as (set by load_token_user; the access rules made sure there is someone)."""
+    return g.api_user
+
+
+def caller_staff() -> Staff:
+    """The caller as a Staff object, for the calls that change or show more than the principal holds."""
+    if "api_staff" not in g:
+        g.api_staff = db().get(Staff, g.api_user.id)
+    return g.api_staff
 
 
 @bp.get("/teams")

@@ -4,22 +4,18 @@ Views only parse, check access, call the domain (kcc.intake, kcc.queues), commit
 """
 from __future__ import annotations
 
-from flask import abort, g, jsonify, request
+from flask import abort, jsonify, request
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from . import audit, handover, intake, queues
 from .access import deny, roles, staff
-from .api import bp, json_body, reject_unknown
-from .errors import Msg, ValidationError
-from .models import Contact, Handover, Skill, Staff
+from .api import bp, caller, caller_staff, json_body, reject_unknown
+from .errors import Conflict, Msg, NotFound, ValidationError
+from .models import Citizen, Contact, ContactEvent, Handover, Skill, Staff
 from .timeutil import isoformat, utcnow
 from .visibility import may_see
 from .web import client_origin, db, router, settings
-
-
-def _me() -> Staff:
-    return g.api_user
 
 
 def _contact_for(contact_id: int, action: str) -> Contact:
@@ -27,19 +23,26 @@ def _contact_for(contact_id: int, action: str) -> Contact:
     contact = db().get(Contact, contact_id)
     if contact is None:
         abort(404)
-    if not may_see(_me(), contact):
-        deny(_me(), f"contact {contact_id} is outside the caller's domains")
-    for offer in db().scalars(select(Handover).where(Handover.contact_id == contact.id, Handover.status == "offered")):
-        handover.apply_expiry(db(), offer, utcnow())  # expiry never waits for the sweeper
-    audit.record(db(), action, "ok", actor=_me(), object_type="contact", object_id=str(contact.id),
+    if not may_see(caller(), contact):
+        deny(caller(), f"contact {contact_id} is outside the caller's domains")
+    if contact.status == "handover_offered":
+        for offer in db().scalars(select(Handover).where(Handover.contact_id == contact.id,
+                                                         Handover.status == "offered")):
+            handover.apply_expiry(db(), offer, utcnow())  # expiry never waits for the sweeper
+    audit.record(db(), action, "ok", actor=caller(), object_type="contact", object_id=str(contact.id),
                  origin=client_origin())
     return contact
 
 
+def _summary(contact_id: int, status: str, channel: str, domain: str | None, topic: str | None,
+             language: str) -> dict:
+    return {"id": contact_id, "status": status, "channel": channel, "domain": domain, "topic": topic,
+            "language": language}
+
+
 def contact_summary(contact: Contact) -> dict:
-    return {"id": contact.id, "status": contact.status, "channel": contact.channel,
-            "domain": contact.domain.slug if contact.domain else None,
-            "topic": contact.topic.slug if contact.topic else None, "language": contact.language}
+    return _summary(contact.id, contact.status, contact.channel, contact.domain.slug if contact.domain else None,
+                    contact.topic.slug if contact.topic else None, contact.language)
 
 
 def contact_detail(contact: Contact) -> dict:
@@ -50,27 +53,37 @@ def contact_detail(contact: Contact) -> dict:
                        for e in contact.events]}
 
 
-def contact_for_handling(contact: Contact) -> dict:
-    """What the employee needs to help: the question, who asked, and whether they called before."""
-    citizen = contact.citizen
-    return {**contact_detail(contact), "question": contact.question, "ticket": contact.ticket,
-            "citizen": {"name": citizen.name, "phone": citizen.phone, "email": citizen.email} if citizen else None,
-            "repeat": intake.is_repeat(db(), contact)}
+def _for_handling(claimed: queues.Claimed) -> dict:
+    """What the employee needs to help: the question, who asked, whether they called before, the timeline."""
+    conn = db().connection()
+    events = conn.execute(select(ContactEvent.at, ContactEvent.type, Staff.name)
+                          .outerjoin(Staff, Staff.id == ContactEvent.actor_id)
+                          .where(ContactEvent.contact_id == claimed.id).order_by(ContactEvent.at, ContactEvent.id))
+    citizen, repeat = None, False
+    if claimed.citizen_id is not None:
+        name, phone, email = conn.execute(select(Citizen.name, Citizen.phone, Citizen.email)
+                                          .where(Citizen.id == claimed.citizen_id)).one()
+        citizen = {"name": name, "phone": phone, "email": email}
+        repeat = intake.repeat_of(db(), claimed.id, phone, email, claimed.created_at)
+    return {**_summary(claimed.id, claimed.status, claimed.channel, claimed.domain, claimed.topic, claimed.language),
+            "owner": {"id": caller().id, "name": caller().name}, "created_at": isoformat(claimed.created_at),
+            "events": [{"at": isoformat(at), "type": type_, "actor": actor} for at, type_, actor in events],
+            "question": claimed.question, "ticket": claimed.ticket, "citizen": citizen, "repeat": repeat}
 
 
 @bp.post("/contacts")
 @roles("integration", "host", "agent")
 def create_contact():
     data = intake.parse_contact(json_body())
-    received = intake.receive(db(), data, router(), settings().queue, utcnow(), actor=_me())
-    contact = received.contact
-    position, wait = queues.position_and_wait(db(), contact, utcnow())
-    audit.record(db(), "contact.create", "ok" if received.created else "existing", actor=_me(),
-                 object_type="contact", object_id=str(contact.id), origin=client_origin())
-    answer = {**contact_summary(contact),
-              "routing": {"domain": contact.domain.slug, "topic": contact.topic.slug if contact.topic else None,
-                          "confidence": contact.routing_confidence, "method": contact.routing_method},
-              "ticket": contact.ticket, "position": position, "estimated_wait_s": wait, "repeat": received.repeat}
+    received = intake.receive(db(), data, router(), settings().queue, utcnow(), actor=caller())
+    position, wait = queues.position_and_wait(db(), received, utcnow())
+    audit.record(db(), "contact.create", "ok" if received.created else "existing", actor=caller(),
+                 object_type="contact", object_id=str(received.id), origin=client_origin())
+    routing = received.routing
+    answer = {**_summary(received.id, received.status, received.channel, routing["domain"], routing["topic"],
+                         received.language),
+              "routing": {key: routing[key] for key in ("domain", "topic", "confidence", "method")},
+              "ticket": received.ticket, "position": position, "estimated_wait_s": wait, "repeat": received.repeat}
     db().commit()
     return jsonify(answer), 201 if received.created else 200
 
@@ -89,7 +102,7 @@ def get_contact(contact_id: int):
 def abandon_contact(contact_id: int):
     reject_unknown(json_body(optional=True), set())
     contact = _contact_for(contact_id, "contact.abandon")
-    queues.abandon(db(), contact, utcnow(), actor=_me())
+    queues.abandon(db(), contact, utcnow(), actor=caller())
     answer = contact_summary(contact)
     db().commit()
     return jsonify(answer)
@@ -102,10 +115,16 @@ def resolve_contact(contact_id: int):
     for field in ("note", "referred_to"):
         if body.get(field) is not None and not isinstance(body[field], str):
             raise ValidationError({field: Msg("moet tekst zijn")})
-    contact = _contact_for(contact_id, "contact.resolve")
-    queues.resolve(db(), contact, _me(), body.get("outcome"), utcnow(), note=body.get("note") or "",
-                   referred_to=body.get("referred_to") or "")
-    answer = contact_summary(contact)
+    try:
+        done = queues.resolve(db(), contact_id, caller(), body.get("outcome"), utcnow(), note=body.get("note") or "",
+                              referred_to=body.get("referred_to") or "")
+    except (ValidationError, Conflict, NotFound):
+        db().rollback()
+        _contact_for(contact_id, "contact.resolve")  # 404, or 403 (audited), comes before what is wrong
+        raise
+    audit.record(db(), "contact.resolve", "ok", actor=caller(), object_type="contact", object_id=str(contact_id),
+                 origin=client_origin())
+    answer = _summary(done.id, done.status, done.channel, done.domain, done.topic, done.language)
     db().commit()
     return jsonify(answer)
 
@@ -147,7 +166,7 @@ def _me_json(me: Staff) -> dict:
 @bp.get("/me")
 @staff
 def me():
-    return jsonify(_me_json(_me()))
+    return jsonify(_me_json(caller_staff()))
 
 
 @bp.put("/me/presence")
@@ -157,23 +176,24 @@ def put_presence():
     desk = body.get("desk")
     if desk is not None and not isinstance(desk, (str, int)):
         raise ValidationError({"desk": Msg("geef het nummer van de balie, bijvoorbeeld \"3\"")})
-    queues.set_presence(db(), _me(), body.get("state"), utcnow(), desk_number=None if desk is None else str(desk),
+    me = caller_staff()
+    queues.set_presence(db(), me, body.get("state"), utcnow(), desk_number=None if desk is None else str(desk),
                         desk_given="desk" in body)
     db().commit()
-    return jsonify({"state": _me().presence, "desk": _me().desk.number if _me().desk else None})
+    return jsonify({"state": me.presence, "desk": me.desk.number if me.desk else None})
 
 
 @bp.post("/me/next")
 @roles("agent", "lead", "senior")
 def next_contact():
     reject_unknown(json_body(optional=True), set())
-    contact = queues.claim_next(db(), _me(), utcnow(), settings().queue)
-    if contact is None:
+    claimed = queues.claim(db(), caller(), utcnow(), settings().queue)
+    if claimed is None:
         db().commit()  # last seen
         return "", 204
-    audit.record(db(), "contact.open", "ok", actor=_me(), object_type="contact", object_id=str(contact.id),
+    audit.record(db(), "contact.open", "ok", actor=caller(), object_type="contact", object_id=str(claimed.id),
                  origin=client_origin())
-    answer = contact_for_handling(contact)
+    answer = _for_handling(claimed)
     db().commit()
     return jsonify(answer)
 

@@ -3,22 +3,22 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import abort, g, jsonify, request
+from flask import abort, jsonify, request
 from sqlalchemy import select
 
 from . import audit, handover, tasks
 from .access import deny, roles, staff
-from .api import bp, json_body, reject_unknown
+from .api import bp, caller_staff, json_body, reject_unknown
 from .api_contacts import _contact_for, contact_detail
 from .errors import Conflict, Msg, NotAllowed, ValidationError
 from .indicators import indicators
-from .models import Handover, Task, Team
+from .models import Handover, Staff, Task, Team
 from .timeutil import isoformat, utcnow
 from .web import client_origin, db, settings
 
 
-def _me():
-    return g.api_user
+def _me() -> Staff:
+    return caller_staff()
 
 
 def _text(body: dict, field: str) -> str:

@@ -1,17 +1,23 @@
 """The audit log (BIO): who opened or changed what, from where, with what result. Never secrets."""
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from typing import TYPE_CHECKING
+
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from .models import AuditLog, Staff
 from .timeutil import utcnow
 
+if TYPE_CHECKING:
+    from .accounts import Principal  # accounts writes the audit log too
 
-def record(session: Session, action: str, result: str, *, actor: Staff | None = None, actor_name: str = "",
-           object_type: str = "", object_id: object = "", origin: str = "", detail: str = "") -> AuditLog:
-    """Add one audit entry to the session; the caller commits it with the work it describes."""
-    entry = AuditLog(
+
+def record(session: Session, action: str, result: str, *, actor: Staff | Principal | None = None,
+           actor_name: str = "", object_type: str = "", object_id: object = "", origin: str = "",
+           detail: str = "") -> None:
+    """Write one audit entry in the session's transaction; the caller commits it with the work it describes."""
+    session.connection().execute(insert(AuditLog).values(
         at=utcnow(),
         actor_id=actor.id if actor is not None else None,
         actor_name=(actor.username if actor is not None else actor_name)[:150],
@@ -21,9 +27,7 @@ def record(session: Session, action: str, result: str, *, actor: Staff | None = 
         result=result,
         origin=origin[:100],
         detail=detail[:500],
-    )
-    session.add(entry)
-    return entry
+    ))
 
 
 def count_since(session: Session, action: str, result: str, since, *, actor_name: str | None = None,

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
-from sqlalchemy.orm import DeclarativeBase, sessionmaker
+from sqlalchemy import Connection, DateTime, Engine, Float, MetaData, create_engine, event
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator
 
 
@@ -77,9 +79,36 @@ def make_engine(url: str, **kwargs) -> Engine:
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 
-def row_locks(session) -> bool:
+def row_locks(db: Session | Connection) -> bool:
     """PostgreSQL locks rows (FOR UPDATE); SQLite writers already hold the whole database (BEGIN IMMEDIATE)."""
-    return session.get_bind().dialect.name == "postgresql"
+    dialect = db.dialect if isinstance(db, Connection) else db.get_bind().dialect
+    return dialect.name == "postgresql"
+
+
+class seconds_between(FunctionElement):
+    """Seconds from one timestamp column to another, in SQL, on both databases."""
+
+    type = Float()
+    inherit_cache = True
+
+
+@compiles(seconds_between)
+def _seconds_between(element, compiler, **kw):
+    start, end = list(element.clauses)
+    return f"EXTRACT(EPOCH FROM ({compiler.process(end, **kw)} - {compiler.process(start, **kw)}))"
+
+
+@compiles(seconds_between, "sqlite")
+def _seconds_between_sqlite(element, compiler, **kw):
+    start, end = list(element.clauses)
+    return f"((julianday({compiler.process(end, **kw)}) - julianday({compiler.process(start, **kw)})) * 86400.0)"
+
+
+def expire_loaded(session, model, ident) -> None:
+    """After a Core UPDATE: an object of this row already in the session is reloaded on its next use."""
+    obj = session.identity_map.get(session.identity_key(model, ident))
+    if obj is not None:
+        session.expire(obj)
 
 
 def make_sessionmaker(engine: Engine, writer: bool = True) -> sessionmaker:

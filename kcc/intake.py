@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import and_, exists, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from .accounts import Principal
 from .citizens import normalise_email, normalise_phone
 from .config import QueueSettings
 from .errors import Msg, ValidationError
@@ -101,77 +102,116 @@ def parse_contact(data: Any) -> ContactInput:
                         name=name, phone=phone, email=email, external_ref=external_ref)
 
 
-@dataclass
 class Received:
-    contact: Contact
-    created: bool  # False when the external_ref was seen before (a retried webhook)
-    repeat: bool
+    """A contact as intake stored it: what the caller needs to answer, without loading the Contact.
+
+    `contact` loads the object for the screens that show more.
+    """
+
+    def __init__(self, session: Session, contact_id: int, created: bool, repeat: bool, *, status: str,
+                 channel: str, language: str, domain_id: int, rank_at: datetime, ticket: str | None,
+                 routing: dict):
+        self.session, self.id, self.created, self.repeat = session, contact_id, created, repeat
+        self.status, self.channel, self.language, self.domain_id = status, channel, language, domain_id
+        self.rank_at, self.ticket, self.routing = rank_at, ticket, routing
+
+    @classmethod
+    def existing(cls, session: Session, contact: Contact) -> Received:
+        return cls(session, contact.id, False, is_repeat(session, contact), status=contact.status,
+                   channel=contact.channel, language=contact.language, domain_id=contact.domain_id,
+                   rank_at=contact.rank_at, ticket=contact.ticket, routing=contact_routing(contact))
+
+    @property
+    def contact(self) -> Contact:
+        return self.session.get(Contact, self.id)
+
+
+def contact_routing(contact: Contact) -> dict:
+    return {"method": contact.routing_method, "domain": contact.domain.slug if contact.domain else None,
+            "topic": contact.topic.slug if contact.topic else None, "confidence": contact.routing_confidence}
 
 
 def receive(session: Session, data: ContactInput, router: Router, settings: QueueSettings, now: datetime,
-            actor: Staff | None = None) -> Received:
-    """Route and queue one contact; the same external_ref twice returns the first contact, never a second."""
+            actor: Staff | Principal | None = None) -> Received:
+    """Route and queue one contact; the same external_ref twice returns the first contact, never a second.
+
+    Every channel's contacts come through here, the telephony platform's many times a second at peak, so
+    the rows are written with a few Core statements: the citizen, the contact, its first two events.
+    """
     if data.external_ref:
         existing = session.scalar(select(Contact).where(Contact.external_ref == data.external_ref))
         if existing is not None:
-            return Received(existing, False, is_repeat(session, existing))
-    domain, topic, routing = _route(session, data, router)
-    citizen = None
+            return Received.existing(session, existing)
+    domain_id, topic_id, routing = _route(session, data, router)
+    session.flush()
+    conn = session.connection()
+    citizen_id = None
     if data.name or data.phone or data.email:
-        citizen = Citizen(name=data.name, phone=data.phone, email=data.email, created_at=now)
-    contact = Contact(channel=data.channel, citizen=citizen, question=data.question, domain=domain, topic=topic,
-                      language=data.language, status="waiting", triage=routing["method"] == "fallback",
-                      external_ref=data.external_ref, routing_method=routing["method"],
-                      routing_confidence=routing.get("confidence"), created_at=now, updated_at=now,
-                      queued_at=now, rank_at=now - timedelta(seconds=settings.headstart(data.channel)))
-    contact.events.append(ContactEvent(type="arrived", actor=actor, at=now,
-                                       data={"channel": data.channel, "language": data.language}))
-    contact.events.append(ContactEvent(type="routed", actor=actor, at=now, data=routing))
+        citizen_id = conn.execute(insert(Citizen).values(name=data.name, phone=data.phone, email=data.email,
+                                                         created_at=now).returning(Citizen.id)).scalar_one()
+    rank_at = now - timedelta(seconds=settings.headstart(data.channel))
+    row = dict(channel=data.channel, citizen_id=citizen_id, question=data.question, domain_id=domain_id,
+               topic_id=topic_id, language=data.language, status="waiting", triage=routing["method"] == "fallback",
+               external_ref=data.external_ref, routing_method=routing["method"],
+               routing_confidence=routing.get("confidence"), created_at=now, updated_at=now, queued_at=now,
+               rank_at=rank_at)
     try:
-        with session.begin_nested():
-            session.add(contact)
-            session.flush()
+        if data.external_ref:
+            with session.begin_nested():  # only a retried webhook can collide
+                contact_id = conn.execute(insert(Contact).values(row).returning(Contact.id)).scalar_one()
+        else:
+            contact_id = conn.execute(insert(Contact).values(row).returning(Contact.id)).scalar_one()
     except IntegrityError:
         # the same external_ref arrived at the same moment through another process: theirs stands
         existing = session.scalar(select(Contact).where(Contact.external_ref == data.external_ref))
         if existing is None:
             raise
-        return Received(existing, False, is_repeat(session, existing))
+        return Received.existing(session, existing)
+    actor_id = actor.id if actor is not None else None
+    conn.execute(insert(ContactEvent), [
+        dict(contact_id=contact_id, type="arrived", actor_id=actor_id, at=now,
+             data={"channel": data.channel, "language": data.language}),
+        dict(contact_id=contact_id, type="routed", actor_id=actor_id, at=now, data=routing)])
+    ticket = None
     if data.channel == "counter":
-        contact.ticket = next_ticket(session, domain, now)
-        session.flush()
-    return Received(contact, True, is_repeat(session, contact))
+        ticket = next_ticket(session, session.get(Domain, domain_id), now)
+        conn.execute(update(Contact).where(Contact.id == contact_id).values(ticket=ticket))
+    repeat = bool(citizen_id) and repeat_of(session, contact_id, data.phone, data.email, now)
+    return Received(session, contact_id, True, repeat, status="waiting", channel=data.channel,
+                    language=data.language, domain_id=domain_id, rank_at=rank_at, ticket=ticket, routing=routing)
 
 
-def _route(session: Session, data: ContactInput, router: Router) -> tuple[Domain, Topic | None, dict]:
+def _route(session: Session, data: ContactInput, router: Router) -> tuple[int, int | None, dict]:
     """A choice already made (phone menu, host) stands; otherwise the router decides, or triage in algemeen."""
     if data.domain:
-        domain = session.scalar(select(Domain).where(Domain.slug == data.domain, Domain.active.is_(True)))
-        if domain is None:
+        domain_id, topic_id = _ids(session, data.domain, data.topic)
+        if domain_id is None:
             raise ValidationError({"domain": Msg("onbekend domein %(slug)s; kies burgerzaken, vergunningen, sociaal "
                                                  "of algemeen", slug=data.domain)})
-        topic = None
-        if data.topic:
-            topic = session.scalar(select(Topic).where(Topic.domain_id == domain.id, Topic.slug == data.topic,
-                                                       Topic.active.is_(True)))
-            if topic is None:
-                raise ValidationError({"topic": Msg("onbekend onderwerp %(slug)s in %(domain)s",
-                                                    slug=data.topic, domain=domain.slug)})
-        return domain, topic, {"method": "choice", "domain": domain.slug, "topic": topic.slug if topic else None,
-                               "confidence": 1.0}
+        if data.topic and topic_id is None:
+            raise ValidationError({"topic": Msg("onbekend onderwerp %(slug)s in %(domain)s",
+                                                slug=data.topic, domain=data.domain)})
+        return domain_id, topic_id, {"method": "choice", "domain": data.domain, "topic": data.topic,
+                                     "confidence": 1.0}
     result = router.route(data.question)
-    domain = session.scalar(select(Domain).where(Domain.slug == result.domain))
-    if domain is None:  # the router's domain left domains/ since it was built: triage rather than lose it
-        domain = session.scalar(select(Domain).where(Domain.slug == FALLBACK_DOMAIN))
+    domain_id, topic_id = _ids(session, result.domain, result.topic)
+    if domain_id is None:  # the router's domain left domains/ since it was built: triage rather than lose it
         result = router.route("")
-    topic = None
-    if result.topic:
-        topic = session.scalar(select(Topic).where(Topic.domain_id == domain.id, Topic.slug == result.topic))
-    return domain, topic, {
-        "method": result.method, "domain": domain.slug, "topic": topic.slug if topic else None,
+        domain_id, topic_id = _ids(session, FALLBACK_DOMAIN, None)
+    return domain_id, topic_id, {
+        "method": result.method, "domain": result.domain, "topic": result.topic if topic_id else None,
         "confidence": result.confidence,
         "alternatives": [{"domain": g.domain, "topic": g.topic, "confidence": g.confidence}
                          for g in result.alternatives]}
+
+
+def _ids(session: Session, domain: str, topic: str | None) -> tuple[int | None, int | None]:
+    """The active domain's id and, when asked, its active topic's id, in one statement."""
+    row = session.connection().execute(
+        select(Domain.id, Topic.id).outerjoin(Topic, and_(Topic.domain_id == Domain.id, Topic.slug == topic,
+                                                          Topic.active.is_(True)))
+        .where(Domain.slug == domain, Domain.active.is_(True))).first()
+    return (row[0], row[1]) if row else (None, None)
 
 
 def next_ticket(session: Session, domain: Domain, now: datetime) -> str:
@@ -197,21 +237,28 @@ def is_repeat(session: Session, contact: Contact) -> bool:
     citizen = contact.citizen
     if citizen is None or not (citizen.phone or citizen.email):
         return False
+    return repeat_of(session, contact.id, citizen.phone, citizen.email, contact.created_at)
+
+
+def repeat_of(session: Session, contact_id: int, phone: str | None, email: str | None, created_at: datetime) -> bool:
+    """is_repeat for a contact known by its fields."""
+    if not (phone or email):
+        return False
+    person = same_person(phone, email)
     recent = exists().where(
-        Contact.id != contact.id, Contact.citizen_id == Citizen.id,
-        Contact.created_at >= contact.created_at - REPEAT_WINDOW, Contact.created_at <= contact.created_at,
-        same_person(citizen))
-    waiting_for_us = exists().where(Task.state == "open", Task.contact_id == Contact.id, Contact.id != contact.id,
-                                    Contact.citizen_id == Citizen.id, same_person(citizen))
-    return bool(session.scalar(select(recent | waiting_for_us)))
+        Contact.id != contact_id, Contact.citizen_id == Citizen.id,
+        Contact.created_at >= created_at - REPEAT_WINDOW, Contact.created_at <= created_at, person)
+    waiting_for_us = exists().where(Task.state == "open", Task.contact_id == Contact.id, Contact.id != contact_id,
+                                    Contact.citizen_id == Citizen.id, person)
+    return bool(session.connection().execute(select(recent | waiting_for_us)).scalar())
 
 
-def same_person(citizen: Citizen):
+def same_person(phone: str | None, email: str | None):
     conditions = []
-    if citizen.phone:
-        conditions.append(Citizen.phone == citizen.phone)
-    if citizen.email:
-        conditions.append(Citizen.email == citizen.email)
+    if phone:
+        conditions.append(Citizen.phone == phone)
+    if email:
+        conditions.append(Citizen.email == email)
     return or_(*conditions)
 
 
@@ -221,5 +268,6 @@ def recent_contacts(session: Session, contact: Contact, limit: int = 10) -> list
     if citizen is None or not (citizen.phone or citizen.email):
         return []
     return list(session.scalars(
-        select(Contact).join(Contact.citizen).where(Contact.id != contact.id, same_person(citizen))
+        select(Contact).join(Contact.citizen).where(Contact.id != contact.id,
+                                                    same_person(citizen.phone, citizen.email))
         .order_by(Contact.created_at.desc()).limit(limit)))

@@ -108,6 +108,8 @@ class Staff(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     session_version: Mapped[int] = mapped_column(Integer, default=1)
+    # bumped when roles, skills, languages, teams, name or active change: a cached profile is stale then
+    revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
     presence: Mapped[str] = mapped_column(String(10), default="offline")
@@ -135,6 +137,15 @@ class Staff(Base):
     def has_role(self, *roles: str) -> bool:
         mine = set(self.roles)
         return "admin" in mine or bool(mine.intersection(roles))
+
+    @property
+    def skill_levels(self) -> dict[int, str]:
+        """domain id → primary | secondary"""
+        return {skill.domain_id: skill.level for skill in self.skills}
+
+    @property
+    def team_ids(self) -> frozenset[int]:
+        return frozenset(team.id for team in self.teams)
 
     # Flask-Login's user protocol
     is_anonymous = False
@@ -215,6 +226,7 @@ class Contact(Base):
         Index("ix_contacts_queue", "status", "domain_id", "rank_at", "id"),  # the queue order, no sorting
         Index("ix_contacts_owner", "owner_id", "status"),
         Index("ix_contacts_citizen", "citizen_id", "created_at"),
+        Index("ix_contacts_closed", "domain_id", "closed_at"),  # recent handling times, for the expected wait
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     channel: Mapped[str] = mapped_column(String(10))

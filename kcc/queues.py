@@ -11,25 +11,31 @@ Who gets what:
   idle longest — so everyone helps about as many people as their direct colleagues, without targets;
   a contact that has waited `fair_wait_s` (5 s) is no longer kept for anyone: whoever asks takes it.
 
-Exactly once: on PostgreSQL the chosen row is locked with SELECT … FOR UPDATE SKIP LOCKED and
-re-checked as still waiting; on SQLite the writing session began with BEGIN IMMEDIATE, so claimers
-run one after another (kcc.db). Either way the status changes from waiting in the same transaction.
+Exactly once: one UPDATE takes the contact only if it is still waiting; on PostgreSQL its row is
+locked with SELECT … FOR UPDATE SKIP LOCKED inside that UPDATE, on SQLite the writing session began
+with BEGIN IMMEDIATE, so claimers run one after another (kcc.db).
+
+Claiming and resolving are what every employee's softphone calls all day, so they are a few Core
+statements rather than ORM object loads; kcc.db.expire_loaded keeps ORM objects in the same session
+from showing what was there before.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, exists, func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, and_, case, exists, func, insert, select, union_all, update
+from sqlalchemy.orm import Session, aliased
 
+from .accounts import Principal
 from .config import QueueSettings
-from .db import row_locks
-from .errors import Conflict, Msg, ValidationError
-from .models import PRESENCE_STATES, Contact, ContactEvent, Desk, Domain, Skill, Staff, StaffLanguage
+from .db import expire_loaded, row_locks, seconds_between
+from .errors import Conflict, Msg, NotFound, ValidationError
+from .models import PRESENCE_STATES, Contact, ContactEvent, Desk, Domain, Skill, Staff, StaffLanguage, Topic
 from .timeutil import local
 
-CANDIDATES = 100  # waiting contacts looked at per claim; the queue head is what matters
+CANDIDATES = 100  # waiting contacts looked at per claim at most; the queue head is what matters
+HEAD = 12  # read first; more only when many free colleagues make fairness look further down
 DEFAULT_HANDLING_S = 240  # until a domain has its own recent handling times
 
 
@@ -64,11 +70,6 @@ def set_presence(session: Session, staff: Staff, state: str, now: datetime, desk
     staff.last_seen_at = now
 
 
-def _skill_levels(staff: Staff) -> dict[int, int]:
-    """domain id → 0 for primary, 1 for secondary."""
-    return {skill.domain_id: 0 if skill.level == "primary" else 1 for skill in staff.skills}
-
-
 @dataclass
 class _Claimer:
     """What assignment needs of an employee, without loading the whole Staff object."""
@@ -91,9 +92,9 @@ class _Waiting:
     queued_at: datetime
 
 
-def _claimer(staff: Staff, now: datetime) -> _Claimer:
-    return _Claimer(staff.id, _skill_levels(staff), set(staff.languages) | {"nl"}, staff.desk_id is not None,
-                    staff.idle_since or staff.presence_since or now)
+def _claimer(staff: Staff | Principal, desk_id: int | None, idle_since: datetime | None) -> _Claimer:
+    levels = {domain_id: 0 if level == "primary" else 1 for domain_id, level in staff.skill_levels.items()}
+    return _Claimer(staff.id, levels, set(staff.languages) | {"nl"}, desk_id is not None, idle_since)
 
 
 def _may_take(claimer: _Claimer, contact: _Waiting, now: datetime, settings: QueueSettings) -> bool:
@@ -106,41 +107,39 @@ def _may_take(claimer: _Claimer, contact: _Waiting, now: datetime, settings: Que
     return True
 
 
-def _waiting(session: Session, domain_ids, limit: int) -> list[_Waiting]:
-    """The heads of these domains' queues, merged in queue order.
+def _waiting(conn: Connection, domain_ids, limit: int) -> list[_Waiting]:
+    """The heads of these domains' queues, merged in queue order, in one statement.
 
-    One query per domain reads straight down the queue index; a single IN (...) query would make the
-    database sort every waiting contact of those domains first, which grows with the queue.
+    Each domain's head is its own LIMIT straight down the queue index; a single IN (...) query would make
+    the database sort every waiting contact of those domains first, which grows with the queue.
     """
-    heads = []
-    for domain_id in domain_ids:
-        heads += session.execute(
-            select(Contact.rank_at, Contact.id, Contact.domain_id, Contact.channel, Contact.language, Contact.queued_at)
-            .where(Contact.status == "waiting", Contact.domain_id == domain_id)
-            .order_by(Contact.rank_at, Contact.id).limit(limit)).all()
-    heads.sort(key=lambda row: (row[0], row[1]))
-    return [_Waiting(*row[1:]) for row in heads[:limit]]
+    heads = [select(Contact.rank_at, Contact.id, Contact.domain_id, Contact.channel, Contact.language,
+                    Contact.queued_at)
+             .where(Contact.status == "waiting", Contact.domain_id == domain_id)
+             .order_by(Contact.rank_at, Contact.id).limit(limit).subquery() for domain_id in domain_ids]
+    query = union_all(*(select(head) for head in heads)) if len(heads) > 1 else select(heads[0])
+    rows = sorted(conn.execute(query).all(), key=lambda row: (row[0], row[1]))
+    return [_Waiting(*row[1:]) for row in rows[:limit]]
 
 
-def _colleagues(session: Session, me: Staff, domain_ids, now: datetime, settings: QueueSettings) -> list[_Claimer]:
+def _colleagues(conn: Connection, me_id: int, domain_ids, languages_needed: bool, now: datetime,
+                settings: QueueSettings) -> list[_Claimer]:
     """Other employees who are free for a contact in these domains right now and demonstrably there."""
     fresh = now - timedelta(seconds=settings.presence_fresh_s)
     in_progress = exists().where(Contact.owner_id == Staff.id, Contact.status == "in_progress")
-    rows = session.execute(
+    rows = conn.execute(
         select(Staff.id, Staff.idle_since, Staff.presence_since, Staff.desk_id, Skill.domain_id, Skill.level)
         .join(Skill, Skill.staff_id == Staff.id)
-        .where(Staff.id != me.id, Staff.active.is_(True), Staff.presence == "available", Staff.last_seen_at >= fresh,
-               ~in_progress)).all()
-    wanted = set(domain_ids)
+        .where(Staff.id != me_id, Staff.active.is_(True), Staff.presence == "available", Staff.last_seen_at >= fresh,
+               Skill.domain_id.in_(list(domain_ids)), ~in_progress)).all()
     claimers: dict[int, _Claimer] = {}
     for staff_id, idle_since, presence_since, desk_id, domain_id, level in rows:
         claimer = claimers.setdefault(staff_id, _Claimer(staff_id, {}, {"nl"}, desk_id is not None,
                                                          idle_since or presence_since or now))
         claimer.levels[domain_id] = 0 if level == "primary" else 1
-    claimers = {sid: c for sid, c in claimers.items() if wanted & c.levels.keys()}
-    if claimers:
-        for staff_id, code in session.execute(select(StaffLanguage.staff_id, StaffLanguage.code)
-                                              .where(StaffLanguage.staff_id.in_(claimers))):
+    if claimers and languages_needed:
+        for staff_id, code in conn.execute(select(StaffLanguage.staff_id, StaffLanguage.code)
+                                           .where(StaffLanguage.staff_id.in_(list(claimers)))):
             claimers[staff_id].languages.add(code)
     return list(claimers.values())
 
@@ -168,80 +167,133 @@ def _fair_order(me: _Claimer, others: list[_Claimer], contacts: list[_Waiting], 
     return []
 
 
-def _my_turn(session: Session, staff: Staff, now: datetime, settings: QueueSettings) -> list[_Waiting]:
-    """The contacts fairly mine now, best first. Each free colleague takes at most one contact, so the
-    queue head only needs to be as long as the number of free colleagues (with room for contacts that
-    fit nobody, such as a lobby visitor when no one sits at a desk)."""
-    me = _claimer(staff, now)
+def _my_turn(conn: Connection, me: _Claimer, now: datetime, settings: QueueSettings) -> list[_Waiting]:
+    """The contacts fairly mine now, best first.
+
+    The queue heads are read first: when nothing waits, or the first contact I may take has waited past
+    `fair_wait_s`, the colleagues need not be looked at. Each free colleague takes at most one contact, so
+    the heads only need to be as long as the number of free colleagues (with room for contacts that fit
+    nobody, such as a lobby visitor when no one sits at a desk).
+    """
     if not me.levels:
         return []
-    others = _colleagues(session, staff, list(me.levels), now, settings)
-    contacts = _waiting(session, list(me.levels), limit=min(CANDIDATES, 2 * (len(others) + 1) + 8))
-    return _fair_order(me, others, contacts, now, settings) if contacts else []
+    contacts = _waiting(conn, list(me.levels), limit=HEAD)
+    mine = [c for c in contacts if _may_take(me, c, now, settings)]
+    if not mine:
+        return []
+    if (now - mine[0].queued_at).total_seconds() >= settings.fair_wait_s:
+        return mine
+    others = _colleagues(conn, me.staff_id, me.levels, any(c.language != "nl" for c in contacts), now, settings)
+    needed = min(CANDIDATES, 2 * (len(others) + 1) + 8)
+    if needed > HEAD and len(contacts) >= HEAD:
+        contacts = _waiting(conn, list(me.levels), limit=needed)
+    return _fair_order(me, others, contacts[:needed], now, settings)
 
 
 def peek_next(session: Session, staff: Staff, now: datetime, settings: QueueSettings) -> Contact | None:
     """The contact that would be this employee's now, without taking it (the offer in the workspace)."""
     if staff.presence != "available" or busy(session, staff) is not None:
         return None
-    mine = _my_turn(session, staff, now, settings)
+    me = _claimer(staff, staff.desk_id, staff.idle_since or staff.presence_since or now)
+    mine = _my_turn(session.connection(), me, now, settings)
     return session.get(Contact, mine[0].id) if mine else None
 
 
-def claim_next(session: Session, staff: Staff, now: datetime, settings: QueueSettings) -> Contact | None:
-    """Give this employee their next contact (now in progress), or None when nothing fits them."""
-    if row_locks(session):
-        # one claim per employee at a time: a double click must not give two contacts
-        presence = session.scalar(select(Staff.presence).where(Staff.id == staff.id).with_for_update())
-        if presence != staff.presence:
-            session.refresh(staff, ["presence"])
-    if staff.presence != "available":
+def _me(conn: Connection, staff: Staff | Principal, now: datetime):
+    """Mark the employee seen and read their state (presence, desk, idle since, busy); the UPDATE locks
+    their row on PostgreSQL, so a double click waits here for the first claim to finish."""
+    # the staff id as a value, not correlated: SQLite writes RETURNING columns without their table name
+    busy_now = exists().where(Contact.owner_id == staff.id, Contact.status == "in_progress")
+    return conn.execute(update(Staff).where(Staff.id == staff.id).values(last_seen_at=now)
+                        .returning(Staff.presence, Staff.idle_since, Staff.presence_since, Staff.desk_id,
+                                   busy_now.label("busy"))).one()
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A contact just taken, as the claiming UPDATE returned it."""
+
+    id: int
+    status: str
+    channel: str
+    question: str
+    language: str
+    domain: str | None
+    topic: str | None
+    citizen_id: int | None
+    ticket: str | None
+    created_at: datetime
+
+
+def claim(session: Session, staff: Staff | Principal, now: datetime, settings: QueueSettings) -> Claimed | None:
+    """Give this employee their next contact (now in progress), or None when nothing fits them.
+
+    A handful of plain statements, since every employee's softphone asks this all day: mark seen (and
+    lock), read the queue heads, the free colleagues only when fairness needs them, take one row.
+    """
+    session.flush()  # pending changes to the employee are seen by the statements below
+    conn = session.connection()
+    state = _me(conn, staff, now)
+    if state.presence != "available":
         raise Conflict(Msg("Je staat niet op beschikbaar. Zet jezelf op beschikbaar om een contact te krijgen."))
-    if busy(session, staff) is not None:
+    if state.busy:
         raise Conflict(Msg("Je hebt al een contact in behandeling. Rond dat eerst af."))
-    staff.last_seen_at = now
-    for candidate in _my_turn(session, staff, now, settings):
-        contact = _lock_waiting(session, candidate.id)
-        if contact is None:
-            continue
-        contact.status = "in_progress"
-        contact.owner_id = staff.id
-        contact.answered_at = now
-        contact.updated_at = now
-        if contact.channel == "counter":
-            contact.desk_id = staff.desk_id
-        staff.idle_since = None
-        session.add(ContactEvent(contact=contact, type="claimed", actor=staff, at=now,
-                                 data={"waited_s": int((now - contact.queued_at).total_seconds()),
-                                       **({"desk": staff.desk.number} if contact.channel == "counter" and staff.desk
-                                          else {})}))
-        session.flush()
-        return contact
+    me = _claimer(staff, state.desk_id, state.idle_since or state.presence_since or now)
+    for candidate in _my_turn(conn, me, now, settings):
+        row = _take(conn, candidate.id, staff.id, state.desk_id, now)
+        if row is None:
+            continue  # another claimer has it
+        data = {"waited_s": int((now - row.queued_at).total_seconds())}
+        if row.channel == "counter" and row.desk_number:
+            data["desk"] = row.desk_number
+        conn.execute(insert(ContactEvent).values(contact_id=row.id, type="claimed", actor_id=staff.id, at=now,
+                                                 data=data))
+        expire_loaded(session, Staff, staff.id)
+        expire_loaded(session, Contact, row.id)
+        return Claimed(row.id, row.status, row.channel, row.question, row.language, row.domain, row.topic,
+                       row.citizen_id, row.ticket, row.created_at)
+    expire_loaded(session, Staff, staff.id)
     return None
 
 
-def _lock_waiting(session: Session, contact_id: int) -> Contact | None:
-    """The contact, locked, if it is still waiting; another claimer's row is skipped, not waited for."""
-    query = select(Contact).where(Contact.id == contact_id, Contact.status == "waiting")
-    if row_locks(session):
-        query = query.with_for_update(skip_locked=True)
-    contact = session.scalar(query.execution_options(populate_existing=True))
-    return contact if contact is not None and contact.status == "waiting" else None
+def _take(conn: Connection, contact_id: int, staff_id: int, desk_id: int | None, now: datetime):
+    """Move one waiting contact to this employee, exactly once.
+
+    On PostgreSQL the row is locked with FOR UPDATE SKIP LOCKED (another claimer's row is skipped, not
+    waited for); on SQLite the writer already holds the database. The employee must not have a contact in
+    progress by now either: a second claim of the same person that waited for the first sees it here.
+    """
+    mine = aliased(Contact)
+    still_waiting = select(Contact.id).where(Contact.id == contact_id, Contact.status == "waiting")
+    if row_locks(conn):
+        still_waiting = still_waiting.with_for_update(skip_locked=True)
+    return conn.execute(
+        update(Contact)
+        .where(Contact.id == still_waiting.scalar_subquery(),
+               ~exists().where(mine.owner_id == staff_id, mine.status == "in_progress"))
+        .values(status="in_progress", owner_id=staff_id, answered_at=now, updated_at=now,
+                desk_id=case((Contact.channel == "counter", desk_id), else_=Contact.desk_id))
+        .returning(Contact.id, Contact.status, Contact.channel, Contact.question, Contact.language,
+                   Contact.citizen_id, Contact.ticket, Contact.created_at, Contact.queued_at,
+                   _slug(Domain, Contact.domain_id).label("domain"), _slug(Topic, Contact.topic_id).label("topic"),
+                   select(Desk.number).where(Desk.id == Contact.desk_id).scalar_subquery().label("desk_number"))
+    ).first()
 
 
-def _owned_in_progress(session: Session, contact: Contact, staff: Staff) -> None:
-    session.refresh(contact, with_for_update=row_locks(session))
-    if contact.owner_id != staff.id:
-        raise Conflict(Msg("Dit contact is niet van jou; alleen wie het behandelt kan het afronden."))
-    if contact.status != "in_progress":
-        raise Conflict(Msg("Dit contact is niet in behandeling (status: %(status)s).", status=contact.status))
+def _slug(model, id_column):
+    """A slug for a RETURNING clause. SQLite writes RETURNING columns without their table name; this still
+    means the updated row, because domains and topics have no column named like the one compared to."""
+    return select(model.slug).where(model.id == id_column).scalar_subquery()
 
 
-def resolve(session: Session, contact: Contact, staff: Staff, outcome: str, now: datetime, note: str = "",
-            referred_to: str = "") -> None:
-    """Close a contact: answered in one go, or warmly referred to another organisation (to whom, what was arranged)."""
+def claim_next(session: Session, staff: Staff, now: datetime, settings: QueueSettings) -> Contact | None:
+    """claim, with the contact as an object (for the screens)."""
+    claimed = claim(session, staff, now, settings)
+    return session.get(Contact, claimed.id, populate_existing=True) if claimed else None
+
+
+def _outcome_problems(outcome: str, note: str, referred_to: str) -> dict[str, Msg]:
     problems: dict[str, Msg] = {}
-    note, referred_to = (note or "").strip(), (referred_to or "").strip()
     if outcome not in ("answered", "referred_external"):
         problems["outcome"] = Msg("kies answered of referred_external")
     if outcome == "referred_external" and not referred_to:
@@ -251,24 +303,57 @@ def resolve(session: Session, contact: Contact, staff: Staff, outcome: str, now:
     if len(referred_to) > 1000:
         problems["referred_to"] = Msg("is te lang: %(length)s tekens, het maximum is %(limit)s",
                                       length=len(referred_to), limit=1000)
+    return problems
+
+
+@dataclass(frozen=True)
+class Resolved:
+    id: int
+    status: str
+    channel: str
+    language: str
+    domain: str | None
+    topic: str | None
+
+
+def resolve(session: Session, contact_id: int, staff: Staff | Principal, outcome: str, now: datetime, note: str = "",
+            referred_to: str = "") -> Resolved:
+    """Close a contact: answered in one go, or warmly referred to another organisation (to whom, what was arranged).
+
+    Only the employee who has it in progress can: one conditional UPDATE does the check and the change.
+    """
+    note, referred_to = (note or "").strip(), (referred_to or "").strip()
+    problems = _outcome_problems(outcome, note, referred_to)
     if problems:
         raise ValidationError(problems)
-    _owned_in_progress(session, contact, staff)
-    contact.status = "resolved"
-    contact.outcome = outcome
-    contact.referred_to = referred_to or None
-    contact.closed_at = now
-    contact.updated_at = now
-    session.add(ContactEvent(contact=contact, type="resolved", actor=staff, at=now,
-                             data={"outcome": outcome, **({"note": note} if note else {}),
-                                   **({"referred_to": referred_to} if referred_to else {})}))
-    if staff.presence == "available":
-        staff.idle_since = now
-    staff.last_seen_at = now
     session.flush()
+    conn = session.connection()
+    row = conn.execute(
+        update(Contact).where(Contact.id == contact_id, Contact.owner_id == staff.id, Contact.status == "in_progress")
+        .values(status="resolved", outcome=outcome, referred_to=referred_to or None, closed_at=now, updated_at=now)
+        .returning(Contact.id, Contact.status, Contact.channel, Contact.language,
+                   _slug(Domain, Contact.domain_id).label("domain"), _slug(Topic, Contact.topic_id).label("topic"))
+    ).first()
+    if row is None:
+        current = conn.execute(select(Contact.owner_id, Contact.status).where(Contact.id == contact_id)).first()
+        if current is None:
+            raise NotFound(f"No contact with id {contact_id}.")
+        if current.owner_id != staff.id:
+            raise Conflict(Msg("Dit contact is niet van jou; alleen wie het behandelt kan het afronden."))
+        raise Conflict(Msg("Dit contact is niet in behandeling (status: %(status)s).", status=current.status))
+    conn.execute(insert(ContactEvent).values(
+        contact_id=contact_id, type="resolved", actor_id=staff.id, at=now,
+        data={"outcome": outcome, **({"note": note} if note else {}),
+              **({"referred_to": referred_to} if referred_to else {})}))
+    # free again: the longest idle goes first, so the clock starts now
+    conn.execute(update(Staff).where(Staff.id == staff.id).values(
+        last_seen_at=now, idle_since=case((Staff.presence == "available", now), else_=Staff.idle_since)))
+    expire_loaded(session, Contact, contact_id)
+    expire_loaded(session, Staff, staff.id)
+    return Resolved(*row)
 
 
-def abandon(session: Session, contact: Contact, now: datetime, actor: Staff | None = None) -> None:
+def abandon(session: Session, contact: Contact, now: datetime, actor: Staff | Principal | None = None) -> None:
     """The caller hung up while waiting; only a waiting contact can be abandoned (atomically)."""
     result = session.execute(update(Contact).where(Contact.id == contact.id, Contact.status == "waiting")
                              .values(status="abandoned", closed_at=now, updated_at=now)
@@ -278,7 +363,8 @@ def abandon(session: Session, contact: Contact, now: datetime, actor: Staff | No
         raise Conflict(Msg("Dit contact wacht niet meer (status: %(status)s); ophangen kan alleen in de wachtrij.",
                            status=contact.status))
     session.refresh(contact)
-    session.add(ContactEvent(contact=contact, type="abandoned", actor=actor, at=now, data={}))
+    session.add(ContactEvent(contact=contact, type="abandoned", actor_id=actor.id if actor else None, at=now,
+                             data={}))
     session.flush()
 
 
@@ -293,34 +379,29 @@ class QueueStatus:
     service_level_today: float | None
 
 
-def average_handling_s(session: Session, domain_id: int, now: datetime) -> float:
-    """Mean handling time of the domain's last 50 contacts this week; a default until there are some."""
-    rows = session.execute(select(Contact.answered_at, Contact.closed_at)
-                           .where(Contact.domain_id == domain_id, Contact.status == "resolved",
-                                  Contact.answered_at.is_not(None), Contact.closed_at >= now - timedelta(days=7))
-                           .order_by(Contact.closed_at.desc()).limit(50)).all()
-    durations = [(closed - answered).total_seconds() for answered, closed in rows if closed > answered]
-    return sum(durations) / len(durations) if durations else DEFAULT_HANDLING_S
+def position_and_wait(session: Session, contact, now: datetime) -> tuple[int | None, int | None]:
+    """Place in the domain's queue (1 = next) and the expected wait from recent handling times and staff.
 
-
-def staff_on_domain(session: Session, domain_id: int) -> int:
-    """Employees working this domain now: available, or busy with a contact (they will be free again)."""
-    return session.scalar(select(func.count(func.distinct(Staff.id))).join(Skill, Skill.staff_id == Staff.id)
-                          .where(Skill.domain_id == domain_id, Staff.active.is_(True),
-                                 Staff.presence == "available")) or 0
-
-
-def position_and_wait(session: Session, contact: Contact, now: datetime) -> tuple[int | None, int | None]:
-    """Place in the domain's queue (1 = next) and the expected wait from recent handling times and staff."""
+    `contact` is anything with id, status, domain_id and rank_at. One statement: the contacts ahead, the
+    employees working the domain now (available or busy: they will be free again) and the mean handling
+    time of its last 50 contacts this week (a default until there are some).
+    """
     if contact.status != "waiting":
         return None, None
-    ahead = session.scalar(select(func.count()).select_from(Contact).where(
+    ahead = select(func.count()).select_from(Contact).where(
         Contact.status == "waiting", Contact.domain_id == contact.domain_id,
-        (Contact.rank_at < contact.rank_at) | and_(Contact.rank_at == contact.rank_at, Contact.id < contact.id))) or 0
-    staff = staff_on_domain(session, contact.domain_id)
-    handling = average_handling_s(session, contact.domain_id, now)
+        (Contact.rank_at < contact.rank_at) | and_(Contact.rank_at == contact.rank_at, Contact.id < contact.id))
+    working = (select(func.count(func.distinct(Staff.id))).join(Skill, Skill.staff_id == Staff.id)
+               .where(Skill.domain_id == contact.domain_id, Staff.active.is_(True), Staff.presence == "available"))
+    recent = (select(seconds_between(Contact.answered_at, Contact.closed_at).label("seconds"))
+              .where(Contact.domain_id == contact.domain_id, Contact.closed_at >= now - timedelta(days=7),
+                     Contact.status == "resolved", Contact.answered_at.is_not(None))
+              .order_by(Contact.closed_at.desc()).limit(50).subquery())
+    handling = select(func.avg(recent.c.seconds)).where(recent.c.seconds > 0)
+    ahead, working, handling = session.connection().execute(
+        select(ahead.scalar_subquery(), working.scalar_subquery(), handling.scalar_subquery())).one()
     # with n people working, the k-th in line waits about k/n handling times
-    return ahead + 1, int(round((ahead + 1) * handling / max(staff, 1)))
+    return ahead + 1, int(round((ahead + 1) * (handling or DEFAULT_HANDLING_S) / max(working or 0, 1)))
 
 
 def service_level_today(session: Session, domain: Domain, now: datetime) -> float | None:

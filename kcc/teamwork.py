@@ -133,7 +133,7 @@ def finish_handled(contact_id: int):
         abort(404)
     values = {key: request.form.get(key, "") for key in ("outcome", "note", "referred_to")}
     try:
-        resolve(db(), contact, current_user, values["outcome"], utcnow(), note=values["note"],
+        resolve(db(), contact.id, current_user, values["outcome"], utcnow(), note=values["note"],
                 referred_to=values["referred_to"])
     except (ValidationError, Conflict) as error:
         db().rollback()

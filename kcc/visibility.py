@@ -8,21 +8,21 @@ from __future__ import annotations
 from sqlalchemy import exists, false, or_, select, true
 from sqlalchemy.orm import object_session
 
+from .accounts import Principal
 from .models import Contact, Domain, Handover, Staff, Task, Topic
 
 SENSITIVE_DOMAINS = frozenset({"sociaal"})
 SEE_EVERYTHING = ("admin", "lead", "integration")
 
 
-def may_see(staff: Staff, contact: Contact) -> bool:
+def may_see(staff: Staff | Principal, contact: Contact) -> bool:
     """Owner, floor lead, admin and the integration user always; others by skill, team or lobby duty."""
     roles = set(staff.roles)
     if roles & set(SEE_EVERYTHING) or contact.owner_id == staff.id:
         return True
-    skills = {skill.domain_id for skill in staff.skills}
-    if contact.domain_id in skills:
+    if contact.domain_id in staff.skill_levels:
         return True
-    if contact.topic is not None and contact.topic.handover_team_id in {team.id for team in staff.teams}:
+    if contact.topic is not None and contact.topic.handover_team_id in staff.team_ids:
         return True
     if _handed_to(staff, contact):
         return True
@@ -33,12 +33,12 @@ def may_see(staff: Staff, contact: Contact) -> bool:
     return bool(roles & {"agent", "senior"}) or ("host" in roles and contact.channel == "counter")
 
 
-def _handed_to(staff: Staff, contact: Contact) -> bool:
+def _handed_to(staff: Staff | Principal, contact: Contact) -> bool:
     """A handover offer or callback task for this person or one of their teams opens the contact to them."""
     session = object_session(contact)
     if session is None:
         return False
-    team_ids = [team.id for team in staff.teams]
+    team_ids = list(staff.team_ids)
     task = exists().where(Task.contact_id == contact.id,
                           or_(Task.owner_id == staff.id, Task.team_id.in_(team_ids) if team_ids else false()))
     offer = exists().where(Handover.contact_id == contact.id,
@@ -47,13 +47,13 @@ def _handed_to(staff: Staff, contact: Contact) -> bool:
     return bool(session.scalar(select(task | offer)))
 
 
-def visible_filter(staff: Staff):
+def visible_filter(staff: Staff | Principal):
     """The same rule as a query condition, for lists and searches."""
     roles = set(staff.roles)
     if roles & set(SEE_EVERYTHING):
         return true()
-    skills = [skill.domain_id for skill in staff.skills]
-    team_ids = [team.id for team in staff.teams]
+    skills = list(staff.skill_levels)
+    team_ids = list(staff.team_ids)
     ordinary = ~Contact.domain_id.in_(select(Domain.id).where(Domain.slug.in_(SENSITIVE_DOMAINS)))
     conditions = [Contact.owner_id == staff.id, Contact.domain_id.in_(skills)]
     if team_ids:

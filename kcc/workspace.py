@@ -200,7 +200,7 @@ def finish(contact_id: int):
     contact = _own_contact(contact_id)
     form = {key: request.form.get(key, "") for key in ("outcome", "note", "referred_to")}
     try:
-        queues.resolve(db(), contact, current_user, form["outcome"], utcnow(), note=form["note"],
+        queues.resolve(db(), contact.id, current_user, form["outcome"], utcnow(), note=form["note"],
                        referred_to=form["referred_to"])
     except (ValidationError, Conflict) as error:
         db().rollback()

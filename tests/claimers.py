@@ -28,7 +28,7 @@ def claim_until_empty(url: str, staff_id: int, deadline_s: float = 120.0) -> lis
                 if contact is not None:
                     got.append(contact.id)
                     session.commit()
-                    resolve(session, contact, staff, "answered", utcnow())
+                    resolve(session, contact.id, staff, "answered", utcnow())
                     session.commit()
                     continue
                 session.commit()

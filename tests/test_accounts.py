@@ -5,6 +5,7 @@ from sqlalchemy import select
 from kcc import accounts
 from kcc.errors import ValidationError
 from kcc.models import ApiToken, Staff
+from kcc.timeutil import utcnow
 
 
 def _input(**overrides):
@@ -62,15 +63,38 @@ def test_token_is_stored_only_as_hash_and_can_be_revoked(session, make_staff):
     row, plain = accounts.create_token(session, staff, "telefonie")
     session.commit()
     assert plain.startswith("kcc_") and plain not in {t.token_hash for t in session.scalars(select(ApiToken))}
-    assert accounts.staff_for_token(session, plain).id == staff.id
-    assert accounts.staff_for_token(session, plain + "x") is None
+    principals = accounts.Principals()
+    assert principals.for_token(session, plain, utcnow())[0].id == staff.id
+    assert principals.for_token(session, plain + "x", utcnow())[0] is None
     accounts.revoke_token(session, row.id)
-    assert accounts.staff_for_token(session, plain) is None
+    assert principals.for_token(session, plain, utcnow())[0] is None
 
 
 def test_token_of_deactivated_staff_stops_working(session, make_staff):
     staff = make_staff("telefonie", roles=["integration"])
     _, plain = accounts.create_token(session, staff)
+    session.commit()
+    principals = accounts.Principals()
+    assert principals.for_token(session, plain, utcnow())[0].has_role("integration")
     staff.active = False
     session.commit()
-    assert accounts.staff_for_token(session, plain) is None
+    assert principals.for_token(session, plain, utcnow())[0] is None
+
+
+def test_token_profile_follows_role_and_skill_changes_at_once(session, make_staff):
+    """The cached profile is only trusted while the employee's revision is unchanged."""
+    staff = make_staff("anna", roles=["agent"], skills=[("burgerzaken", "primary")])
+    _, plain = accounts.create_token(session, staff)
+    session.commit()
+    principals = accounts.Principals()
+    before = principals.for_token(session, plain, utcnow())[0]
+    assert before.has_role("agent") and not before.has_role("lead")
+    assert principals.for_token(session, plain, utcnow())[0] is before  # unchanged: not loaded again
+    accounts.update_staff(session, staff, accounts.StaffInput(
+        username="anna", name="Anna", roles=["lead"], skills=[("sociaal", "primary")], languages=["nl", "en"],
+        teams=[]))
+    session.commit()
+    after = principals.for_token(session, plain, utcnow())[0]
+    assert after.has_role("lead") and not after.has_role("agent")
+    assert set(after.skill_levels.values()) == {"primary"} and after.languages == ("en", "nl")
+    assert list(after.skill_levels) == [staff.skills[0].domain_id]

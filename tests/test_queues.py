@@ -123,7 +123,7 @@ def test_oldest_first_with_a_head_start_for_callers_on_the_line(arrive, on_duty,
     mail = arrive("paspoort verlengen", channel="email", at=now - timedelta(minutes=4)).contact
     call = arrive("paspoort verlengen", channel="phone", at=now - timedelta(minutes=1)).contact
     assert queues.claim_next(session, anna, now, SETTINGS).id == call.id  # 1 min + 5 min head start > 4 min
-    queues.resolve(session, call, anna, "answered", now)
+    queues.resolve(session, call.id, anna, "answered", now)
     assert queues.claim_next(session, anna, now, SETTINGS).id == mail.id
 
 
@@ -203,14 +203,14 @@ def test_resolve_needs_the_owner_and_a_referral_needs_whom(arrive, on_duty, sess
     now = utcnow()
     contact = queues.claim_next(session, anna, now, SETTINGS)
     with pytest.raises(Conflict):
-        queues.resolve(session, contact, bert, "answered", now)
+        queues.resolve(session, contact.id, bert, "answered", now)
     with pytest.raises(ValidationError) as caught:
-        queues.resolve(session, contact, anna, "referred_external", now, referred_to="  ")
+        queues.resolve(session, contact.id, anna, "referred_external", now, referred_to="  ")
     assert "referred_to" in caught.value.fields
-    queues.resolve(session, contact, anna, "referred_external", now, referred_to="UWV, gesproken met Joke")
+    queues.resolve(session, contact.id, anna, "referred_external", now, referred_to="UWV, gesproken met Joke")
     assert contact.status == "resolved" and contact.outcome == "referred_external"
     with pytest.raises(Conflict):
-        queues.resolve(session, contact, anna, "answered", now)
+        queues.resolve(session, contact.id, anna, "answered", now)
 
 
 def test_abandon_only_while_waiting(arrive, on_duty, session):
