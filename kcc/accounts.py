@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Mapping
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from . import audit
@@ -278,6 +278,9 @@ class Principals:
     the `revision` the cached profile must match)."""
 
     LAST_USED_EVERY = timedelta(minutes=1)  # precise enough to see which tokens are in use
+    _TOKEN = (select(ApiToken.id, ApiToken.revoked_at, ApiToken.last_used_at, Staff.id.label("staff_id"), Staff.active,
+                     Staff.revision)
+              .join(Staff, Staff.id == ApiToken.staff_id).where(ApiToken.token_hash == bindparam("token_hash")))
 
     def __init__(self, max_profiles: int = 10_000):
         self._profiles: dict[int, Principal] = {}
@@ -288,10 +291,7 @@ class Principals:
         if not plain.startswith(TOKEN_PREFIX):
             return None, False
         conn = session.connection()
-        row = conn.execute(select(ApiToken.id, ApiToken.revoked_at, ApiToken.last_used_at, Staff.id.label("staff_id"),
-                                  Staff.active, Staff.revision)
-                           .join(Staff, Staff.id == ApiToken.staff_id)
-                           .where(ApiToken.token_hash == _token_hash(plain))).first()
+        row = conn.execute(self._TOKEN, {"token_hash": _token_hash(plain)}).first()
         if row is None or row.revoked_at is not None or not row.active:
             return None, False
         touched = row.last_used_at is None or now - row.last_used_at > self.LAST_USED_EVERY

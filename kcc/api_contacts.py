@@ -5,7 +5,7 @@ Views only parse, check access, call the domain (kcc.intake, kcc.queues), commit
 from __future__ import annotations
 
 from flask import abort, jsonify, request
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from . import audit, handover, intake, queues
@@ -53,16 +53,18 @@ def contact_detail(contact: Contact) -> dict:
                        for e in contact.events]}
 
 
+_TIMELINE = (select(ContactEvent.at, ContactEvent.type, Staff.name).outerjoin(Staff, Staff.id == ContactEvent.actor_id)
+             .where(ContactEvent.contact_id == bindparam("contact")).order_by(ContactEvent.at, ContactEvent.id))
+_CITIZEN = select(Citizen.name, Citizen.phone, Citizen.email).where(Citizen.id == bindparam("citizen"))
+
+
 def _for_handling(claimed: queues.Claimed) -> dict:
     """What the employee needs to help: the question, who asked, whether they called before, the timeline."""
     conn = db().connection()
-    events = conn.execute(select(ContactEvent.at, ContactEvent.type, Staff.name)
-                          .outerjoin(Staff, Staff.id == ContactEvent.actor_id)
-                          .where(ContactEvent.contact_id == claimed.id).order_by(ContactEvent.at, ContactEvent.id))
+    events = conn.execute(_TIMELINE, {"contact": claimed.id})
     citizen, repeat = None, False
     if claimed.citizen_id is not None:
-        name, phone, email = conn.execute(select(Citizen.name, Citizen.phone, Citizen.email)
-                                          .where(Citizen.id == claimed.citizen_id)).one()
+        name, phone, email = conn.execute(_CITIZEN, {"citizen": claimed.citizen_id}).one()
         citizen = {"name": name, "phone": phone, "email": email}
         repeat = intake.repeat_of(db(), claimed.id, phone, email, claimed.created_at)
     return {**_summary(claimed.id, claimed.status, claimed.channel, claimed.domain, claimed.topic, claimed.language),

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, insert, or_, select, update
+from sqlalchemy import String, and_, bindparam, exists, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -147,8 +147,8 @@ def receive(session: Session, data: ContactInput, router: Router, settings: Queu
     conn = session.connection()
     citizen_id = None
     if data.name or data.phone or data.email:
-        citizen_id = conn.execute(insert(Citizen).values(name=data.name, phone=data.phone, email=data.email,
-                                                         created_at=now).returning(Citizen.id)).scalar_one()
+        citizen_id = conn.execute(_NEW_CITIZEN, {"name": data.name, "phone": data.phone, "email": data.email,
+                                                 "created_at": now}).scalar_one()
     rank_at = now - timedelta(seconds=settings.headstart(data.channel))
     row = dict(channel=data.channel, citizen_id=citizen_id, question=data.question, domain_id=domain_id,
                topic_id=topic_id, language=data.language, status="waiting", triage=routing["method"] == "fallback",
@@ -158,9 +158,9 @@ def receive(session: Session, data: ContactInput, router: Router, settings: Queu
     try:
         if data.external_ref:
             with session.begin_nested():  # only a retried webhook can collide
-                contact_id = conn.execute(insert(Contact).values(row).returning(Contact.id)).scalar_one()
+                contact_id = conn.execute(_NEW_CONTACT, row).scalar_one()
         else:
-            contact_id = conn.execute(insert(Contact).values(row).returning(Contact.id)).scalar_one()
+            contact_id = conn.execute(_NEW_CONTACT, row).scalar_one()
     except IntegrityError:
         # the same external_ref arrived at the same moment through another process: theirs stands
         existing = session.scalar(select(Contact).where(Contact.external_ref == data.external_ref))
@@ -168,7 +168,7 @@ def receive(session: Session, data: ContactInput, router: Router, settings: Queu
             raise
         return Received.existing(session, existing)
     actor_id = actor.id if actor is not None else None
-    conn.execute(insert(ContactEvent), [
+    conn.execute(_NEW_EVENT, [
         dict(contact_id=contact_id, type="arrived", actor_id=actor_id, at=now,
              data={"channel": data.channel, "language": data.language}),
         dict(contact_id=contact_id, type="routed", actor_id=actor_id, at=now, data=routing)])
@@ -205,12 +205,19 @@ def _route(session: Session, data: ContactInput, router: Router) -> tuple[int, i
                          for g in result.alternatives]}
 
 
+# built once: every contact of every channel runs these
+_NEW_CITIZEN = insert(Citizen).returning(Citizen.id)
+_NEW_CONTACT = insert(Contact).returning(Contact.id)
+_NEW_EVENT = insert(ContactEvent)
+_IDS = (select(Domain.id, Topic.id)
+        .outerjoin(Topic, and_(Topic.domain_id == Domain.id, Topic.slug == bindparam("topic", type_=String),
+                               Topic.active.is_(True)))
+        .where(Domain.slug == bindparam("domain"), Domain.active.is_(True)))
+
+
 def _ids(session: Session, domain: str, topic: str | None) -> tuple[int | None, int | None]:
     """The active domain's id and, when asked, its active topic's id, in one statement."""
-    row = session.connection().execute(
-        select(Domain.id, Topic.id).outerjoin(Topic, and_(Topic.domain_id == Domain.id, Topic.slug == topic,
-                                                          Topic.active.is_(True)))
-        .where(Domain.slug == domain, Domain.active.is_(True))).first()
+    row = session.connection().execute(_IDS, {"domain": domain, "topic": topic}).first()
     return (row[0], row[1]) if row else (None, None)
 
 

@@ -23,13 +23,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
-from sqlalchemy import Connection, and_, case, exists, func, insert, select, union_all, update
+from sqlalchemy import Connection, Integer, and_, bindparam, case, exists, func, insert, select, union_all, update
 from sqlalchemy.orm import Session, aliased
 
 from .accounts import Principal
 from .config import QueueSettings
-from .db import expire_loaded, row_locks, seconds_between
+from .db import UTCDateTime, expire_loaded, row_locks, seconds_between
 from .errors import Conflict, Msg, NotFound, ValidationError
 from .models import PRESENCE_STATES, Contact, ContactEvent, Desk, Domain, Skill, Staff, StaffLanguage, Topic
 from .timeutil import local
@@ -107,39 +108,51 @@ def _may_take(claimer: _Claimer, contact: _Waiting, now: datetime, settings: Que
     return True
 
 
-def _waiting(conn: Connection, domain_ids, limit: int) -> list[_Waiting]:
-    """The heads of these domains' queues, merged in queue order, in one statement.
+# The statements an employee's softphone runs all day are built once, with bound parameters: building
+# and fingerprinting an expression costs more than the database takes to run it.
 
-    Each domain's head is its own LIMIT straight down the queue index; a single IN (...) query would make
-    the database sort every waiting contact of those domains first, which grows with the queue.
-    """
+@lru_cache(maxsize=8)
+def _heads(domains: int):
+    """The heads of `domains` queues as one statement: each its own LIMIT straight down the queue index
+    (a single IN (...) query would make the database sort every waiting contact of those domains)."""
     heads = [select(Contact.rank_at, Contact.id, Contact.domain_id, Contact.channel, Contact.language,
                     Contact.queued_at)
-             .where(Contact.status == "waiting", Contact.domain_id == domain_id)
-             .order_by(Contact.rank_at, Contact.id).limit(limit).subquery() for domain_id in domain_ids]
-    query = union_all(*(select(head) for head in heads)) if len(heads) > 1 else select(heads[0])
-    rows = sorted(conn.execute(query).all(), key=lambda row: (row[0], row[1]))
+             .where(Contact.status == "waiting", Contact.domain_id == bindparam(f"domain{i}"))
+             .order_by(Contact.rank_at, Contact.id).limit(bindparam("head", type_=Integer)).subquery()
+             for i in range(domains)]
+    return union_all(*(select(head) for head in heads)) if domains > 1 else select(heads[0])
+
+
+_FREE_COLLEAGUES = (
+    select(Staff.id, Staff.idle_since, Staff.presence_since, Staff.desk_id, Skill.domain_id, Skill.level)
+    .join(Skill, Skill.staff_id == Staff.id)
+    .where(Staff.id != bindparam("claimer"), Staff.active.is_(True), Staff.presence == "available",
+           Staff.last_seen_at >= bindparam("fresh"), Skill.domain_id.in_(bindparam("domains", expanding=True)),
+           ~exists().where(Contact.owner_id == Staff.id, Contact.status == "in_progress")))
+_LANGUAGES = select(StaffLanguage.staff_id, StaffLanguage.code).where(
+    StaffLanguage.staff_id.in_(bindparam("staff", expanding=True)))
+
+
+def _waiting(conn: Connection, domain_ids, limit: int) -> list[_Waiting]:
+    """The heads of these domains' queues, merged in queue order, in one statement."""
+    params = {f"domain{i}": domain_id for i, domain_id in enumerate(domain_ids)}
+    rows = sorted(conn.execute(_heads(len(params)), {**params, "head": limit}).all(),
+                  key=lambda row: (row[0], row[1]))
     return [_Waiting(*row[1:]) for row in rows[:limit]]
 
 
 def _colleagues(conn: Connection, me_id: int, domain_ids, languages_needed: bool, now: datetime,
                 settings: QueueSettings) -> list[_Claimer]:
     """Other employees who are free for a contact in these domains right now and demonstrably there."""
-    fresh = now - timedelta(seconds=settings.presence_fresh_s)
-    in_progress = exists().where(Contact.owner_id == Staff.id, Contact.status == "in_progress")
-    rows = conn.execute(
-        select(Staff.id, Staff.idle_since, Staff.presence_since, Staff.desk_id, Skill.domain_id, Skill.level)
-        .join(Skill, Skill.staff_id == Staff.id)
-        .where(Staff.id != me_id, Staff.active.is_(True), Staff.presence == "available", Staff.last_seen_at >= fresh,
-               Skill.domain_id.in_(list(domain_ids)), ~in_progress)).all()
+    rows = conn.execute(_FREE_COLLEAGUES, {"claimer": me_id, "domains": list(domain_ids),
+                                           "fresh": now - timedelta(seconds=settings.presence_fresh_s)}).all()
     claimers: dict[int, _Claimer] = {}
     for staff_id, idle_since, presence_since, desk_id, domain_id, level in rows:
         claimer = claimers.setdefault(staff_id, _Claimer(staff_id, {}, {"nl"}, desk_id is not None,
                                                          idle_since or presence_since or now))
         claimer.levels[domain_id] = 0 if level == "primary" else 1
     if claimers and languages_needed:
-        for staff_id, code in conn.execute(select(StaffLanguage.staff_id, StaffLanguage.code)
-                                           .where(StaffLanguage.staff_id.in_(list(claimers)))):
+        for staff_id, code in conn.execute(_LANGUAGES, {"staff": list(claimers)}):
             claimers[staff_id].languages.add(code)
     return list(claimers.values())
 
@@ -199,14 +212,20 @@ def peek_next(session: Session, staff: Staff, now: datetime, settings: QueueSett
     return session.get(Contact, mine[0].id) if mine else None
 
 
+_SEEN = (update(Staff).where(Staff.id == bindparam("claimer")).values(last_seen_at=bindparam("now"))
+         .returning(Staff.presence, Staff.idle_since, Staff.presence_since, Staff.desk_id,
+                    # the id as a value, not correlated: SQLite writes RETURNING columns without their table
+                    exists().where(Contact.owner_id == bindparam("claimer"), Contact.status == "in_progress")
+                    .label("busy")))
+
+
 def _me(conn: Connection, staff: Staff | Principal, now: datetime):
     """Mark the employee seen and read their state (presence, desk, idle since, busy); the UPDATE locks
     their row on PostgreSQL, so a double click waits here for the first claim to finish."""
-    # the staff id as a value, not correlated: SQLite writes RETURNING columns without their table name
-    busy_now = exists().where(Contact.owner_id == staff.id, Contact.status == "in_progress")
-    return conn.execute(update(Staff).where(Staff.id == staff.id).values(last_seen_at=now)
-                        .returning(Staff.presence, Staff.idle_since, Staff.presence_since, Staff.desk_id,
-                                   busy_now.label("busy"))).one()
+    return conn.execute(_SEEN, {"claimer": staff.id, "now": now}).one()
+
+
+_EVENT = insert(ContactEvent)
 
 
 @dataclass(frozen=True)
@@ -246,14 +265,39 @@ def claim(session: Session, staff: Staff | Principal, now: datetime, settings: Q
         data = {"waited_s": int((now - row.queued_at).total_seconds())}
         if row.channel == "counter" and row.desk_number:
             data["desk"] = row.desk_number
-        conn.execute(insert(ContactEvent).values(contact_id=row.id, type="claimed", actor_id=staff.id, at=now,
-                                                 data=data))
+        conn.execute(_EVENT, {"contact_id": row.id, "type": "claimed", "actor_id": staff.id, "at": now,
+                              "data": data})
         expire_loaded(session, Staff, staff.id)
         expire_loaded(session, Contact, row.id)
         return Claimed(row.id, row.status, row.channel, row.question, row.language, row.domain, row.topic,
                        row.citizen_id, row.ticket, row.created_at)
     expire_loaded(session, Staff, staff.id)
     return None
+
+
+def _slug(model, id_column):
+    """A slug for a RETURNING clause. SQLite writes RETURNING columns without their table name; this still
+    means the updated row, because domains, topics and desks have no column named like the one compared to."""
+    return select(model.slug).where(model.id == id_column).scalar_subquery()
+
+
+@lru_cache(maxsize=2)
+def _take_statement(locks: bool):
+    mine = aliased(Contact)
+    still_waiting = select(Contact.id).where(Contact.id == bindparam("candidate"), Contact.status == "waiting")
+    if locks:
+        still_waiting = still_waiting.with_for_update(skip_locked=True)
+    return (
+        update(Contact)
+        .where(Contact.id == still_waiting.scalar_subquery(),
+               ~exists().where(mine.owner_id == bindparam("claimer"), mine.status == "in_progress"))
+        .values(status="in_progress", owner_id=bindparam("claimer"), answered_at=bindparam("now"),
+                updated_at=bindparam("now"),
+                desk_id=case((Contact.channel == "counter", bindparam("desk", type_=Integer)), else_=Contact.desk_id))
+        .returning(Contact.id, Contact.status, Contact.channel, Contact.question, Contact.language,
+                   Contact.citizen_id, Contact.ticket, Contact.created_at, Contact.queued_at,
+                   _slug(Domain, Contact.domain_id).label("domain"), _slug(Topic, Contact.topic_id).label("topic"),
+                   select(Desk.number).where(Desk.id == Contact.desk_id).scalar_subquery().label("desk_number")))
 
 
 def _take(conn: Connection, contact_id: int, staff_id: int, desk_id: int | None, now: datetime):
@@ -263,27 +307,8 @@ def _take(conn: Connection, contact_id: int, staff_id: int, desk_id: int | None,
     waited for); on SQLite the writer already holds the database. The employee must not have a contact in
     progress by now either: a second claim of the same person that waited for the first sees it here.
     """
-    mine = aliased(Contact)
-    still_waiting = select(Contact.id).where(Contact.id == contact_id, Contact.status == "waiting")
-    if row_locks(conn):
-        still_waiting = still_waiting.with_for_update(skip_locked=True)
-    return conn.execute(
-        update(Contact)
-        .where(Contact.id == still_waiting.scalar_subquery(),
-               ~exists().where(mine.owner_id == staff_id, mine.status == "in_progress"))
-        .values(status="in_progress", owner_id=staff_id, answered_at=now, updated_at=now,
-                desk_id=case((Contact.channel == "counter", desk_id), else_=Contact.desk_id))
-        .returning(Contact.id, Contact.status, Contact.channel, Contact.question, Contact.language,
-                   Contact.citizen_id, Contact.ticket, Contact.created_at, Contact.queued_at,
-                   _slug(Domain, Contact.domain_id).label("domain"), _slug(Topic, Contact.topic_id).label("topic"),
-                   select(Desk.number).where(Desk.id == Contact.desk_id).scalar_subquery().label("desk_number"))
-    ).first()
-
-
-def _slug(model, id_column):
-    """A slug for a RETURNING clause. SQLite writes RETURNING columns without their table name; this still
-    means the updated row, because domains and topics have no column named like the one compared to."""
-    return select(model.slug).where(model.id == id_column).scalar_subquery()
+    return conn.execute(_take_statement(row_locks(conn)),
+                        {"candidate": contact_id, "claimer": staff_id, "desk": desk_id, "now": now}).first()
 
 
 def claim_next(session: Session, staff: Staff, now: datetime, settings: QueueSettings) -> Contact | None:
@@ -304,6 +329,17 @@ def _outcome_problems(outcome: str, note: str, referred_to: str) -> dict[str, Ms
         problems["referred_to"] = Msg("is te lang: %(length)s tekens, het maximum is %(limit)s",
                                       length=len(referred_to), limit=1000)
     return problems
+
+
+_RESOLVE = (update(Contact)
+            .where(Contact.id == bindparam("contact"), Contact.owner_id == bindparam("claimer"),
+                   Contact.status == "in_progress")
+            .returning(Contact.id, Contact.status, Contact.channel, Contact.language,
+                       _slug(Domain, Contact.domain_id).label("domain"), _slug(Topic, Contact.topic_id).label("topic")))
+# free again: the longest idle goes first, so the clock starts now
+_FREE_AGAIN = update(Staff).where(Staff.id == bindparam("claimer")).values(
+    last_seen_at=bindparam("now"),
+    idle_since=case((Staff.presence == "available", bindparam("now", type_=UTCDateTime())), else_=Staff.idle_since))
 
 
 @dataclass(frozen=True)
@@ -328,12 +364,8 @@ def resolve(session: Session, contact_id: int, staff: Staff | Principal, outcome
         raise ValidationError(problems)
     session.flush()
     conn = session.connection()
-    row = conn.execute(
-        update(Contact).where(Contact.id == contact_id, Contact.owner_id == staff.id, Contact.status == "in_progress")
-        .values(status="resolved", outcome=outcome, referred_to=referred_to or None, closed_at=now, updated_at=now)
-        .returning(Contact.id, Contact.status, Contact.channel, Contact.language,
-                   _slug(Domain, Contact.domain_id).label("domain"), _slug(Topic, Contact.topic_id).label("topic"))
-    ).first()
+    row = conn.execute(_RESOLVE, {"contact": contact_id, "claimer": staff.id, "status": "resolved", "outcome": outcome,
+                                  "referred_to": referred_to or None, "closed_at": now, "updated_at": now}).first()
     if row is None:
         current = conn.execute(select(Contact.owner_id, Contact.status).where(Contact.id == contact_id)).first()
         if current is None:
@@ -341,13 +373,10 @@ def resolve(session: Session, contact_id: int, staff: Staff | Principal, outcome
         if current.owner_id != staff.id:
             raise Conflict(Msg("Dit contact is niet van jou; alleen wie het behandelt kan het afronden."))
         raise Conflict(Msg("Dit contact is niet in behandeling (status: %(status)s).", status=current.status))
-    conn.execute(insert(ContactEvent).values(
-        contact_id=contact_id, type="resolved", actor_id=staff.id, at=now,
-        data={"outcome": outcome, **({"note": note} if note else {}),
-              **({"referred_to": referred_to} if referred_to else {})}))
-    # free again: the longest idle goes first, so the clock starts now
-    conn.execute(update(Staff).where(Staff.id == staff.id).values(
-        last_seen_at=now, idle_since=case((Staff.presence == "available", now), else_=Staff.idle_since)))
+    conn.execute(_EVENT, {"contact_id": contact_id, "type": "resolved", "actor_id": staff.id, "at": now,
+                          "data": {"outcome": outcome, **({"note": note} if note else {}),
+                                   **({"referred_to": referred_to} if referred_to else {})}})
+    conn.execute(_FREE_AGAIN, {"claimer": staff.id, "now": now})
     expire_loaded(session, Contact, contact_id)
     expire_loaded(session, Staff, staff.id)
     return Resolved(*row)
@@ -379,27 +408,36 @@ class QueueStatus:
     service_level_today: float | None
 
 
-def position_and_wait(session: Session, contact, now: datetime) -> tuple[int | None, int | None]:
-    """Place in the domain's queue (1 = next) and the expected wait from recent handling times and staff.
-
-    `contact` is anything with id, status, domain_id and rank_at. One statement: the contacts ahead, the
-    employees working the domain now (available or busy: they will be free again) and the mean handling
-    time of its last 50 contacts this week (a default until there are some).
-    """
-    if contact.status != "waiting":
-        return None, None
+def _position_statement():
+    """The contacts ahead, the employees working the domain now (available or busy: they will be free
+    again) and the mean handling time of its last 50 contacts this week, in one statement."""
     ahead = select(func.count()).select_from(Contact).where(
-        Contact.status == "waiting", Contact.domain_id == contact.domain_id,
-        (Contact.rank_at < contact.rank_at) | and_(Contact.rank_at == contact.rank_at, Contact.id < contact.id))
+        Contact.status == "waiting", Contact.domain_id == bindparam("domain"),
+        (Contact.rank_at < bindparam("rank")) | and_(Contact.rank_at == bindparam("rank"),
+                                                      Contact.id < bindparam("contact")))
     working = (select(func.count(func.distinct(Staff.id))).join(Skill, Skill.staff_id == Staff.id)
-               .where(Skill.domain_id == contact.domain_id, Staff.active.is_(True), Staff.presence == "available"))
+               .where(Skill.domain_id == bindparam("domain"), Staff.active.is_(True), Staff.presence == "available"))
     recent = (select(seconds_between(Contact.answered_at, Contact.closed_at).label("seconds"))
-              .where(Contact.domain_id == contact.domain_id, Contact.closed_at >= now - timedelta(days=7),
+              .where(Contact.domain_id == bindparam("domain"), Contact.closed_at >= bindparam("since"),
                      Contact.status == "resolved", Contact.answered_at.is_not(None))
               .order_by(Contact.closed_at.desc()).limit(50).subquery())
     handling = select(func.avg(recent.c.seconds)).where(recent.c.seconds > 0)
-    ahead, working, handling = session.connection().execute(
-        select(ahead.scalar_subquery(), working.scalar_subquery(), handling.scalar_subquery())).one()
+    return select(ahead.scalar_subquery(), working.scalar_subquery(), handling.scalar_subquery())
+
+
+_POSITION = _position_statement()
+
+
+def position_and_wait(session: Session, contact, now: datetime) -> tuple[int | None, int | None]:
+    """Place in the domain's queue (1 = next) and the expected wait from recent handling times and staff.
+
+    `contact` is anything with id, status, domain_id and rank_at (a Contact, or what intake received).
+    """
+    if contact.status != "waiting":
+        return None, None
+    ahead, working, handling = session.connection().execute(_POSITION, {
+        "domain": contact.domain_id, "rank": contact.rank_at, "contact": contact.id,
+        "since": now - timedelta(days=7)}).one()
     # with n people working, the k-th in line waits about k/n handling times
     return ahead + 1, int(round((ahead + 1) * (handling or DEFAULT_HANDLING_S) / max(working or 0, 1)))
 
