@@ -331,8 +331,8 @@ def main() -> None:
     parser.add_argument("--producers", type=int, default=12, help="closed-loop producers in the saturation phase")
     parser.add_argument("--rate", type=float, default=20.0, help="contacts per second in the realistic phase")
     parser.add_argument("--seconds", type=float, default=20.0, help="measured seconds per phase")
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
-    parser.add_argument("--threads", type=int, default=8, help="threads per gunicorn worker")
+    parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes")
+    parser.add_argument("--threads", type=int, default=2, help="threads per gunicorn worker")
     parser.add_argument("--raw-connections", type=int, default=8, help="connections of the raw SQL loop")
     args = parser.parse_args()
     print(f"kcc benchmark on {platform.node()}: {os.cpu_count()} cores, Python {platform.python_version()}, "
