@@ -5,7 +5,7 @@ channel gets the same checks, the same routing and the same timeline.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -102,24 +102,27 @@ def parse_contact(data: Any) -> ContactInput:
                         name=name, phone=phone, email=email, external_ref=external_ref)
 
 
+@dataclass
 class Received:
-    """A contact as intake stored it: what the caller needs to answer, without loading the Contact.
+    """A contact as intake stored it: what the caller needs to answer, without loading the Contact
+    (`contact` loads the object, for the screens that show more)."""
 
-    `contact` loads the object for the screens that show more.
-    """
-
-    def __init__(self, session: Session, contact_id: int, created: bool, repeat: bool, *, status: str,
-                 channel: str, language: str, domain_id: int, rank_at: datetime, ticket: str | None,
-                 routing: dict):
-        self.session, self.id, self.created, self.repeat = session, contact_id, created, repeat
-        self.status, self.channel, self.language, self.domain_id = status, channel, language, domain_id
-        self.rank_at, self.ticket, self.routing = rank_at, ticket, routing
+    session: Session = field(repr=False)
+    id: int
+    created: bool  # False when the external_ref was seen before (a retried webhook)
+    repeat: bool
+    status: str
+    channel: str
+    language: str
+    domain_id: int
+    rank_at: datetime
+    ticket: str | None
+    routing: dict
 
     @classmethod
     def existing(cls, session: Session, contact: Contact) -> Received:
-        return cls(session, contact.id, False, is_repeat(session, contact), status=contact.status,
-                   channel=contact.channel, language=contact.language, domain_id=contact.domain_id,
-                   rank_at=contact.rank_at, ticket=contact.ticket, routing=contact_routing(contact))
+        return cls(session, contact.id, False, is_repeat(session, contact), contact.status, contact.channel,
+                   contact.language, contact.domain_id, contact.rank_at, contact.ticket, contact_routing(contact))
 
     @property
     def contact(self) -> Contact:
@@ -177,8 +180,8 @@ def receive(session: Session, data: ContactInput, router: Router, settings: Queu
         ticket = next_ticket(session, session.get(Domain, domain_id), now)
         conn.execute(update(Contact).where(Contact.id == contact_id).values(ticket=ticket))
     repeat = bool(citizen_id) and repeat_of(session, contact_id, data.phone, data.email, now)
-    return Received(session, contact_id, True, repeat, status="waiting", channel=data.channel,
-                    language=data.language, domain_id=domain_id, rank_at=rank_at, ticket=ticket, routing=routing)
+    return Received(session, contact_id, True, repeat, "waiting", data.channel, data.language, domain_id, rank_at,
+                    ticket, routing)
 
 
 def _route(session: Session, data: ContactInput, router: Router) -> tuple[int, int | None, dict]:

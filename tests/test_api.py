@@ -1,4 +1,6 @@
 """The API's authentication and error contract: bearer tokens only, JSON errors, no cookies."""
+from sqlalchemy import select
+
 from kcc.accounts import create_token
 
 
@@ -45,3 +47,33 @@ def test_wrong_method_is_405_json(client, session, make_staff):
     token = _token(session, make_staff("fatima"))
     response = client.delete("/api/v1/teams", headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 405 and response.get_json()["error"]["code"] == "method_not_allowed"
+
+
+def test_revoking_a_token_or_changing_roles_counts_from_the_next_call(api, session, telefonie):
+    """The app keeps employees' profiles between calls; a change by an administrator must still count at once."""
+    from kcc import accounts
+    from kcc.models import ApiToken, Staff
+
+    fatima = api("fatima", roles=["agent"], skills=[("burgerzaken", "primary")])
+    assert fatima.put("/me/presence", json={"state": "available"}).status_code == 200
+    assert fatima.post("/me/next").status_code == 204  # agent: may take contacts
+    staff = session.get(Staff, fatima.staff.id)
+    accounts.update_staff(session, staff, accounts.StaffInput(
+        username="fatima", name="Fatima", roles=["host"], skills=[("burgerzaken", "primary")], languages=["nl"],
+        teams=[]))
+    session.commit()
+    assert fatima.post("/me/next").status_code == 403  # a host no longer takes contacts
+    assert fatima.get("/me").get_json()["roles"] == ["host"]
+
+    sociaal = telefonie.post("/contacts", json={"channel": "phone", "question": "", "domain": "sociaal"}).get_json()
+    assert fatima.get(f"/contacts/{sociaal['id']}").status_code == 403  # sensitive, not her domain
+    accounts.update_staff(session, staff, accounts.StaffInput(
+        username="fatima", name="Fatima", roles=["agent"], skills=[("sociaal", "primary")], languages=["nl"],
+        teams=[]))
+    session.commit()
+    assert fatima.get(f"/contacts/{sociaal['id']}").status_code == 200  # her new skill opens it
+
+    token = session.scalars(select(ApiToken).where(ApiToken.staff_id == staff.id)).one()
+    accounts.revoke_token(session, token.id)
+    session.commit()
+    assert fatima.get("/me").status_code == 401
