@@ -5,7 +5,7 @@ Run with `make bench` (or `.venv/bin/python -m bench.run --help`). Not part of `
 What it does, per database (PostgreSQL from the local Debian binaries, durable settings; SQLite in WAL
 mode for comparison):
 1. migrates a fresh database, loads domains/, creates 50 agents and an integration user with tokens;
-2. starts `gunicorn wsgi:app` (gthread workers) on a free port;
+2. starts `gunicorn wsgi:app` (gthread workers, keep-alive) on a free port;
 3. saturation: producers post contacts as fast as they can while 50 simulated employees loop
    me/next → resolve; contacts per second fully through intake + claim + resolve;
 4. realistic load: contacts arrive at a steady rate (20/s) while 50 employees poll me/next once a
@@ -117,10 +117,11 @@ def start_gunicorn(url: str, port: int, workers: int, threads: int, clients: int
     spread over the workers instead of one worker taking them all."""
     env = {**os.environ, "KCC_DATABASE_URL": url, "KCC_ENV": "production", "KCC_SECRET_KEY": secrets.token_hex(32),
            "KCC_PRESENCE_FRESH_S": "30"}
+    share = max(-(-clients // workers) + 2, threads + 1)  # keep-alive needs more connections than threads
     process = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "wsgi:app", "-b", f"127.0.0.1:{port}",
                                 "-w", str(workers), "-k", "gthread", "--threads", str(threads), "--log-level",
-                                "warning", "--keep-alive", "30",
-                                "--worker-connections", str(max(-(-clients // workers) + 2, threads + 1))], cwd=ROOT, env=env)
+                                "warning", "--keep-alive", "30", "--worker-connections", str(share)],
+                               cwd=ROOT, env=env)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:

@@ -85,14 +85,14 @@ def parse_contact(data: Any) -> ContactInput:
         for unknown in sorted(set(citizen) - CITIZEN_FIELDS):
             problems[f"citizen.{unknown}"] = Msg("onbekend veld; toegestaan zijn: name, phone, email")
         name = _text(citizen.get("name"), "citizen.name", problems, MAX_NAME)
-        for field, normalise in (("phone", normalise_phone), ("email", normalise_email)):
-            raw = _text(citizen.get(field), f"citizen.{field}", problems, 254)
+        for kind, normalise in (("phone", normalise_phone), ("email", normalise_email)):
+            raw = _text(citizen.get(kind), f"citizen.{kind}", problems, 254)
             try:
                 value = normalise(raw)
             except ValidationError as error:
-                problems[f"citizen.{field}"] = error.fields[field]
+                problems[f"citizen.{kind}"] = error.fields[kind]
                 continue
-            if field == "phone":
+            if kind == "phone":
                 phone = value
             else:
                 email = value
