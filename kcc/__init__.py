@@ -5,6 +5,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, request, session
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import load_settings
 from .db import make_engine, make_sessionmaker
@@ -33,6 +34,10 @@ def create_app(test_config: dict[str, Any] | None = None, environ: dict[str, str
     )
     if test_config:
         app.config.update(test_config)
+    if settings.proxies:
+        # the citizen's address (audit log, per-address limits) and https, as the trusted proxies pass them on
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxies, x_proto=settings.proxies,
+                                x_host=settings.proxies)
     engine = make_engine(app.config["DATABASE_URL"])
     app.extensions["kcc.engine"] = engine
     app.extensions["kcc.sessionmaker"] = make_sessionmaker(engine)

@@ -33,6 +33,7 @@ class Settings:
     municipality: str
     public_phone: str | None
     written_answer_days: int
+    proxies: int  # reverse proxies in front of kcc whose X-Forwarded-For/-Proto are trusted
     queue: QueueSettings
 
     @property
@@ -156,6 +157,7 @@ def load_settings(environ: Mapping[str, str] | None = None, instance_path: Path 
         municipality=environ.get("KCC_MUNICIPALITY", "").strip() or "Gemeente Voorbeeld",
         public_phone=environ.get("KCC_PUBLIC_PHONE", "").strip() or None,
         written_answer_days=_int(environ, "KCC_WRITTEN_ANSWER_DAYS", 2, minimum=1),
+        proxies=_int(environ, "KCC_PROXIES", 0),
         queue=QueueSettings(
             language_wait_s=_int(environ, "KCC_LANGUAGE_WAIT_S", 120),
             presence_fresh_s=_int(environ, "KCC_PRESENCE_FRESH_S", 30, minimum=5),

@@ -22,7 +22,7 @@ def close_db(_exc: BaseException | None = None) -> None:
 
 
 def client_origin() -> str:
-    """The caller's address for the audit log (behind a proxy, configure ProxyFix; never trust headers blindly)."""
+    """The caller's address for the audit log; behind a reverse proxy set KCC_PROXIES, never trust headers blindly."""
     return request.remote_addr or ""
 
 

@@ -158,3 +158,20 @@ def test_english_is_available(client, make_staff):
     body = client.get("/inloggen").get_data(as_text=True)
     assert '<html lang="en">' in body and "Log in" in body and "User name" in body
     assert "Inloggen" not in body and "Gebruikersnaam" not in body
+
+
+def test_forwarded_address_is_used_only_behind_a_configured_proxy(database_url, make_staff, session):
+    """Anyone can send X-Forwarded-For; only with KCC_PROXIES set does the audit log take the proxy's word."""
+    from kcc import create_app
+
+    make_staff("hanna")
+    for proxies, origin in (("0", "127.0.0.1"), ("1", "203.0.113.7")):
+        app = create_app({"DATABASE_URL": database_url, "TESTING": True},
+                         environ={"KCC_ENV": "testing", "KCC_PROXIES": proxies})
+        client = app.test_client()
+        page = client.get("/inloggen")
+        client.post("/inloggen", data={"username": "hanna", "password": "wrong-password-123",
+                                       "csrf_token": csrf_from(page.get_data(as_text=True))},
+                    headers={"X-Forwarded-For": "203.0.113.7"})
+        app.extensions["kcc.engine"].dispose()
+        assert _audit(session, "login", "failure")[-1].origin == origin
