@@ -8,14 +8,15 @@ PORT   ?= 5000
 DEMO_EVERY ?= 45
 export KCC_ENV ?= development
 
-.PHONY: run test install translations messages vendor bench clean
+.PHONY: run test install translations messages vendor bench constraints clean
 
-# The virtualenv is rebuilt whenever pyproject.toml changes.
-$(BIN)/.installed: pyproject.toml
+# The virtualenv is rebuilt whenever pyproject.toml or constraints.txt changes; constraints.txt pins
+# every package, the ones kcc pulls in indirectly too.
+$(BIN)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -c 'import sys; sys.exit("kcc needs Python 3.11 or newer, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --upgrade pip -c constraints.txt
+	$(BIN)/python -m pip install --quiet -e '.[dev]' -c constraints.txt
 	touch $@
 
 install: $(BIN)/.installed translations
@@ -63,6 +64,11 @@ vendor:
 bench: install
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 	$(BIN)/python -m bench.router
+
+# After changing a pin in pyproject.toml, drop that package's line here, run make test, then make constraints.
+constraints: $(BIN)/.installed
+	{ sed -n '1,2p' constraints.txt; echo "pip==$$($(BIN)/python -m pip --version | cut -d' ' -f2)"; \
+	  $(BIN)/python -m pip freeze --exclude-editable; } > constraints.txt.new && mv constraints.txt.new constraints.txt
 
 clean:
 	rm -rf $(VENV) .pytest_cache
