@@ -10,10 +10,12 @@ mode for comparison):
    me/next → resolve; contacts per second fully through intake + claim + resolve;
 4. realistic load: contacts arrive at a steady rate (20/s) while 50 employees poll me/next once a
    second when idle and take 0.5–2 s to handle a contact; p50/p95/p99 latency of intake and me/next;
-5. PostgreSQL only: a raw SQL loop on the same server in the same run doing the same claim
+5. the API floor: POST /route (token check and routing, nothing written) in a closed loop; a contact
+   takes three calls, so a third of this rate bounds any intake + claim + resolve on this machine;
+6. PostgreSQL only: a raw SQL loop on the same server in the same run doing the same claim
    (one transaction: SELECT … FOR UPDATE SKIP LOCKED + UPDATE) and the resolving UPDATE — the floor
    the database sets on this machine — and the ratio app ÷ raw;
-6. double assignments: every contact id handed out by me/next, counted; must be 0 in every run.
+7. double assignments: every contact id handed out by me/next, counted; must be 0 in every run.
 """
 from __future__ import annotations
 
@@ -221,6 +223,33 @@ def phase(port: int, producer_token: str, tokens: list[str], *, seconds: float, 
     return run, elapsed
 
 
+def api_floor(port: int, token: str, seconds: float, clients: int) -> float:
+    """Requests per second of the cheapest authenticated call that does real work: POST /route (the token
+    checked, the question routed, nothing written), from the same Python clients. A contact takes three
+    calls, so a third of this bounds what any intake + claim + resolve could reach on this machine."""
+    stop = threading.Event()
+    done = Counter()
+
+    def loop(index: int) -> None:
+        client = Client(port, token)
+        while not stop.is_set():
+            status, _, _ = client.call("POST", "/route", {"question": QUESTIONS[index % len(QUESTIONS)]})
+            done[index] += status == 200
+        client.close()
+
+    threads = [threading.Thread(target=loop, args=(i,), daemon=True) for i in range(clients)]
+    for thread in threads:
+        thread.start()
+    time.sleep(1)
+    before, started = sum(done.values()), time.perf_counter()
+    time.sleep(seconds)
+    rate = (sum(done.values()) - before) / (time.perf_counter() - started)
+    stop.set()
+    for thread in threads:
+        thread.join(timeout=30)
+    return rate
+
+
 def percentiles(values: list[float]) -> str:
     if not values:
         return "no samples"
@@ -304,6 +333,7 @@ def bench_database(kind: str, args) -> dict:
             result["saturation_errors"] = dict(sat.errors)
             result["saturation_double"] = double_assignments(sat, url)
             result["saturation_answers"] = {f"{call} {status}": n for (call, status), n in sorted(sat.answers.items())}
+            result["floor_per_s"] = api_floor(port, producer_token, min(args.seconds, 10), clients=16)
             real, _ = phase(port, producer_token, tokens, seconds=args.seconds, warmup=3, rate=args.rate,
                             producers=2, handling=(0.5, 2.0), idle_poll=1.0)
             result["intake"] = percentiles(real.intake_ms)
@@ -351,6 +381,10 @@ def main() -> None:
             line += (f"; raw SQL claim + resolve ({args.raw_connections} connections): {r['raw_per_s']:.0f}/s; "
                      f"app ÷ raw = {ratio:.2f} (goal ≥ 0.30)")
         print(line)
+        floor = r["floor_per_s"]
+        bound = f", app ÷ raw ≤ {floor / 3 / r['raw_per_s']:.2f}" if "raw_per_s" in r else ""
+        print(f"  API floor: POST /route (token check + routing, nothing written) {floor:.0f} requests/s, "
+              f"so at most {floor / 3:.0f} contacts/s of three calls{bound}")
         print(f"  answers during saturation: {r['saturation_answers']}")
         print(f"realistic load ({args.rate:g}/s, {args.employees} employees): intake {r['intake']}")
         print(f"{'':>43}me/next {r['next']}")
