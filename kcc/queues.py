@@ -344,6 +344,8 @@ _FREE_AGAIN = update(Staff).where(Staff.id == bindparam("claimer")).values(
 
 @dataclass(frozen=True)
 class Resolved:
+    """A contact just closed, as the resolving UPDATE returned it."""
+
     id: int
     status: str
     channel: str
