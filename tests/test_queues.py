@@ -240,6 +240,19 @@ def test_estimated_wait_grows_with_the_queue(arrive, on_duty, session):
     assert queues.position_and_wait(session, second, now) == (2, 2 * queues.DEFAULT_HANDLING_S)
 
 
+def test_estimated_wait_follows_recent_handling_times(arrive, on_duty, session):
+    """Two contacts handled in 100 and 200 s: the next in line waits about 150 s per person ahead."""
+    anna, bert = on_duty("anna", idle_for=60), on_duty("bert", idle_for=30)
+    now = utcnow()
+    for handling_s in (100, 200):
+        arrive(at=now - timedelta(seconds=handling_s + 10))
+        taken = queues.claim_next(session, anna, now - timedelta(seconds=handling_s), SETTINGS)
+        queues.resolve(session, taken.id, anna, "answered", now)
+        session.commit()
+    waiting = arrive(at=now).contact
+    assert queues.position_and_wait(session, waiting, now) == (1, 75)  # 150 s, two people working
+
+
 # --- two employees never get the same contact ---------------------------------------------------
 
 def _prepare_many(session, make_staff, count_staff: int, count_contacts: int, router) -> list[int]:
