@@ -8,7 +8,7 @@ from flask import abort, jsonify, request
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
-from . import audit, handover, intake, queues
+from . import audit, handover, intake, lobby, queues
 from .access import deny, roles, staff
 from .api import bp, caller, caller_staff, json_body, reject_unknown
 from .errors import Conflict, Msg, NotFound, ValidationError
@@ -154,6 +154,15 @@ def queue_list():
         "domain": q.domain.slug, "waiting": q.waiting, "longest_wait_s": q.longest_wait_s,
         "staff_available": q.staff_available, "service_level_today": q.service_level_today,
     } for q in queues.queue_status(db(), utcnow())]})
+
+
+@bp.get("/lobby/display")
+@roles("integration", "host")
+def lobby_display():
+    """The waiting-room screen: tickets called to a desk and visitors waiting per domain; no personal data."""
+    screen = lobby.board(db(), utcnow())
+    return jsonify({"called": [{"ticket": c.ticket, "desk": c.desk, "at": isoformat(c.at)} for c in screen.called],
+                    "waiting": screen.waiting})
 
 
 # --- the caller's own presence and work --------------------------------------------------------------

@@ -120,6 +120,15 @@ PATHS: dict[str, Any] = {
                 "domain": SLUG, "waiting": {"type": "integer"}, "longest_wait_s": {"type": "integer"},
                 "staff_available": {"type": "integer"},
                 "service_level_today": {"type": ["number", "null"]}}}}}}, "The queues"), **_errors()}}},
+    "/lobby/display": {"get": {
+        "summary": "The waiting-room screen: tickets called to a desk, visitors waiting per domain (no personal data)",
+        "operationId": "lobbyDisplay",
+        "responses": {"200": _json({"type": "object", "required": ["called", "waiting"], "properties": {
+            "called": {"type": "array", "items": {"type": "object", "required": ["ticket", "desk", "at"],
+                                                  "properties": {"ticket": {"type": "string"},
+                                                                 "desk": {"type": "string"}, "at": TIME}}},
+            "waiting": {"type": "object", "additionalProperties": {"type": "integer"}}}}, "The screen"),
+            **_errors()}}},
     "/me": {"get": {
         "summary": "The caller", "operationId": "me",
         "responses": {"200": _json({"type": "object", "properties": {

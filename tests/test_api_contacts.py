@@ -1,8 +1,10 @@
 """The contact, routing, queue and me/* API, exactly as ../shared/API.md specifies it."""
+import json
+
 import pytest
 from sqlalchemy import select
 
-from kcc.models import AuditLog, Contact
+from kcc.models import AuditLog, Contact, Desk
 
 from .conftest import api_error
 
@@ -139,3 +141,24 @@ def test_me_queues_and_available_staff(telefonie, api):
     assert set(queues) == {"burgerzaken", "vergunningen", "sociaal", "algemeen"}
     available = fatima.get("/staff?available=true").get_json()["staff"]
     assert [person["name"] for person in available] == ["Fatima"]
+
+
+def test_lobby_display_shows_tickets_called_and_waiting_counts_without_personal_data(api, session, telefonie):
+    session.add(Desk(number="3", label="Balie 3"))
+    session.commit()
+    first = telefonie.post("/contacts", json={"channel": "counter", "domain": "burgerzaken", "question": "",
+                                              "citizen": {"name": "Jan de Vries"}}).get_json()
+    telefonie.post("/contacts", json={"channel": "counter", "domain": "burgerzaken", "question": ""})
+    telefonie.post("/contacts", json={"channel": "phone", "domain": "burgerzaken", "question": ""})  # not in the lobby
+    screen = telefonie.get("/lobby/display").get_json()
+    assert screen["called"] == [] and screen["waiting"]["burgerzaken"] == 2
+    assert set(screen["waiting"]) == {"burgerzaken", "vergunningen", "sociaal", "algemeen"}
+
+    fatima = api("fatima")
+    fatima.put("/me/presence", json={"state": "available", "desk": "3"})
+    assert fatima.post("/me/next").get_json()["ticket"] == first["ticket"]
+    screen = telefonie.get("/lobby/display").get_json()
+    assert [(c["ticket"], c["desk"]) for c in screen["called"]] == [(first["ticket"], "3")]
+    assert screen["waiting"]["burgerzaken"] == 1
+    assert "Jan" not in json.dumps(screen)
+    api_error(fatima.get("/lobby/display"), 403, "forbidden")  # hosts and the screen's own token only
