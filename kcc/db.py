@@ -104,11 +104,12 @@ def _seconds_between_sqlite(element, compiler, **kw):
     return f"((julianday({compiler.process(end, **kw)}) - julianday({compiler.process(start, **kw)})) * 86400.0)"
 
 
-def expire_loaded(session, model, ident) -> None:
-    """After a Core UPDATE: an object of this row already in the session is reloaded on its next use."""
+def expire_loaded(session, model, ident, attributes: list[str] | None = None) -> None:
+    """After a Core UPDATE: an object of this row already in the session reloads these attributes (all,
+    when none are named) on its next use."""
     obj = session.identity_map.get(session.identity_key(model, ident))
     if obj is not None:
-        session.expire(obj)
+        session.expire(obj, attributes)
 
 
 def make_sessionmaker(engine: Engine, writer: bool = True) -> sessionmaker:

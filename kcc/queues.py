@@ -253,6 +253,7 @@ def claim(session: Session, staff: Staff | Principal, now: datetime, settings: Q
     session.flush()  # pending changes to the employee are seen by the statements below
     conn = session.connection()
     state = _me(conn, staff, now)
+    expire_loaded(session, Staff, staff.id, ["last_seen_at"])
     if state.presence != "available":
         raise Conflict(Msg("Je staat niet op beschikbaar. Zet jezelf op beschikbaar om een contact te krijgen."))
     if state.busy:
@@ -267,11 +268,9 @@ def claim(session: Session, staff: Staff | Principal, now: datetime, settings: Q
             data["desk"] = row.desk_number
         conn.execute(_EVENT, {"contact_id": row.id, "type": "claimed", "actor_id": staff.id, "at": now,
                               "data": data})
-        expire_loaded(session, Staff, staff.id)
         expire_loaded(session, Contact, row.id)
         return Claimed(row.id, row.status, row.channel, row.question, row.language, row.domain, row.topic,
                        row.citizen_id, row.ticket, row.created_at)
-    expire_loaded(session, Staff, staff.id)
     return None
 
 
@@ -380,7 +379,7 @@ def resolve(session: Session, contact_id: int, staff: Staff | Principal, outcome
                                    **({"referred_to": referred_to} if referred_to else {})}})
     conn.execute(_FREE_AGAIN, {"claimer": staff.id, "now": now})
     expire_loaded(session, Contact, contact_id)
-    expire_loaded(session, Staff, staff.id)
+    expire_loaded(session, Staff, staff.id, ["last_seen_at", "idle_since"])
     return Resolved(*row)
 
 
