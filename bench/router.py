@@ -11,8 +11,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from kcc.domains import load_dir  # noqa: E402
-from kcc.router import Router  # noqa: E402
+from kcc.content.domains import load_dir  # noqa: E402
+from kcc.content.router import Router  # noqa: E402
 
 
 def main() -> None:

@@ -42,9 +42,10 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import text  # noqa: E402
 
-from kcc import accounts, migrate  # noqa: E402
-from kcc.db import make_engine, make_sessionmaker  # noqa: E402
-from kcc.domains import load_dir, sync  # noqa: E402
+from kcc.staff import accounts
+from kcc.core import migrate
+from kcc.core.db import make_engine, make_sessionmaker  # noqa: E402
+from kcc.content.domains import load_dir, sync  # noqa: E402
 from tests.pgserver import PgServer, find_bindir  # noqa: E402
 
 QUESTIONS = ["ik wil mijn paspoort verlengen", "mijn container is niet geleegd", "ik heb hulp nodig in huis",

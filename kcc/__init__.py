@@ -7,13 +7,13 @@ from typing import Any
 from flask import Flask, request, session
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from .config import load_settings
-from .db import make_engine, make_sessionmaker
+from kcc.config import load_settings
+from kcc.core.db import make_engine, make_sessionmaker
 
 
 def create_app(test_config: dict[str, Any] | None = None, environ: dict[str, str] | None = None) -> Flask:
     """Application factory. Settings come from the environment (KCC_*); tests may override them."""
-    app = Flask(__name__, instance_path=str(Path.cwd() / "instance"),
+    app = Flask(__name__, instance_path=str(Path.cwd() / "instance"), template_folder="web/templates",
                 static_folder=str(Path(__file__).resolve().parent.parent / "static"))
     settings = load_settings(environ, Path(app.instance_path))
     app.config.update(
@@ -41,22 +41,22 @@ def create_app(test_config: dict[str, Any] | None = None, environ: dict[str, str
     engine = make_engine(app.config["DATABASE_URL"])
     app.extensions["kcc.engine"] = engine
     app.extensions["kcc.sessionmaker"] = make_sessionmaker(engine)
-    from .accounts import Principals
+    from kcc.staff.accounts import Principals
     app.extensions["kcc.principals"] = Principals()
 
     register_extensions(app)
     register_request_hooks(app)
     register_blueprints(app)
-    from .errors_web import register_error_handlers
+    from kcc.web.errors import register_error_handlers
     register_error_handlers(app)
-    from .templating import register_template_helpers
+    from kcc.web.templating import register_template_helpers
     register_template_helpers(app)
     return app
 
 
 def register_extensions(app: Flask) -> None:
-    from . import auth
-    from .extensions import babel, csrf, login_manager
+    from kcc.auth import views as auth
+    from kcc.extensions import babel, csrf, login_manager
 
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
@@ -72,7 +72,10 @@ def select_locale() -> str:
 
 
 def register_request_hooks(app: Flask) -> None:
-    from . import access, api, auth, web
+    from kcc.web import access
+    from kcc import api
+    from kcc.auth import views as auth
+    from kcc.web import request as web
 
     app.teardown_appcontext(web.close_db)
     app.before_request(api.load_token_user)
@@ -102,7 +105,15 @@ def security_headers(response):
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import admin, api, api_contacts, api_handover, auth, home, public, teamwork, workspace  # noqa: F401
+    from kcc.admin import views as admin
+    from kcc import api
+    from kcc.api import contacts as api_contacts
+    from kcc.api import handover as api_handover
+    from kcc.auth import views as auth
+    from kcc.home import views as home
+    from kcc.public import views as public
+    from kcc.callbacks import views as teamwork
+    from kcc.workspace import views as workspace
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(home.bp)

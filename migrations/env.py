@@ -2,7 +2,7 @@
 from alembic import context
 
 from kcc import models  # noqa: F401  (registers every table on Base.metadata)
-from kcc.db import Base, make_engine
+from kcc.core.db import Base, make_engine
 
 config = context.config
 target_metadata = Base.metadata

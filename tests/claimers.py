@@ -6,10 +6,10 @@ import time
 from sqlalchemy import func, select
 
 from kcc.config import QueueSettings
-from kcc.db import make_engine, make_sessionmaker
+from kcc.core.db import make_engine, make_sessionmaker
 from kcc.models import Contact, Staff
-from kcc.queues import claim_next, resolve
-from kcc.timeutil import utcnow
+from kcc.queues.operations import claim_next, resolve
+from kcc.core.timeutil import utcnow
 
 SETTINGS = QueueSettings(language_wait_s=0, presence_fresh_s=3600, headstart_s={})
 

@@ -12,10 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from kcc import create_app, migrate
-from kcc.accounts import StaffInput, create_staff, create_token
-from kcc.db import make_engine, make_sessionmaker
-from kcc.domains import load_dir, sync
+from kcc import create_app
+from kcc.core import migrate
+from kcc.staff.accounts import StaffInput, create_staff, create_token
+from kcc.core.db import make_engine, make_sessionmaker
+from kcc.content.domains import load_dir, sync
 
 from .pgserver import PgServer, find_bindir
 

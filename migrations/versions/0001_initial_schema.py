@@ -6,7 +6,7 @@ Create Date: 2026-11-23 07:32:35.588297
 """
 from alembic import op
 import sqlalchemy as sa
-import kcc.db
+import kcc.core.db
 
 
 revision = '0001'
@@ -21,7 +21,7 @@ def upgrade() -> None:
     sa.Column('name', sa.String(length=150), nullable=True),
     sa.Column('phone', sa.String(length=20), nullable=True),
     sa.Column('email', sa.String(length=254), nullable=True),
-    sa.Column('created_at', kcc.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', kcc.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_citizens'))
     )
     with op.batch_alter_table('citizens', schema=None) as batch_op:
@@ -57,8 +57,8 @@ def upgrade() -> None:
     sa.Column('password_hash', sa.String(length=255), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('session_version', sa.Integer(), nullable=False),
-    sa.Column('created_at', kcc.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('last_login_at', kcc.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', kcc.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('last_login_at', kcc.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_staff')),
     sa.UniqueConstraint('username', name=op.f('uq_staff_username'))
     )
@@ -67,16 +67,16 @@ def upgrade() -> None:
     sa.Column('staff_id', sa.Integer(), nullable=False),
     sa.Column('token_hash', sa.String(length=64), nullable=False),
     sa.Column('label', sa.String(length=100), nullable=False),
-    sa.Column('created_at', kcc.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('last_used_at', kcc.db.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('revoked_at', kcc.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', kcc.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('last_used_at', kcc.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('revoked_at', kcc.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['staff_id'], ['staff.id'], name=op.f('fk_api_tokens_staff_id_staff'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_api_tokens')),
     sa.UniqueConstraint('token_hash', name=op.f('uq_api_tokens_token_hash'))
     )
     op.create_table('audit_log',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('at', kcc.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('at', kcc.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('actor_id', sa.Integer(), nullable=True),
     sa.Column('actor_name', sa.String(length=150), nullable=False),
     sa.Column('action', sa.String(length=60), nullable=False),
@@ -162,10 +162,10 @@ def upgrade() -> None:
     sa.Column('triage', sa.Boolean(), nullable=False),
     sa.Column('owner_id', sa.Integer(), nullable=True),
     sa.Column('external_ref', sa.String(length=100), nullable=True),
-    sa.Column('created_at', kcc.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', kcc.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('answered_at', kcc.db.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('closed_at', kcc.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', kcc.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', kcc.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('answered_at', kcc.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('closed_at', kcc.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.CheckConstraint("channel IN ('phone', 'counter', 'web', 'email')", name=op.f('ck_contacts_channel')),
     sa.CheckConstraint("status IN ('waiting', 'in_progress', 'handover_offered', 'resolved', 'callback_scheduled', 'abandoned')", name=op.f('ck_contacts_status')),
     sa.ForeignKeyConstraint(['citizen_id'], ['citizens.id'], name=op.f('fk_contacts_citizen_id_citizens')),
@@ -183,7 +183,7 @@ def upgrade() -> None:
     sa.Column('contact_id', sa.Integer(), nullable=False),
     sa.Column('type', sa.String(length=40), nullable=False),
     sa.Column('actor_id', sa.Integer(), nullable=True),
-    sa.Column('at', kcc.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('at', kcc.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('data', sa.JSON(), nullable=False),
     sa.ForeignKeyConstraint(['actor_id'], ['staff.id'], name=op.f('fk_contact_events_actor_id_staff')),
     sa.ForeignKeyConstraint(['contact_id'], ['contacts.id'], name=op.f('fk_contact_events_contact_id_contacts'), ondelete='CASCADE'),

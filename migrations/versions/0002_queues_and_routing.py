@@ -6,7 +6,7 @@ Revises: 0001
 """
 from alembic import op
 import sqlalchemy as sa
-import kcc.db
+import kcc.core.db
 
 
 revision = '0002'
@@ -18,9 +18,9 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table('staff', schema=None) as batch_op:
         batch_op.add_column(sa.Column('presence', sa.String(length=10), nullable=False, server_default='offline'))
-        batch_op.add_column(sa.Column('presence_since', kcc.db.UTCDateTime(timezone=True), nullable=True))
-        batch_op.add_column(sa.Column('idle_since', kcc.db.UTCDateTime(timezone=True), nullable=True))
-        batch_op.add_column(sa.Column('last_seen_at', kcc.db.UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('presence_since', kcc.core.db.UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('idle_since', kcc.core.db.UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('last_seen_at', kcc.core.db.UTCDateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('desk_id', sa.Integer(), nullable=True))
         batch_op.create_foreign_key(batch_op.f('fk_staff_desk_id_desks'), 'desks', ['desk_id'], ['id'])
         batch_op.create_check_constraint(batch_op.f('ck_staff_presence'),
@@ -35,8 +35,8 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('desk_id', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('outcome', sa.String(length=20), nullable=True))
         batch_op.add_column(sa.Column('referred_to', sa.Text(), nullable=True))
-        batch_op.add_column(sa.Column('queued_at', kcc.db.UTCDateTime(timezone=True), nullable=True))
-        batch_op.add_column(sa.Column('rank_at', kcc.db.UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('queued_at', kcc.core.db.UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('rank_at', kcc.core.db.UTCDateTime(timezone=True), nullable=True))
     op.execute("UPDATE contacts SET queued_at = created_at, rank_at = created_at")
     with op.batch_alter_table('contacts', schema=None) as batch_op:
         batch_op.alter_column('queued_at', nullable=False)
@@ -55,7 +55,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('contact_id', sa.Integer(), nullable=False),
     sa.Column('actor_id', sa.Integer(), nullable=True),
-    sa.Column('at', kcc.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('at', kcc.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('method', sa.String(length=10), nullable=True),
     sa.Column('confidence', sa.Float(), nullable=True),
     sa.Column('from_domain_id', sa.Integer(), nullable=True),

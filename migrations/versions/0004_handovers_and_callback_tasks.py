@@ -5,7 +5,7 @@ Revises: 0003
 """
 from alembic import op
 import sqlalchemy as sa
-import kcc.db
+import kcc.core.db
 
 
 revision = '0004'
@@ -25,9 +25,9 @@ def upgrade() -> None:
     sa.Column('done', sa.Text(), nullable=False),
     sa.Column('promised', sa.Text(), nullable=False),
     sa.Column('status', sa.String(length=10), nullable=False),
-    sa.Column('created_at', kcc.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('expires_at', kcc.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('answered_at', kcc.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', kcc.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', kcc.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('answered_at', kcc.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('answered_by_id', sa.Integer(), nullable=True),
     sa.Column('decline_reason', sa.Text(), nullable=True),
     sa.CheckConstraint("status IN ('offered', 'accepted', 'declined', 'expired')", name=op.f('ck_handovers_status')),
@@ -54,9 +54,9 @@ def upgrade() -> None:
     sa.Column('done', sa.Text(), nullable=False),
     sa.Column('promised', sa.Text(), nullable=False),
     sa.Column('state', sa.String(length=10), nullable=False),
-    sa.Column('created_at', kcc.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('deadline', kcc.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('completed_at', kcc.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', kcc.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('deadline', kcc.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('completed_at', kcc.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('outcome_note', sa.Text(), nullable=True),
     sa.Column('reminded_on', sa.Date(), nullable=True),
     sa.CheckConstraint("state IN ('open', 'done')", name=op.f('ck_tasks_state')),
@@ -78,10 +78,10 @@ def upgrade() -> None:
     sa.Column('subject', sa.String(length=200), nullable=False),
     sa.Column('body', sa.Text(), nullable=False),
     sa.Column('task_id', sa.Integer(), nullable=True),
-    sa.Column('created_at', kcc.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('next_attempt_at', kcc.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', kcc.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('next_attempt_at', kcc.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
-    sa.Column('sent_at', kcc.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('sent_at', kcc.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('last_error', sa.String(length=500), nullable=True),
     sa.ForeignKeyConstraint(['task_id'], ['tasks.id'], name=op.f('fk_outgoing_mail_task_id_tasks'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_outgoing_mail'))
@@ -93,7 +93,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('task_id', sa.Integer(), nullable=False),
     sa.Column('actor_id', sa.Integer(), nullable=True),
-    sa.Column('at', kcc.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('at', kcc.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('reached', sa.Boolean(), nullable=False),
     sa.Column('note', sa.Text(), nullable=False),
     sa.ForeignKeyConstraint(['actor_id'], ['staff.id'], name=op.f('fk_task_attempts_actor_id_staff')),

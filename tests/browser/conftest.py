@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from kcc import create_app, demo
-from kcc.db import make_engine, make_sessionmaker
+from kcc import create_app
+from kcc.cli import demo
+from kcc.core.db import make_engine, make_sessionmaker
 
 from ..conftest import CHROMIUM, require
 

@@ -7,13 +7,15 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select, update
 
-from kcc import accounts, intake, mail
+from kcc.staff import accounts
+from kcc.contacts import intake
+from kcc.mail import operations as mail
 from kcc.config import QueueSettings, load_settings
-from kcc.demo import DEMO_PASSWORD
+from kcc.cli.demo import DEMO_PASSWORD
 from kcc.models import Contact, Domain, Task
-from kcc.router import Router
-from kcc.timeutil import utcnow
-from kcc.workinghours import add_working_hours
+from kcc.content.router import Router
+from kcc.core.timeutil import utcnow
+from kcc.core.workinghours import add_working_hours
 
 pytestmark = pytest.mark.browser
 

@@ -5,12 +5,13 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select, update
 
-from kcc import accounts, intake
+from kcc.staff import accounts
+from kcc.contacts import intake
 from kcc.config import QueueSettings
-from kcc.demo import DEMO_PASSWORD
+from kcc.cli.demo import DEMO_PASSWORD
 from kcc.models import Contact, Domain
-from kcc.router import Router
-from kcc.timeutil import utcnow
+from kcc.content.router import Router
+from kcc.core.timeutil import utcnow
 
 pytestmark = pytest.mark.browser
 

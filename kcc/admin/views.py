@@ -1,0 +1,155 @@
+"""Functional administration (functioneel beheer): staff, roles, skills, languages, teams; the audit log."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask_babel import gettext as _, lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import or_, select
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, SelectMultipleField, StringField
+from wtforms.validators import DataRequired, Length, Optional
+from wtforms.fields.choices import SelectChoice
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from kcc.staff import accounts
+from kcc.core import audit
+from kcc.web.access import roles
+from kcc.core.errors import ValidationError
+from kcc.models import ROLES, AuditLog, Domain, Staff, Team
+from kcc.web.templating import ROLE_LABELS
+from kcc.web.request import client_origin, db, render, translate
+
+bp = Blueprint("admin", __name__, url_prefix="/beheer", template_folder="templates")
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class StaffForm(FlaskForm):
+    username = StringField(_l("Gebruikersnaam"), validators=[DataRequired(_l("Vul een gebruikersnaam in.")),
+                                                             Length(max=60)])
+    name = StringField(_l("Naam"), validators=[DataRequired(_l("Vul de naam in.")), Length(max=150)])
+    email = EmailField(_l("E-mailadres (voor meldingen)"), validators=[Optional(), Length(max=254)])
+    roles = MultiCheckboxField(_l("Rollen"), choices=[SelectChoice(r, ROLE_LABELS[r]) for r in ROLES])
+    primary = SelectField(_l("Primair domein"))
+    secondary = SelectField(_l("Tweede domein"))
+    languages = StringField(_l("Talen"), default="nl",
+                            description=_l("Tweeletterige codes met komma's, bijvoorbeeld: nl, fy, en"))
+    teams = MultiCheckboxField(_l("Teams"))
+    active = BooleanField(_l("Account actief"), default=True)
+    password = PasswordField(_l("Wachtwoord"), validators=[Optional(), Length(max=256)],
+                             description=_l("Minstens 12 tekens. Laat leeg om het wachtwoord niet te wijzigen."))
+
+    def fill_choices(self) -> None:
+        domains = db().scalars(select(Domain).where(Domain.active.is_(True)).order_by(Domain.position)).all()
+        options = [SelectChoice("", _("— geen —"))] + [SelectChoice(d.slug, d.name) for d in domains]
+        self.primary.choices = options
+        self.secondary.choices = list(options)
+        self.teams.choices = [SelectChoice(t.slug, f"{t.name} ({t.domain.name})")
+                              for t in db().scalars(select(Team).where(Team.active.is_(True)).order_by(Team.name))]
+
+    def to_input(self) -> accounts.StaffInput:
+        skills = [(slug, level) for slug, level in ((self.primary.data, "primary"), (self.secondary.data, "secondary"))
+                  if slug]
+        return accounts.StaffInput(
+            username=self.username.data or "", name=self.name.data or "", email=self.email.data or None,
+            roles=self.roles.data or [], skills=skills, languages=accounts.parse_list(self.languages.data),
+            teams=self.teams.data or [], active=self.active.data)
+
+    def show_errors(self, error: ValidationError) -> None:
+        """Put domain validation problems next to the field they are about."""
+        targets = {"skills": self.primary, "username": self.username, "name": self.name, "email": self.email,
+                   "roles": self.roles, "languages": self.languages, "teams": self.teams, "password": self.password}
+        for key, message in error.fields.items():
+            field = targets.get(key)
+            if field is not None:
+                field.errors = list(field.errors) + [translate(message)]
+
+
+def _staff_or_404(staff_id: int) -> Staff:
+    staff = db().get(Staff, staff_id)
+    if staff is None:
+        abort(404)
+    return staff
+
+
+@bp.get("/")
+@roles("admin")
+def staff_list():
+    query = request.args.get("q", "").strip()
+    statement = select(Staff).order_by(Staff.name)
+    if query:
+        like = f"%{query.lower()}%"
+        statement = statement.where(or_(Staff.username.ilike(like), Staff.name.ilike(like)))
+    people = db().scalars(statement).all()
+    return render("admin/staff_list.html", "admin/_staff_rows.html", people=people, q=query)
+
+
+@bp.route("/medewerkers/nieuw", methods=["GET", "POST"])
+@roles("admin")
+def staff_new():
+    form = StaffForm()
+    form.fill_choices()
+    if form.validate_on_submit():
+        try:
+            staff = accounts.create_staff(db(), form.to_input(), form.password.data or "")
+        except ValidationError as error:
+            db().rollback()
+            form.show_errors(error)
+        else:
+            audit.record(db(), "staff_create", "success", actor=current_user, object_type="staff",
+                         object_id=staff.id, origin=client_origin(), detail=f"roles {','.join(staff.roles)}")
+            db().commit()
+            flash(_("Medewerker %(name)s is aangemaakt.", name=staff.name), "ok")
+            return redirect(url_for("admin.staff_list"))
+    status = 400 if form.is_submitted() else 200
+    return render("admin/staff_form.html", form=form, staff=None), status
+
+
+@bp.route("/medewerkers/<int:staff_id>", methods=["GET", "POST"])
+@roles("admin")
+def staff_edit(staff_id: int):
+    staff = _staff_or_404(staff_id)
+    form = StaffForm(obj=None if request.method == "POST" else staff)
+    form.fill_choices()
+    form.username.data = staff.username  # the user name is an identity: fixed after creation
+    if request.method == "GET":
+        levels = {s.level: s.domain.slug for s in staff.skills}
+        form.primary.data = levels.get("primary", "")
+        form.secondary.data = levels.get("secondary", "")
+        form.roles.data = staff.roles
+        form.languages.data = ", ".join(staff.languages)
+        form.teams.data = [t.slug for t in staff.teams]
+    if form.validate_on_submit():
+        try:
+            accounts.update_staff(db(), staff, form.to_input())
+            if form.password.data:
+                accounts.set_password(db(), staff, form.password.data)
+        except ValidationError as error:
+            db().rollback()
+            staff = _staff_or_404(staff_id)
+            form.show_errors(error)
+        else:
+            audit.record(db(), "staff_update", "success", actor=current_user, object_type="staff",
+                         object_id=staff.id, origin=client_origin(),
+                         detail=f"roles {','.join(staff.roles)}" + ("; password reset" if form.password.data else ""))
+            db().commit()
+            flash(_("Wijzigingen voor %(name)s zijn opgeslagen.", name=staff.name), "ok")
+            return redirect(url_for("admin.staff_list"))
+    status = 400 if form.is_submitted() else 200
+    return render("admin/staff_form.html", form=form, staff=staff), status
+
+
+@bp.get("/auditlog")
+@roles("admin")
+def audit_log():
+    """The latest audit entries, newest first, filterable by action or name."""
+    query = request.args.get("q", "").strip()
+    statement = select(AuditLog).order_by(AuditLog.at.desc(), AuditLog.id.desc()).limit(200)
+    if query:
+        like = f"%{query}%"
+        statement = statement.where(or_(AuditLog.action.ilike(like), AuditLog.actor_name.ilike(like),
+                                        AuditLog.object_id.ilike(like)))
+    return render("admin/audit_log.html", entries=db().scalars(statement).all(), q=query)

@@ -1,0 +1,156 @@
+"""Callback tasks (terugbelverzoeken) as a team works them: claim, forward, call attempts, complete.
+
+No Flask here. The deadline is a promise to the citizen, so forwarding keeps it; urgency is shown
+as working time left or overdue ("nog 5 u", "2 d over tijd").
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from kcc.core.errors import Conflict, Msg, NotAllowed, ValidationError
+from kcc.contacts.intake import same_person
+from kcc.models import Citizen, Contact, ContactEvent, Staff, Task, TaskAttempt, Team
+from kcc.core.workinghours import working_hours_between
+
+MAX_NOTE = 4000
+NEARLY_DUE_HOURS = 4  # working hours left at which a task is highlighted as nearly due
+
+
+def may_work(staff: Staff, task: Task) -> bool:
+    """Members of the task's team, its named colleague, floor leads and admins."""
+    return (task.owner_id == staff.id or any(team.id == task.team_id for team in staff.teams)
+            or staff.has_role("lead"))
+
+
+def _check(staff: Staff, task: Task) -> None:
+    if not may_work(staff, task):
+        raise NotAllowed(Msg("Deze taak is van een ander team."))
+    if task.state != "open":
+        raise Conflict(Msg("Deze taak is al afgerond."))
+
+
+def _note(text: str | None, field: str = "note", required: bool = False) -> str:
+    text = (text or "").strip()
+    if required and not text:
+        raise ValidationError({field: Msg("schrijf een korte toelichting")})
+    if len(text) > MAX_NOTE:
+        raise ValidationError({field: Msg("is te lang: %(length)s tekens, het maximum is %(limit)s",
+                                          length=len(text), limit=MAX_NOTE)})
+    return text
+
+
+def _event(session: Session, task: Task, kind: str, actor: Staff, now: datetime, **data) -> None:
+    task.contact.events.append(ContactEvent(type=kind, actor=actor, at=now, data={"task": task.id, **data}))
+
+
+def claim(session: Session, task: Task, staff: Staff, now: datetime) -> Task:
+    """'Assign to myself': exactly one colleague gets it, even when two click at the same moment."""
+    _check(staff, task)
+    result = session.execute(update(Task).where(Task.id == task.id, Task.state == "open",
+                                                (Task.owner_id.is_(None)) | (Task.owner_id == staff.id))
+                             .values(owner_id=staff.id).execution_options(synchronize_session=False))
+    session.refresh(task)
+    if result.rowcount != 1:
+        raise Conflict(Msg("%(name)s heeft deze taak al opgepakt.", name=task.owner.name if task.owner else "?"))
+    _event(session, task, "task_claimed", staff, now)
+    session.flush()
+    return task
+
+
+def forward(session: Session, task: Task, staff: Staff, now: datetime, note: str,
+            to_team_slug: str | None = None, to_staff_id: int | None = None) -> Task:
+    """Hand the task on to another team or colleague, with a note; the deadline promised stays."""
+    _check(staff, task)
+    note = _note(note, required=True)
+    if (to_team_slug is None) == (to_staff_id is None):
+        raise ValidationError({"to": Msg("kies een team of een collega")})
+    before = task.owner.name if task.owner else task.team.name
+    if to_team_slug is not None:
+        team = session.scalar(select(Team).where(Team.slug == to_team_slug, Team.active.is_(True)))
+        if team is None:
+            raise ValidationError({"to.team": Msg("onbekend team %(slug)s", slug=to_team_slug)})
+        task.team, task.owner = team, None
+        after = team.name
+    else:
+        person = session.get(Staff, to_staff_id)
+        if person is None or not person.active:
+            raise ValidationError({"to.staff": Msg("deze collega bestaat niet (meer)")})
+        task.owner = person
+        after = person.name
+    _event(session, task, "task_forwarded", staff, now, **{"from": before, "to": after, "note": note})
+    session.flush()
+    return task
+
+
+def attempt(session: Session, task: Task, staff: Staff, reached: bool, note: str, now: datetime) -> TaskAttempt:
+    """A call attempt: reached or not, and what was said."""
+    _check(staff, task)
+    if task.owner_id != staff.id:
+        raise Conflict(Msg("Pak de taak eerst op ('aan mij toewijzen')."))
+    if not isinstance(reached, bool):
+        raise ValidationError({"reached": Msg("kies bereikt of niet bereikt")})
+    entry = TaskAttempt(task=task, actor=staff, at=now, reached=reached, note=_note(note))
+    session.add(entry)
+    _event(session, task, "task_attempt", staff, now, reached=reached, note=entry.note)
+    session.flush()
+    return entry
+
+
+def complete(session: Session, task: Task, staff: Staff, note: str, now: datetime) -> Task:
+    """Done: the citizen has been helped; the contact is resolved."""
+    _check(staff, task)
+    if task.owner_id != staff.id:
+        raise Conflict(Msg("Alleen wie de taak heeft opgepakt, kan hem afronden."))
+    task.state, task.completed_at, task.outcome_note = "done", now, _note(note, required=True)
+    contact = session.get(Contact, task.contact_id)
+    contact.status, contact.outcome, contact.closed_at, contact.updated_at = "resolved", "callback_done", now, now
+    _event(session, task, "task_completed", staff, now, note=task.outcome_note,
+           on_time=now <= task.deadline)
+    session.flush()
+    return task
+
+
+@dataclass(frozen=True)
+class Urgency:
+    level: str  # "ok", "soon" or "overdue"
+    hours: float  # working hours left (negative: over time)
+
+    @property
+    def label(self) -> str:
+        """'nog 5 u', 'nog 2 d', '3 u over tijd', '2 d over tijd' — days as 8 working hours."""
+        left = abs(self.hours)
+        amount = f"{round(left / 8)} d" if left >= 16 else f"{max(1, round(left))} u"
+        return f"nog {amount}" if self.hours >= 0 else f"{amount} over tijd"
+
+
+def urgency(task: Task, now: datetime) -> Urgency:
+    hours = working_hours_between(now, task.deadline, task.team.domain.hours.get("phone", {}))
+    if now > task.deadline:
+        hours = min(hours, -0.01)
+        return Urgency("overdue", hours)
+    return Urgency("soon" if hours <= NEARLY_DUE_HOURS else "ok", hours)
+
+
+def open_tasks(session: Session, team_ids: list[int] | None = None, overdue_at: datetime | None = None) -> list[Task]:
+    """Open tasks, most urgent first; for some teams, or only the overdue ones (the floor lead's list)."""
+    query = select(Task).where(Task.state == "open").order_by(Task.deadline)
+    if team_ids is not None:
+        query = query.where(Task.team_id.in_(team_ids))
+    if overdue_at is not None:
+        query = query.where(Task.deadline < overdue_at)
+    return list(session.scalars(query))
+
+
+def open_tasks_for_citizen(session: Session, contact: Contact) -> list[Task]:
+    """When a citizen with an open task calls again, the employee sees that task at once."""
+    citizen = contact.citizen
+    if citizen is None or not (citizen.phone or citizen.email):
+        return []
+    return list(session.scalars(select(Task).join(Contact, Task.contact_id == Contact.id)
+                                .join(Citizen, Contact.citizen_id == Citizen.id)
+                                .where(Task.state == "open", same_person(citizen.phone, citizen.email))
+                                .order_by(Task.deadline)))

@@ -1,0 +1,420 @@
+"""The `kcc` console command. Its commands are stable: the municipality's IT scripts call them.
+
+Every error names what is wrong and how to fix it, and exits non-zero; nothing is half-written.
+"""
+from __future__ import annotations
+
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError, ProgrammingError
+
+from kcc.staff import accounts
+from kcc import create_app
+from kcc.cli import demo
+from kcc.core import migrate
+from kcc.config import ConfigError
+from kcc.content.domains import load_dir, sync
+from kcc.core.errors import NotFound, ValidationError
+
+cli = FlaskGroup(create_app=lambda: create_app(), load_dotenv=False,
+                 help="kcc — klantcontactcentrum. Settings come from KCC_* environment variables.")
+
+
+def _database_url() -> str:
+    return current_app.config["DATABASE_URL"]
+
+
+def _safe_url(url: str) -> str:
+    return make_url(url).render_as_string(hide_password=True)
+
+
+@contextmanager
+def session_scope():
+    """A session that commits when the block succeeds and rolls back on any error."""
+    session = current_app.extensions["kcc.sessionmaker"]()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def require_schema() -> None:
+    """Refuse to work on a database that is not migrated to the latest revision."""
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(migrate.alembic_config(_database_url())).get_current_head()
+    current = migrate.current_revision(_database_url())
+    if current != head:
+        raise click.ClickException(
+            f"the database {_safe_url(_database_url())} is at revision {current or 'none'}, kcc needs {head}; "
+            "run `kcc db upgrade` first.")
+
+
+# --- db ---------------------------------------------------------------------------------------------
+
+@cli.group()
+def db():
+    """Database schema (Alembic migrations)."""
+
+
+@db.command("upgrade")
+def db_upgrade():
+    """Apply all migrations to KCC_DATABASE_URL."""
+    url = _database_url()
+    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+        Path(make_url(url).database).parent.mkdir(parents=True, exist_ok=True)
+    migrate.upgrade(url)
+    click.echo(f"Database {_safe_url(url)} is at revision {migrate.current_revision(url)}.")
+
+
+@db.command("check")
+def db_check():
+    """Fail when the migrated schema differs from the models."""
+    migrate.check(_database_url())
+    click.echo("The database schema matches the models.")
+
+
+# --- domains ----------------------------------------------------------------------------------------
+
+@cli.group()
+def domains():
+    """The municipality's domain content in domains/*.toml."""
+
+
+def _load_or_fail(directory: str):
+    specs, problems = load_dir(Path(directory))
+    for problem in problems:
+        click.echo(str(problem), err=True)
+    if problems:
+        raise click.ClickException(f"{len(problems)} problem(s) in {directory}; nothing was loaded.")
+    return specs
+
+
+@domains.command("check", with_appcontext=False)
+@click.argument("directory", default="domains")
+def domains_check(directory: str):
+    """Validate the domain files; print every problem as file:line: field: message."""
+    specs = _load_or_fail(directory)
+    topics = sum(len(s.topics) for s in specs)
+    click.echo(f"{directory}: {len(specs)} domains, {topics} topics, no problems.")
+
+
+@domains.command("sync")
+@click.argument("directory", default="domains")
+def domains_sync(directory: str):
+    """Check, then load the domain files into the database (idempotent; removed topics are deactivated)."""
+    specs = _load_or_fail(directory)
+    require_schema()
+    with session_scope() as session:
+        report = sync(session, specs)
+    click.echo(f"Synced {directory}: {report}." if report.changed else f"Synced {directory}: nothing changed.")
+
+
+# --- users ------------------------------------------------------------------------------------------
+
+@cli.group()
+def user():
+    """Staff accounts."""
+
+
+def _read_password() -> str:
+    """One line from standard input; a terminal gets a hidden prompt."""
+    if sys.stdin.isatty():
+        return click.prompt("Password (at least 12 characters)", hide_input=True, confirmation_prompt=True)
+    line = sys.stdin.readline()
+    if not line:
+        raise click.ClickException("no password on standard input; pipe it in, e.g. `echo \"$PW\" | kcc user ...`.")
+    return line.rstrip("\r\n")
+
+
+def _fail_validation(error: ValidationError) -> None:
+    lines = "\n".join(f"  --{field}: {message}" for field, message in error.fields.items())
+    raise click.ClickException(f"not saved:\n{lines}")
+
+
+@user.command("create")
+@click.argument("username")
+@click.option("--name", "full_name", help="Display name (default: the user name).")
+@click.option("--roles", required=True, help="Comma-separated: host, agent, lead, senior, specialist, admin, integration.")
+@click.option("--skills", default="", help="domain:level pairs, e.g. burgerzaken:primary,sociaal:secondary.")
+@click.option("--languages", default="nl", help="Two-letter codes, e.g. nl,fy,en.")
+@click.option("--team", "teams", multiple=True, help="Team slug; repeat or comma-separate for several.")
+@click.option("--email", default=None, help="E-mail address for notifications.")
+def user_create(username, full_name, roles, skills, languages, teams, email):
+    """Create a staff member; the password is read from standard input (one line)."""
+    require_schema()
+    password = _read_password()
+    data = accounts.StaffInput(
+        username=username, name=full_name or username, roles=accounts.parse_list(roles),
+        skills=accounts.parse_skills(skills), languages=accounts.parse_list(languages),
+        teams=[slug for value in teams for slug in accounts.parse_list(value)], email=email)
+    try:
+        with session_scope() as session:
+            staff = accounts.create_staff(session, data, password)
+            click.echo(f"Created {staff.username} ({', '.join(staff.roles)}).")
+    except ValidationError as error:
+        _fail_validation(error)
+
+
+@user.command("roles")
+@click.argument("username")
+@click.argument("roles", required=False)
+def user_roles(username, roles):
+    """Show a staff member's roles, or set them: `kcc user roles NAME agent,lead`."""
+    require_schema()
+    try:
+        with session_scope() as session:
+            staff = accounts.get_staff(session, username)
+            if roles is not None:
+                accounts.set_roles(session, staff, accounts.parse_list(roles))
+            click.echo(f"{staff.username}: {', '.join(staff.roles)}")
+    except NotFound as error:
+        raise click.ClickException(str(error)) from None
+    except ValidationError as error:
+        _fail_validation(error)
+
+
+@user.command("password")
+@click.argument("username")
+def user_password(username):
+    """Set a new password (read from standard input); ends the user's other sessions."""
+    require_schema()
+    password = _read_password()
+    try:
+        with session_scope() as session:
+            accounts.set_password(session, accounts.get_staff(session, username), password)
+    except NotFound as error:
+        raise click.ClickException(str(error)) from None
+    except ValidationError as error:
+        _fail_validation(error)
+    click.echo(f"Password of {username} changed; their other sessions have ended.")
+
+
+# --- tokens -----------------------------------------------------------------------------------------
+
+@cli.group()
+def token():
+    """Bearer tokens for the integration API."""
+
+
+@token.command("create")
+@click.option("--user", "username", required=True, help="The staff member the token acts as.")
+@click.option("--label", default="", help="What the token is for, e.g. 'telefonie'.")
+def token_create(username, label):
+    """Create a token; it is printed once, as the last line. Only its hash is stored."""
+    require_schema()
+    try:
+        with session_scope() as session:
+            row, plain = accounts.create_token(session, accounts.get_staff(session, username), label)
+    except NotFound as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Token {row.id} for {username} (store it now; it is not shown again):")
+    click.echo(plain)
+
+
+@token.command("revoke")
+@click.argument("token_id", type=int)
+def token_revoke(token_id):
+    """End a token by its id (shown by `kcc token list`)."""
+    require_schema()
+    try:
+        with session_scope() as session:
+            accounts.revoke_token(session, token_id)
+    except NotFound as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Token {token_id} is revoked.")
+
+
+@token.command("list")
+def token_list():
+    """List tokens (never the tokens themselves)."""
+    require_schema()
+    with session_scope() as session:
+        for row in accounts.list_tokens(session):
+            state = "revoked" if row.revoked_at else "active"
+            used = row.last_used_at.isoformat(timespec="seconds") if row.last_used_at else "never"
+            click.echo(f"{row.id}\t{row.staff.username}\t{state}\tlast used {used}\t{row.label}")
+
+
+# --- route ------------------------------------------------------------------------------------------
+
+@cli.group()
+def route():
+    """The question router: try it, and measure it against labelled questions."""
+
+
+def _router(directory: str | None):
+    """From domain files when given (try edits before syncing), otherwise from the database."""
+    from kcc.content.router import Router
+
+    if directory:
+        specs = _load_or_fail(directory)
+        return Router.from_specs(specs), {s.slug for s in specs}, {(s.slug, t.slug) for s in specs for t in s.topics}
+    require_schema()
+    with session_scope() as session:
+        router = Router.from_session(session)
+    return router, {t.domain for t in router.topics} | {"algemeen"}, {(t.domain, t.topic) for t in router.topics}
+
+
+@route.command("ask")
+@click.argument("question")
+@click.option("--domains", "directory", default=None, help="Route with these domain files instead of the database.")
+def route_ask(question, directory):
+    """Route one question and show the domain, topic, confidence and alternatives."""
+    router, _domains, _topics = _router(directory)
+    result = router.route(question)
+    click.echo(f"{result.domain}/{result.topic or '-'}  confidence {result.confidence:.2f}  ({result.method})")
+    for guess in result.alternatives:
+        click.echo(f"  or {guess.domain}/{guess.topic}  {guess.confidence:.2f}")
+
+
+@route.command("eval")
+@click.argument("csv_file", type=click.Path(dir_okay=False))
+@click.option("--domains", "directory", default=None, help="Route with these domain files instead of the database.")
+@click.option("--misses", is_flag=True, help="List every question routed to the wrong domain or topic.")
+def route_eval(csv_file, directory, misses):
+    """Accuracy per domain and a confusion matrix for a CSV of question,domain,topic."""
+    from kcc.content.evaluation import evaluate, format_report, load_labelled
+
+    router, domains_known, topics_known = _router(directory)
+    try:
+        rows = load_labelled(Path(csv_file), domains_known, topics_known)
+    except ValidationError as error:
+        for message in error.fields.values():
+            click.echo(str(message), err=True)
+        raise click.ClickException(f"{csv_file} cannot be evaluated; fix the lines above.") from None
+    click.echo(format_report(evaluate(router, rows), show_misses=misses))
+
+
+# --- demo and serve ---------------------------------------------------------------------------------
+
+@cli.command("demo")
+def demo_command():
+    """Load the demo data (idempotent): staff for every role, teams, desks and a morning of contacts."""
+    require_schema()
+    with session_scope() as session:
+        result = demo.load(session)
+    click.echo(demo.describe(result))
+
+
+@cli.group()
+def mail():
+    """E-mail to the municipality."""
+
+
+@mail.command("import")
+@click.argument("maildir", type=click.Path(file_okay=False))
+def mail_import(maildir):
+    """Turn each message in MAILDIR/new into a contact; a message that cannot be used stays and is reported."""
+    from kcc.mail.importer import import_maildir
+    from kcc.content.router import Router
+    from kcc.core.timeutil import utcnow
+
+    require_schema()
+    session = current_app.extensions["kcc.sessionmaker"]()
+    try:
+        report = import_maildir(session, Path(maildir), Router.from_session(session), current_app.config["KCC"].queue,
+                                utcnow())
+    except FileNotFoundError as error:
+        raise click.ClickException(str(error)) from None
+    finally:
+        session.close()
+    for name, contact_id in report.imported:
+        click.echo(f"{maildir}/{name}: contact {contact_id}")
+    for name, contact_id in report.duplicates:
+        click.echo(f"{maildir}/{name}: already imported as contact {contact_id}")
+    for name, reason in report.failed:
+        click.echo(f"{maildir}/{name}: not imported: {reason}", err=True)
+    click.echo(f"{len(report.imported)} imported, {len(report.duplicates)} already there, {len(report.failed)} not "
+               "imported (left in new/ to be looked at).")
+    if report.failed:
+        sys.exit(1)
+
+
+@cli.command("worker")
+@click.option("--every", default=5, show_default=True, type=click.IntRange(1, 3600), help="Seconds between rounds.")
+@click.option("--once", is_flag=True, help="One round, then stop (for cron or a check).")
+@click.option("--outbox", type=click.Path(file_okay=False), default=None,
+              help="Where mail goes without KCC_SMTP_HOST (default: instance/outbox).")
+def worker(every, once, outbox):
+    """The sweeper: expire handover offers into callback tasks, queue overdue reminders, send mail."""
+    import time
+
+    from kcc.handover import operations as handover
+    from kcc.mail import operations as mail
+    from kcc.core.timeutil import utcnow
+
+    require_schema()
+    settings = current_app.config["KCC"]
+    outbox = Path(outbox) if outbox else Path(current_app.instance_path) / "outbox"
+    while True:
+        with session_scope() as session:
+            expired = handover.expire_due(session, utcnow())
+        with session_scope() as session:
+            reminders = mail.queue_overdue_reminders(session, utcnow())
+        with session_scope() as session:
+            sent, failed = mail.send_due(session, settings, outbox, utcnow())
+        if expired or reminders or sent or failed:
+            click.echo(f"worker: {len(expired)} offer(s) expired into tasks, {reminders} reminder(s) queued, "
+                       f"{sent} mail(s) sent, {failed} failed (retried later)")
+        if once:
+            return
+        time.sleep(every)
+
+
+@cli.command("simulate")
+@click.option("--every", default=45, show_default=True, type=click.IntRange(1, 3600),
+              help="Seconds between new contacts (on average).")
+@click.option("--count", default=0, type=click.IntRange(0), help="Stop after this many (0: until stopped).")
+def simulate(every, count):
+    """Keep the demo morning going: new calls, visitors and web questions arrive through the real intake."""
+    import random
+    import time
+
+    require_schema()
+    rng = random.Random()
+    number = 0
+    while not count or number < count:
+        number += 1
+        with session_scope() as session:
+            contact = demo.arrive(session, rng, number)
+            click.echo(f"demo: {contact.channel} contact {contact.id} → {contact.domain.slug}"
+                       f"/{contact.topic.slug if contact.topic else '-'} ({contact.routing_method})")
+        if not count or number < count:
+            time.sleep(rng.uniform(0.5, 1.5) * every)
+
+
+@cli.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+def serve(host, port):
+    """Serve kcc for one machine (use `gunicorn wsgi:app` in production)."""
+    require_schema()
+    click.echo(f"kcc serves on http://{host}:{port}/ — stop with Ctrl+C.")
+    from werkzeug.serving import run_simple
+
+    run_simple(host, port, current_app._get_current_object(), threaded=True, use_reloader=False)
+
+
+def main() -> None:
+    """Entry point: turn configuration and database errors into one clear line and a non-zero exit."""
+    try:
+        cli.main(prog_name="kcc")
+    except ConfigError as error:
+        click.echo(f"kcc: configuration error: {error}", err=True)
+        sys.exit(2)
+    except (OperationalError, ProgrammingError) as error:
+        detail = str(getattr(error, "orig", error)).strip().splitlines()[0]
+        click.echo(f"kcc: the database cannot be used: {detail}. Check KCC_DATABASE_URL and that the server "
+                   "is running, then run `kcc db upgrade`.", err=True)
+        sys.exit(1)

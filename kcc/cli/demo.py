@@ -1,0 +1,194 @@
+"""Demo data for `make run`: staff for every role, desks, and a morning of contacts. Loading twice adds nothing."""
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from kcc.staff import accounts
+from kcc.contacts import intake
+from kcc.config import DEFAULT_HEADSTART, QueueSettings
+from kcc.models import Contact, ContactEvent, Desk, Domain, Staff
+from kcc.content.router import Router
+from kcc.core.timeutil import utcnow
+
+DEMO_PASSWORD = "kcc-demo-wachtwoord"
+
+# username, name, roles, skills, languages, teams
+STAFF = [
+    ("fatima", "Fatima el Amrani", ["agent"], [("burgerzaken", "primary"), ("sociaal", "secondary")], ["nl", "en", "ar"], []),
+    ("jeroen", "Jeroen de Boer", ["agent"], [("vergunningen", "primary"), ("algemeen", "secondary")], ["nl"], []),
+    ("sanne", "Sanne Visser", ["agent"], [("burgerzaken", "primary"), ("algemeen", "secondary")], ["nl", "en"], []),
+    ("pieter", "Pieter Hoekstra", ["agent"], [("sociaal", "primary"), ("algemeen", "secondary")], ["nl", "fy"], []),
+    ("noor", "Noor Jansen", ["agent", "host"], [("algemeen", "primary")], ["nl", "en"], []),
+    ("lotte", "Lotte Bakker", ["host"], [], ["nl", "en", "de"], []),
+    ("ahmed", "Ahmed Yilmaz", ["lead", "agent"], [("burgerzaken", "primary"), ("vergunningen", "secondary")], ["nl", "tr"], []),
+    ("marieke", "Marieke Smit", ["senior", "agent"], [("sociaal", "primary")], ["nl"], []),
+    ("tom", "Tom van Dijk", ["senior", "agent"], [("vergunningen", "primary")], ["nl", "en"], []),
+    ("ingrid", "Ingrid Mulder", ["specialist"], [], ["nl"], ["wmo-consulenten"]),
+    ("bas", "Bas Koster", ["specialist"], [], ["nl"], ["bouwen-en-verbouwen"]),
+    ("yvonne", "Yvonne de Wit", ["specialist"], [], ["nl"], ["werk-en-inkomen", "geldzaken"]),
+    ("beheer", "Functioneel Beheer", ["admin"], [], ["nl"], []),
+    ("telefonie", "Telefonieplatform", ["integration"], [], ["nl"], []),
+]
+
+DESKS = [("1", "Balie 1 — burgerzaken"), ("2", "Balie 2 — burgerzaken"), ("3", "Balie 3 — algemeen"),
+         ("4", "Spreekkamer 4 — sociaal domein")]
+
+CITIZENS = [
+    ("J. de Vries", "06 12345678", "j.devries@example.nl"), ("mevrouw Bos", "0201234567", "a.bos@example.nl"),
+    ("Kees Meijer", "+31 6 23456789", None), ("Emma de Graaf", None, "emma.degraaf@example.nl"),
+    ("dhr. Peters", "06-34567890", None), ("Aylin Kaya", "0612398765", "aylin.k@example.nl"),
+    ("Wim Hendriks", "050 3123456", None), ("Sophie van Leeuwen", None, "s.vanleeuwen@example.nl"),
+    ("M. Dekker", "06 45678901", None), ("Anonieme beller", "06 56789012", None),
+]
+
+# channel, domain, topic, question
+QUESTIONS = [
+    ("phone", "burgerzaken", "paspoort", "Mijn paspoort verloopt volgende maand, wat neem ik mee?"),
+    ("phone", "algemeen", "afval-niet-opgehaald", "De groene container is gisteren niet geleegd in de Lindenlaan."),
+    ("web", "vergunningen", "bouwen-verbouwen", "Heb ik een vergunning nodig voor een dakkapel aan de achterkant?"),
+    ("counter", "burgerzaken", "identiteitskaart", ""),
+    ("phone", "sociaal", "huishoudelijke-hulp", "Mijn moeder van 84 kan niet meer zelf schoonmaken."),
+    ("email", "algemeen", "straatverlichting", "Lantaarnpaal voor nummer 12 brandt al een week niet."),
+    ("phone", "burgerzaken", "verhuizing", "Ik ga per 1 december verhuizen, hoe geef ik dat door?"),
+    ("phone", "algemeen", "grofvuil", "Ik wil een oude bank laten ophalen."),
+    ("counter", "burgerzaken", "rijbewijs", ""),
+    ("phone", "sociaal", "schulden", "Ik krijg brieven van de deurwaarder en weet niet wat ik moet doen."),
+    ("web", "algemeen", "woz", "De WOZ-waarde van mijn huis is veel te hoog."),
+    ("phone", "vergunningen", "evenement", "We willen een straatfeest houden op Koningsdag."),
+    ("phone", "algemeen", "bestrating", "Er ligt een losse stoeptegel waar mijn buurvrouw over gevallen is."),
+    ("counter", "algemeen", "gevonden-verloren", ""),
+    ("phone", "sociaal", "hulpmiddelen", "Mijn scootmobiel is kapot, wie komt hem repareren?"),
+    ("email", "sociaal", "bijstand", "Mijn WW stopt, kan ik bijstand aanvragen?"),
+    ("phone", "burgerzaken", "uittreksel-brp", "Ik heb een uittreksel nodig voor mijn nieuwe werkgever."),
+    ("phone", "vergunningen", "boom-kappen", "Mag ik de berk in mijn achtertuin kappen?"),
+    ("phone", "algemeen", "overlast", "De buren hebben elke nacht harde muziek aan."),
+    ("web", "burgerzaken", "trouwen-partnerschap", "Wij willen volgend jaar trouwen in het stadhuis."),
+    ("phone", "sociaal", "jeugdhulp", "Ik maak me zorgen over mijn zoon van 15."),
+    ("phone", "algemeen", "belastingen", "Kan ik de aanslag in termijnen betalen?"),
+    ("counter", "burgerzaken", "paspoort", ""),
+    ("phone", "algemeen", "ongedierte", "Ik zie ratten bij de speeltuin."),
+    ("phone", "vergunningen", "parkeervergunning", "Ik heb een nieuwe auto, hoe wijzig ik mijn parkeervergunning?"),
+    ("email", "algemeen", "klacht", "Ik ben drie keer niet teruggebeld over mijn melding."),
+    ("phone", "sociaal", "mantelzorg", "Ik zorg voor mijn man en het wordt me te veel."),
+    ("phone", "burgerzaken", "overlijden", "Mijn vader is overleden, wat regel ik bij de gemeente?"),
+    ("phone", "algemeen", "container-aanvragen", "Mijn kliko is gestolen."),
+    ("web", "vergunningen", "uitrit", "Ik wil een oprit aanleggen en de stoep laten verlagen."),
+    ("phone", "sociaal", "vervoer", "Hoe kom ik aan een pas voor de regiotaxi?"),
+    ("phone", "algemeen", "riolering-water", "Het putje voor mijn huis is verstopt en de straat staat blank."),
+    ("counter", "sociaal", "minima-regelingen", ""),
+    ("phone", "burgerzaken", "verkiezingen", "Ik ben mijn stempas kwijt."),
+    ("phone", "vergunningen", "handhaving", "Mijn buurman bouwt een schuur zonder vergunning, denk ik."),
+    ("phone", "algemeen", "gladheid", "Het fietspad naar school is spiegelglad."),
+]
+
+
+@dataclass
+class DemoResult:
+    created_staff: list[str] = field(default_factory=list)
+    contacts: int = 0
+    desks: int = 0
+
+
+def _ensure_staff(session: Session, result: DemoResult) -> dict[str, Staff]:
+    people = {}
+    for username, name, roles, skills, languages, teams in STAFF:
+        existing = accounts.find_staff(session, username)
+        if existing is None:
+            existing = accounts.create_staff(session, accounts.StaffInput(
+                username=username, name=name, roles=roles, skills=skills, languages=languages, teams=teams,
+                email=f"{username}@gemeente.example"), DEMO_PASSWORD)
+            result.created_staff.append(username)
+        people[username] = existing
+    return people
+
+
+def _ensure_desks(session: Session, result: DemoResult) -> None:
+    known = set(session.scalars(select(Desk.number)))
+    for number, label in DESKS:
+        if number not in known:
+            session.add(Desk(number=number, label=label))
+            result.desks += 1
+
+
+def _morning(session: Session, people: dict[str, Staff], result: DemoResult) -> None:
+    """Contacts over the last three and a half hours, through the real intake: most handled, the newest waiting.
+
+    Phone and counter contacts carry the choice made in the phone menu or by the host; web and e-mail
+    questions are routed by the router, as they would be.
+    """
+    if session.scalar(select(Contact.id).where(Contact.external_ref.like("demo-%")).limit(1)) is not None:
+        return
+    rng = random.Random(14)
+    router = Router.from_session(session)
+    settings = QueueSettings(headstart_s=DEFAULT_HEADSTART)
+    agents = {slug: [p for p in people.values() if "agent" in p.roles and any(s.domain.slug == slug for s in p.skills)]
+              for slug in session.scalars(select(Domain.slug))}
+    now = utcnow()
+    start = now - timedelta(hours=3, minutes=30)
+    step = (now - start) / (len(QUESTIONS) + 1)
+    for index, (channel, domain_slug, topic_slug, question) in enumerate(QUESTIONS):
+        arrived = start + step * index + timedelta(seconds=rng.randint(0, 90))
+        name, phone, email = CITIZENS[index % len(CITIZENS)]
+        data = {"channel": channel, "question": question, "external_ref": f"demo-{index + 1:03d}"}
+        if channel in ("phone", "counter"):
+            data["domain"] = domain_slug
+        if channel == "counter":
+            data["topic"] = topic_slug
+        else:
+            data["citizen"] = {"name": name, "phone": phone, "email": email}
+        contact = intake.receive(session, intake.parse_contact(data), router, settings, arrived).contact
+        if index < len(QUESTIONS) - 6:
+            owner = rng.choice(agents[domain_slug])
+            answered = arrived + timedelta(seconds=rng.randint(8, 140))
+            closed = answered + timedelta(minutes=rng.randint(2, 9))
+            contact.status, contact.owner, contact.outcome = "resolved", owner, "answered"
+            contact.answered_at, contact.closed_at, contact.updated_at = answered, closed, closed
+            session.add(ContactEvent(contact=contact, type="claimed", actor=owner, at=answered,
+                                     data={"waited_s": int((answered - arrived).total_seconds())}))
+            session.add(ContactEvent(contact=contact, type="resolved", actor=owner, at=closed,
+                                     data={"outcome": "answered"}))
+        result.contacts += 1
+
+
+def load(session: Session) -> DemoResult:
+    """Create what is missing of the demo set; needs the domains synced first."""
+    if session.scalar(select(Domain.id).limit(1)) is None:
+        raise RuntimeError("no domains in the database; run `kcc domains sync` before `kcc demo`")
+    result = DemoResult()
+    people = _ensure_staff(session, result)
+    _ensure_desks(session, result)
+    _morning(session, people, result)
+    session.flush()
+    return result
+
+
+def describe(result: DemoResult) -> str:
+    """The demo accounts as a table, for the terminal of whoever ran `make run`."""
+    lines = [f"Demo data: {len(result.created_staff)} staff, {result.desks} desks, {result.contacts} contacts added.",
+             "", f"Demo accounts (password for all: {DEMO_PASSWORD}):"]
+    for username, name, roles, skills, _languages, teams in STAFF:
+        extra = ", ".join([f"{d}:{lvl}" for d, lvl in skills] + teams)
+        lines.append(f"  {username:<10} {'+'.join(roles):<18} {name:<22} {extra}")
+    return "\n".join(lines)
+
+
+def arrive(session: Session, rng: random.Random, number: int) -> Contact:
+    """One new demo contact through the real intake, as the telephony platform, a host or the web would send it."""
+    channel, domain_slug, topic_slug, question = rng.choice(QUESTIONS)
+    channel = rng.choice(["phone", "phone", "phone", "web", "email", "counter"])
+    name, phone, email = rng.choice(CITIZENS)
+    data = {"channel": channel, "question": question or f"{topic_slug.replace('-', ' ')}",
+            "external_ref": f"demo-live-{utcnow():%Y%m%d%H%M%S}-{number}"}
+    if channel == "phone" and rng.random() < 0.5:
+        data["domain"] = domain_slug  # chosen in the phone menu
+    if channel == "counter":
+        data.update(domain=domain_slug, topic=topic_slug)
+    else:
+        data["citizen"] = {"name": name, "phone": phone, "email": email}  # given for the confirmation
+    settings = QueueSettings(headstart_s=DEFAULT_HEADSTART)
+    return intake.receive(session, intake.parse_contact(data), Router.from_session(session), settings, utcnow()).contact

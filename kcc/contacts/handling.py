@@ -1,0 +1,84 @@
+"""What an employee does with a contact in hand: correct its routing, write notes (no Flask here)."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from kcc.core.errors import Conflict, Msg, ValidationError
+from kcc.models import Contact, ContactEvent, Domain, RoutingCorrection, Staff, Topic
+
+MAX_NOTE = 4000
+
+
+def _owned(contact: Contact, staff: Staff) -> None:
+    if contact.owner_id != staff.id or contact.status != "in_progress":
+        raise Conflict(Msg("Dit contact is niet (meer) bij jou in behandeling."))
+
+
+def change_routing(session: Session, contact: Contact, staff: Staff, domain_slug: str, topic_slug: str | None,
+                   now: datetime) -> RoutingCorrection | None:
+    """Set the right domain and topic; the correction is kept, for the router and the seniors."""
+    _owned(contact, staff)
+    domain = session.scalar(select(Domain).where(Domain.slug == domain_slug, Domain.active.is_(True)))
+    if domain is None:
+        raise ValidationError({"domain": Msg("kies een domein uit de lijst")})
+    topic = None
+    if topic_slug:
+        topic = session.scalar(select(Topic).where(Topic.domain_id == domain.id, Topic.slug == topic_slug,
+                                                   Topic.active.is_(True)))
+        if topic is None:
+            raise ValidationError({"topic": Msg("dit onderwerp hoort niet bij %(domain)s; kies opnieuw",
+                                                domain=domain.name)})
+    if domain.id == contact.domain_id and (topic.id if topic else None) == contact.topic_id:
+        return None
+    correction = RoutingCorrection(contact=contact, actor=staff, at=now, method=contact.routing_method,
+                                   confidence=contact.routing_confidence, from_domain_id=contact.domain_id,
+                                   from_topic_id=contact.topic_id, to_domain=domain, to_topic=topic)
+    session.add(correction)
+    session.add(ContactEvent(contact=contact, type="rerouted", actor=staff, at=now, data={
+        "from": {"domain": contact.domain.slug if contact.domain else None,
+                 "topic": contact.topic.slug if contact.topic else None},
+        "to": {"domain": domain.slug, "topic": topic.slug if topic else None}}))
+    contact.domain, contact.topic, contact.triage, contact.updated_at = domain, topic, False, now
+    session.flush()
+    return correction
+
+
+def add_note(session: Session, contact: Contact, staff: Staff, text: str, now: datetime) -> ContactEvent:
+    """A note on the contact's timeline, for whoever reads the story next."""
+    _owned(contact, staff)
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError({"note": Msg("schrijf eerst een notitie")})
+    if len(text) > MAX_NOTE:
+        raise ValidationError({"note": Msg("is te lang: %(length)s tekens, het maximum is %(limit)s",
+                                           length=len(text), limit=MAX_NOTE)})
+    event = ContactEvent(contact=contact, type="note", actor=staff, at=now, data={"text": text})
+    session.add(event)
+    contact.updated_at = now
+    session.flush()
+    return event
+
+
+def search_topics(session: Session, domain_ids: list[int], query: str, router, limit: int = 12) -> list[Topic]:
+    """Topics of these domains for a search: the router's ranking first, then names containing the words."""
+    query = (query or "").strip()
+    topics = session.scalars(select(Topic).where(Topic.domain_id.in_(domain_ids), Topic.active.is_(True))
+                             .order_by(Topic.name)).all()
+    if not query:
+        return list(topics)[:limit]
+    by_key = {(t.domain.slug, t.slug): t for t in topics}
+    ranked: list[Topic] = []
+    result = router.route(query)
+    for guess in ([(result.domain, result.topic)] if result.topic else []) + \
+            [(g.domain, g.topic) for g in result.alternatives]:
+        if guess in by_key and by_key[guess] not in ranked:
+            ranked.append(by_key[guess])
+    lowered = query.lower()
+    for topic in topics:
+        text = " ".join([topic.name, *topic.words]).lower()
+        if lowered in text and topic not in ranked:
+            ranked.append(topic)
+    return ranked[:limit]

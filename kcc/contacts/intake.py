@@ -1,0 +1,283 @@
+"""Intake: every channel (phone, counter, web, e-mail) becomes one Contact, routed and queued.
+
+One entry point, `receive`, used by the API, the web form, the lobby and `kcc mail import`, so each
+channel gets the same checks, the same routing and the same timeline.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import String, and_, bindparam, exists, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from kcc.staff.accounts import Principal
+from kcc.contacts.citizens import normalise_email, normalise_phone
+from kcc.config import QueueSettings
+from kcc.core.errors import Msg, ValidationError
+from kcc.models import CHANNELS, Citizen, Contact, ContactEvent, Domain, Staff, Task, TicketCounter, Topic
+from kcc.content.router import FALLBACK_DOMAIN, Router
+from kcc.core.timeutil import local
+
+MAX_QUESTION = 2000
+MAX_NAME = 150
+REPEAT_WINDOW = timedelta(days=7)
+CONTACT_FIELDS = {"channel", "question", "domain", "topic", "language", "citizen", "external_ref"}
+CITIZEN_FIELDS = {"name", "phone", "email"}
+
+
+@dataclass(frozen=True)
+class ContactInput:
+    """A contact as it arrives, already checked; citizen details normalised (E.164, lower-case domain)."""
+
+    channel: str
+    question: str = ""
+    domain: str | None = None
+    topic: str | None = None
+    language: str = "nl"
+    name: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    external_ref: str | None = None
+
+
+def _text(value: Any, field: str, problems: dict, limit: int) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        problems[field] = Msg("moet tekst zijn")
+        return None
+    value = value.strip()
+    if len(value) > limit:
+        problems[field] = Msg("is te lang: %(length)s tekens, het maximum is %(limit)s", length=len(value), limit=limit)
+        return None
+    return value or None
+
+
+def parse_contact(data: Any) -> ContactInput:
+    """Check a contact as the API (or a form) sends it; every problem at once, per field, unknown fields refused."""
+    if not isinstance(data, dict):
+        raise ValidationError({"body": Msg("stuur een JSON-object")})
+    problems: dict[str, Msg] = {}
+    for unknown in sorted(set(data) - CONTACT_FIELDS):
+        problems[unknown] = Msg("onbekend veld; toegestaan zijn: %(fields)s", fields=", ".join(sorted(CONTACT_FIELDS)))
+    channel = data.get("channel")
+    if channel not in CHANNELS:
+        problems["channel"] = Msg("kies phone, counter, web of email")
+    question = _text(data.get("question"), "question", problems, MAX_QUESTION) or ""
+    domain = _text(data.get("domain"), "domain", problems, 40)
+    topic = _text(data.get("topic"), "topic", problems, 60)
+    language = _text(data.get("language"), "language", problems, 8) or "nl"
+    if "language" not in problems and not (len(language) == 2 and language.isalpha() and language.islower()):
+        problems["language"] = Msg("gebruik een taalcode van twee letters, zoals nl, fy of en")
+    if topic and not domain:
+        problems["topic"] = Msg("geef ook het domein van dit onderwerp")
+    if not question and "question" not in problems and not (channel in ("phone", "counter") and domain):
+        problems["question"] = Msg("beschrijf de vraag (alleen bij telefoon en balie mag dit leeg als het domein gekozen is)")
+    external_ref = _text(data.get("external_ref"), "external_ref", problems, 100)
+    citizen = data.get("citizen") or {}
+    name = phone = email = None
+    if not isinstance(citizen, dict):
+        problems["citizen"] = Msg("moet een object zijn met name, phone en/of email")
+    else:
+        for unknown in sorted(set(citizen) - CITIZEN_FIELDS):
+            problems[f"citizen.{unknown}"] = Msg("onbekend veld; toegestaan zijn: name, phone, email")
+        name = _text(citizen.get("name"), "citizen.name", problems, MAX_NAME)
+        for kind, normalise in (("phone", normalise_phone), ("email", normalise_email)):
+            raw = _text(citizen.get(kind), f"citizen.{kind}", problems, 254)
+            try:
+                value = normalise(raw)
+            except ValidationError as error:
+                problems[f"citizen.{kind}"] = error.fields[kind]
+                continue
+            if kind == "phone":
+                phone = value
+            else:
+                email = value
+    if problems:
+        raise ValidationError(problems)
+    return ContactInput(channel=channel, question=question, domain=domain, topic=topic, language=language,
+                        name=name, phone=phone, email=email, external_ref=external_ref)
+
+
+@dataclass
+class Received:
+    """A contact as intake stored it: what the caller needs to answer, without loading the Contact
+    (`contact` loads the object, for the screens that show more)."""
+
+    session: Session = field(repr=False)
+    id: int
+    created: bool  # False when the external_ref was seen before (a retried webhook)
+    repeat: bool
+    status: str
+    channel: str
+    language: str
+    domain_id: int
+    rank_at: datetime
+    ticket: str | None
+    routing: dict
+
+    @classmethod
+    def existing(cls, session: Session, contact: Contact) -> Received:
+        return cls(session, contact.id, False, is_repeat(session, contact), contact.status, contact.channel,
+                   contact.language, contact.domain_id, contact.rank_at, contact.ticket, contact_routing(contact))
+
+    @property
+    def contact(self) -> Contact:
+        return self.session.get(Contact, self.id)
+
+
+def contact_routing(contact: Contact) -> dict:
+    return {"method": contact.routing_method, "domain": contact.domain.slug if contact.domain else None,
+            "topic": contact.topic.slug if contact.topic else None, "confidence": contact.routing_confidence}
+
+
+def receive(session: Session, data: ContactInput, router: Router, settings: QueueSettings, now: datetime,
+            actor: Staff | Principal | None = None) -> Received:
+    """Route and queue one contact; the same external_ref twice returns the first contact, never a second.
+
+    Every channel's contacts come through here, the telephony platform's many times a second at peak, so
+    the rows are written with a few Core statements: the citizen, the contact, its first two events.
+    """
+    if data.external_ref:
+        existing = session.scalar(select(Contact).where(Contact.external_ref == data.external_ref))
+        if existing is not None:
+            return Received.existing(session, existing)
+    domain_id, topic_id, routing = _route(session, data, router)
+    session.flush()
+    conn = session.connection()
+    citizen_id = None
+    if data.name or data.phone or data.email:
+        citizen_id = conn.execute(_NEW_CITIZEN, {"name": data.name, "phone": data.phone, "email": data.email,
+                                                 "created_at": now}).scalar_one()
+    rank_at = now - timedelta(seconds=settings.headstart(data.channel))
+    row = dict(channel=data.channel, citizen_id=citizen_id, question=data.question, domain_id=domain_id,
+               topic_id=topic_id, language=data.language, status="waiting", triage=routing["method"] == "fallback",
+               external_ref=data.external_ref, routing_method=routing["method"],
+               routing_confidence=routing.get("confidence"), created_at=now, updated_at=now, queued_at=now,
+               rank_at=rank_at)
+    try:
+        if data.external_ref:
+            with session.begin_nested():  # only a retried webhook can collide
+                contact_id = conn.execute(_NEW_CONTACT, row).scalar_one()
+        else:
+            contact_id = conn.execute(_NEW_CONTACT, row).scalar_one()
+    except IntegrityError:
+        # the same external_ref arrived at the same moment through another process: theirs stands
+        existing = session.scalar(select(Contact).where(Contact.external_ref == data.external_ref))
+        if existing is None:
+            raise
+        return Received.existing(session, existing)
+    actor_id = actor.id if actor is not None else None
+    conn.execute(_NEW_EVENT, [
+        dict(contact_id=contact_id, type="arrived", actor_id=actor_id, at=now,
+             data={"channel": data.channel, "language": data.language}),
+        dict(contact_id=contact_id, type="routed", actor_id=actor_id, at=now, data=routing)])
+    ticket = None
+    if data.channel == "counter":
+        ticket = next_ticket(session, session.get(Domain, domain_id), now)
+        conn.execute(update(Contact).where(Contact.id == contact_id).values(ticket=ticket))
+    repeat = bool(citizen_id) and repeat_of(session, contact_id, data.phone, data.email, now)
+    return Received(session, contact_id, True, repeat, "waiting", data.channel, data.language, domain_id, rank_at,
+                    ticket, routing)
+
+
+def _route(session: Session, data: ContactInput, router: Router) -> tuple[int, int | None, dict]:
+    """A choice already made (phone menu, host) stands; otherwise the router decides, or triage in algemeen."""
+    if data.domain:
+        domain_id, topic_id = _ids(session, data.domain, data.topic)
+        if domain_id is None:
+            raise ValidationError({"domain": Msg("onbekend domein %(slug)s; kies burgerzaken, vergunningen, sociaal "
+                                                 "of algemeen", slug=data.domain)})
+        if data.topic and topic_id is None:
+            raise ValidationError({"topic": Msg("onbekend onderwerp %(slug)s in %(domain)s",
+                                                slug=data.topic, domain=data.domain)})
+        return domain_id, topic_id, {"method": "choice", "domain": data.domain, "topic": data.topic,
+                                     "confidence": 1.0}
+    result = router.route(data.question)
+    domain_id, topic_id = _ids(session, result.domain, result.topic)
+    if domain_id is None:  # the router's domain left domains/ since it was built: triage rather than lose it
+        result = router.route("")
+        domain_id, topic_id = _ids(session, FALLBACK_DOMAIN, None)
+    return domain_id, topic_id, {
+        "method": result.method, "domain": result.domain, "topic": result.topic if topic_id else None,
+        "confidence": result.confidence,
+        "alternatives": [{"domain": g.domain, "topic": g.topic, "confidence": g.confidence}
+                         for g in result.alternatives]}
+
+
+# built once: every contact of every channel runs these
+_NEW_CITIZEN = insert(Citizen).returning(Citizen.id)
+_NEW_CONTACT = insert(Contact).returning(Contact.id)
+_NEW_EVENT = insert(ContactEvent)
+_IDS = (select(Domain.id, Topic.id)
+        .outerjoin(Topic, and_(Topic.domain_id == Domain.id, Topic.slug == bindparam("topic", type_=String),
+                               Topic.active.is_(True)))
+        .where(Domain.slug == bindparam("domain"), Domain.active.is_(True)))
+
+
+def _ids(session: Session, domain: str, topic: str | None) -> tuple[int | None, int | None]:
+    """The active domain's id and, when asked, its active topic's id, in one statement."""
+    row = session.connection().execute(_IDS, {"domain": domain, "topic": topic}).first()
+    return (row[0], row[1]) if row else (None, None)
+
+
+def next_ticket(session: Session, domain: Domain, now: datetime) -> str:
+    """B001, B002, … per domain and local day; the counter row is locked so two hosts never print the same."""
+    day = local(now).date()
+    counter = session.scalar(select(TicketCounter).where(TicketCounter.domain_id == domain.id,
+                                                         TicketCounter.day == day).with_for_update())
+    if counter is None:
+        try:
+            with session.begin_nested():
+                counter = TicketCounter(domain_id=domain.id, day=day, last=0)
+                session.add(counter)
+                session.flush()
+        except IntegrityError:
+            counter = session.scalar(select(TicketCounter).where(TicketCounter.domain_id == domain.id,
+                                                                 TicketCounter.day == day).with_for_update())
+    counter.last += 1
+    return f"{domain.ticket_prefix}{counter.last:03d}"
+
+
+def is_repeat(session: Session, contact: Contact) -> bool:
+    """The same phone number or e-mail address came in during the last 7 days, or has an open callback task."""
+    citizen = contact.citizen
+    if citizen is None or not (citizen.phone or citizen.email):
+        return False
+    return repeat_of(session, contact.id, citizen.phone, citizen.email, contact.created_at)
+
+
+def repeat_of(session: Session, contact_id: int, phone: str | None, email: str | None, created_at: datetime) -> bool:
+    """is_repeat for a contact known by its fields."""
+    if not (phone or email):
+        return False
+    person = same_person(phone, email)
+    recent = exists().where(
+        Contact.id != contact_id, Contact.citizen_id == Citizen.id,
+        Contact.created_at >= created_at - REPEAT_WINDOW, Contact.created_at <= created_at, person)
+    waiting_for_us = exists().where(Task.state == "open", Task.contact_id == Contact.id, Contact.id != contact_id,
+                                    Contact.citizen_id == Citizen.id, person)
+    return bool(session.connection().execute(select(recent | waiting_for_us)).scalar())
+
+
+def same_person(phone: str | None, email: str | None):
+    conditions = []
+    if phone:
+        conditions.append(Citizen.phone == phone)
+    if email:
+        conditions.append(Citizen.email == email)
+    return or_(*conditions)
+
+
+def recent_contacts(session: Session, contact: Contact, limit: int = 10) -> list[Contact]:
+    """Earlier contacts of the same person (phone or e-mail), newest first: nobody starts over."""
+    citizen = contact.citizen
+    if citizen is None or not (citizen.phone or citizen.email):
+        return []
+    return list(session.scalars(
+        select(Contact).join(Contact.citizen).where(Contact.id != contact.id,
+                                                    same_person(citizen.phone, citizen.email))
+        .order_by(Contact.created_at.desc()).limit(limit)))

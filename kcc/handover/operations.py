@@ -1,0 +1,229 @@
+"""Warm handover and callback tasks (warme overdracht, terugbelverzoek) — the state machine, no Flask.
+
+A contact moves only with its story: the sender writes what the citizen needs, what was done and
+what was promised, and offers it to a colleague or a team. The receiver reads it before accepting.
+Accepted: the contact is theirs, with everything. Declined or not answered within the timeout: it
+becomes a callback task for the team, with a deadline in working hours, and the citizen is told
+who will call and by when. Expiry is applied by the sweeper and on every read, so it never depends
+on the sweeper running. Every step is written on the contact's timeline.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from kcc.core.db import row_locks
+from kcc.core.errors import Conflict, Msg, NotAllowed, ValidationError
+from kcc.mail.operations import queue_task_confirmation
+from kcc.models import Contact, ContactEvent, Handover, Staff, Task, Team
+from kcc.core.workinghours import add_working_hours
+
+MIN_SUMMARY = 20
+MAX_TEXT = 4000
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the receiver needs to know: the citizen's need and situation, what was done, what was promised."""
+
+    summary: str
+    done: str = ""
+    promised: str = ""
+
+
+def check_context(context: Context) -> Context:
+    summary, done, promised = (" ".join((text or "").split()) for text in
+                               (context.summary, context.done, context.promised))
+    problems: dict[str, Msg] = {}
+    if len(summary) < MIN_SUMMARY:
+        problems["context.summary"] = Msg("beschrijf in minstens %(n)s tekens wat de inwoner nodig heeft en wat de "
+                                          "situatie is: zonder verhaal geen overdracht", n=MIN_SUMMARY)
+    for field, text in (("context.summary", summary), ("context.done", done), ("context.promised", promised)):
+        if len(text) > MAX_TEXT:
+            problems[field] = Msg("is te lang: %(length)s tekens, het maximum is %(limit)s", length=len(text),
+                                  limit=MAX_TEXT)
+    if problems:
+        raise ValidationError(problems)
+    return Context(summary, done, promised)
+
+
+def _event(session: Session, contact: Contact, kind: str, actor: Staff | None, now: datetime, **data) -> None:
+    session.add(ContactEvent(contact=contact, type=kind, actor=actor, at=now, data=data))
+
+
+def _target(session: Session, sender: Staff, to_staff_id: int | None,
+            to_team_slug: str | None) -> tuple[Staff | None, Team | None]:
+    """The colleague or the team a contact goes to; every way of getting that wrong is a field error."""
+    if (to_staff_id is None) == (to_team_slug is None):
+        raise ValidationError({"to": Msg("kies een collega of een team")})
+    if to_staff_id is not None:
+        to_staff = session.get(Staff, to_staff_id)
+        if to_staff is None or not to_staff.active:
+            raise ValidationError({"to.staff": Msg("deze collega bestaat niet (meer); kies iemand uit de lijst")})
+        if to_staff.id == sender.id:
+            raise ValidationError({"to.staff": Msg("je kunt een contact niet aan jezelf overdragen")})
+        return to_staff, None
+    to_team = session.scalar(select(Team).where(Team.slug == to_team_slug, Team.active.is_(True)))
+    if to_team is None:
+        raise ValidationError({"to.team": Msg("onbekend team %(slug)s; kies een team uit de lijst", slug=to_team_slug)})
+    return None, to_team
+
+
+def _hold(session: Session, contact: Contact, sender: Staff) -> None:
+    """Only the employee with the contact in hand moves it (the row is locked on PostgreSQL while we do)."""
+    session.refresh(contact, with_for_update=row_locks(session))
+    if contact.owner_id != sender.id or contact.status != "in_progress":
+        raise Conflict(Msg("Alleen wie het contact in behandeling heeft, kan het overdragen."))
+
+
+def offer(session: Session, contact: Contact, sender: Staff, context: Context, now: datetime, timeout_s: int,
+          to_staff_id: int | None = None, to_team_slug: str | None = None) -> Handover:
+    """Offer the contact with its story to a colleague or a team; the contact waits for their answer."""
+    context = check_context(context)
+    to_staff, to_team = _target(session, sender, to_staff_id, to_team_slug)
+    _hold(session, contact, sender)
+    handover = Handover(contact=contact, from_staff=sender, to_staff=to_staff, to_team=to_team,
+                        summary=context.summary, done=context.done, promised=context.promised, status="offered",
+                        created_at=now, expires_at=now + timedelta(seconds=timeout_s))
+    session.add(handover)
+    contact.status, contact.updated_at = "handover_offered", now
+    _event(session, contact, "handover_offered", sender, now,
+           to=to_staff.name if to_staff else to_team.name, summary=context.summary)
+    if sender.presence == "available":
+        sender.idle_since = now
+    session.flush()
+    return handover
+
+
+def is_target(handover: Handover, staff: Staff) -> bool:
+    if handover.to_staff_id is not None:
+        return handover.to_staff_id == staff.id
+    return any(team.id == handover.to_team_id for team in staff.teams)
+
+
+def _close(session: Session, handover: Handover, status: str, now: datetime, actor: Staff | None,
+           reason: str | None = None) -> bool:
+    """Move an open offer to its end state; exactly one caller wins (conditional UPDATE)."""
+    conditions = [Handover.id == handover.id, Handover.status == "offered"]
+    if status != "expired":
+        conditions.append(Handover.expires_at > now)
+    result = session.execute(update(Handover).where(*conditions).values(
+        status=status, answered_at=now, answered_by_id=actor.id if actor else None, decline_reason=reason)
+        .execution_options(synchronize_session=False))
+    session.refresh(handover)
+    return result.rowcount == 1
+
+
+def apply_expiry(session: Session, handover: Handover, now: datetime) -> Task | None:
+    """An offer past its time becomes a callback task; called on every read and by the sweeper."""
+    if handover.status != "offered" or handover.expires_at > now:
+        return None
+    if not _close(session, handover, "expired", now, None):
+        return None
+    _event(session, handover.contact, "handover_expired", None, now)
+    return _task_from(session, handover, now)
+
+
+def accept(session: Session, handover: Handover, staff: Staff, now: datetime) -> Contact:
+    """The receiver takes the contact with its whole story; in a phone call both were on the line: warm."""
+    apply_expiry(session, handover, now)
+    if not is_target(handover, staff):
+        raise NotAllowed(Msg("Deze overdracht is voor iemand anders."))
+    if handover.status != "offered":
+        raise Conflict(Msg("Deze overdracht is niet meer open (%(status)s).", status=handover.status))
+    busy = session.scalar(select(Contact.id).where(Contact.owner_id == staff.id, Contact.status == "in_progress"))
+    if busy is not None:
+        raise Conflict(Msg("Je hebt al een contact in behandeling. Rond dat eerst af en neem dan de overdracht aan."))
+    if not _close(session, handover, "accepted", now, staff):
+        session.refresh(handover)
+        raise Conflict(Msg("Iemand anders was je voor, of de tijd is verstreken (%(status)s).",
+                           status=handover.status))
+    contact = handover.contact
+    session.refresh(contact)
+    contact.owner_id, contact.status, contact.updated_at = staff.id, "in_progress", now
+    _event(session, contact, "handover_accepted", staff, now, warm=contact.channel == "phone",
+           by=staff.name)
+    session.flush()
+    return contact
+
+
+def decline(session: Session, handover: Handover, staff: Staff, reason: str, now: datetime) -> Task:
+    """The receiver cannot take it now: with a reason, and the contact becomes a callback task."""
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise ValidationError({"reason": Msg("schrijf waarom je de overdracht nu niet kunt aannemen")})
+    apply_expiry(session, handover, now)
+    if not is_target(handover, staff):
+        raise NotAllowed(Msg("Deze overdracht is voor iemand anders."))
+    if handover.status != "offered" or not _close(session, handover, "declined", now, staff, reason):
+        raise Conflict(Msg("Deze overdracht is niet meer open (%(status)s).", status=handover.status))
+    _event(session, handover.contact, "handover_declined", staff, now, reason=reason)
+    return _task_from(session, handover, now)
+
+
+def _task_from(session: Session, handover: Handover, now: datetime) -> Task:
+    named = handover.to_staff
+    team = handover.to_team or _team_for(session, handover.contact, named)
+    return create_task(session, handover.contact, team, Context(handover.summary, handover.done, handover.promised),
+                       now, created_by=handover.from_staff, named=named, handover=handover)
+
+
+def _team_for(session: Session, contact: Contact, named: Staff | None = None) -> Team:
+    """For a callback named to a colleague: their team. Otherwise the topic's handover team, or the first
+    team of the contact's domain."""
+    if named is not None and named.teams:
+        return named.teams[0]
+    if contact.topic is not None and contact.topic.handover_team is not None:
+        return contact.topic.handover_team
+    team = session.scalar(select(Team).where(Team.domain_id == contact.domain_id, Team.active.is_(True))
+                          .order_by(Team.name).limit(1))
+    if team is None:
+        raise ValidationError({"to": Msg("er is geen team voor dit domein om het terugbelverzoek te krijgen")})
+    return team
+
+
+def norm_hours(contact: Contact, team: Team) -> int:
+    """The callback norm: the topic's when this team handles the topic, else the team's, else the domain's."""
+    if contact.topic is not None and contact.topic.handover_team_id == team.id:
+        return contact.topic.callback_norm_hours
+    return team.callback_norm_hours or team.domain.callback_norm_hours
+
+
+def create_task(session: Session, contact: Contact, team: Team, context: Context, now: datetime, *,
+                created_by: Staff | None, named: Staff | None = None, handover: Handover | None = None) -> Task:
+    """A callback task with its deadline in working hours (the team's phone hours, Dutch holidays skipped)."""
+    deadline = add_working_hours(now, norm_hours(contact, team), team.domain.hours.get("phone", {}))
+    task = Task(contact=contact, team=team, owner=named, handover=handover, created_by=created_by,
+                summary=context.summary, done=context.done, promised=context.promised, state="open",
+                created_at=now, deadline=deadline)
+    session.add(task)
+    contact.status, contact.owner_id, contact.updated_at = "callback_scheduled", None, now
+    _event(session, contact, "task_created", created_by, now, team=team.name, summary=context.summary,
+           deadline=deadline.isoformat(), **({"named": named.name} if named else {}))
+    session.flush()
+    if queue_task_confirmation(session, task) is not None:
+        _event(session, contact, "confirmation_queued", None, now, to="citizen")
+        session.flush()
+    return task
+
+
+def callback_now(session: Session, contact: Contact, sender: Staff, context: Context, now: datetime,
+                 to_staff_id: int | None = None, to_team_slug: str | None = None) -> Task:
+    """Straight to a callback task, by the employee's choice: same story, same checks, no offer first."""
+    context = check_context(context)
+    named, team = _target(session, sender, to_staff_id, to_team_slug)
+    team = team or _team_for(session, contact, named)
+    _hold(session, contact, sender)
+    if sender.presence == "available":
+        sender.idle_since = now
+    return create_task(session, contact, team, context, now, created_by=sender, named=named)
+
+
+def expire_due(session: Session, now: datetime) -> list[Task]:
+    """The sweeper's work: every offer past its time becomes a callback task."""
+    due = session.scalars(select(Handover).where(Handover.status == "offered", Handover.expires_at <= now)
+                          .order_by(Handover.expires_at)).all()
+    return [task for handover in due if (task := apply_expiry(session, handover, now)) is not None]

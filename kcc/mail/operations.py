@@ -1,0 +1,140 @@
+"""Mail to citizens and teams: queued in the database, sent by the worker, retried until it goes.
+
+With KCC_SMTP_HOST set, mail goes out over SMTP (STARTTLS unless KCC_SMTP_TLS=false). Without it,
+each message is written as an .eml file to instance/outbox/, so the demo shows what a citizen would
+receive. A failing mail server never loses a task or a message: the attempt is counted, the error kept
+and shown to the team, and the worker tries again later (1, 2, 4 … minutes, at most an hour apart).
+"""
+from __future__ import annotations
+
+import smtplib
+import ssl
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from kcc.config import Settings
+from kcc.models import OutgoingMail, Task
+from kcc.core.timeutil import local
+
+DAYS_NL = ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag")
+MONTHS_NL = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober",
+             "november", "december")
+
+
+def reference(contact_id: int) -> str:
+    return f"KCC-{contact_id:06d}"
+
+
+def when(moment: datetime) -> str:
+    """'dinsdag 24 november om 11:30' — how a deadline reads in a letter."""
+    at = local(moment)
+    return f"{DAYS_NL[at.weekday()]} {at.day} {MONTHS_NL[at.month - 1]} om {at:%H:%M}"
+
+
+def queue_task_confirmation(session: Session, task: Task) -> OutgoingMail | None:
+    """The citizen's confirmation: reference, which team, by when — in plain Dutch (B1). Only with an address."""
+    citizen = task.contact.citizen
+    if citizen is None or not citizen.email:
+        return None
+    greeting = f"Beste {citizen.name}," if citizen.name else "Beste inwoner,"
+    topic = task.contact.topic.name.lower() if task.contact.topic else "uw vraag"
+    body = "\n".join([
+        greeting, "",
+        f"U had contact met de gemeente over {topic}. Wij hebben afgesproken dat wij u terugbellen.", "",
+        f"Wie belt u? Een medewerker van {task.team.name}.",
+        f"Wanneer? Uiterlijk {when(task.deadline)}.",
+        f"Uw kenmerk: {reference(task.contact_id)}.", "",
+        "U hoeft niets te doen. Lukt het ons niet om u te bereiken, dan proberen wij het nog een keer.",
+        "Wilt u iets doorgeven? Antwoord op deze e-mail of bel ons, en noem uw kenmerk.", "",
+        "Met vriendelijke groet,", "Het Klantcontactcentrum van de gemeente",
+    ])
+    mail = OutgoingMail(kind="task_confirmation", to_address=citizen.email, task=task,
+                        subject=f"Wij bellen u terug – kenmerk {reference(task.contact_id)}", body=body,
+                        created_at=task.created_at, next_attempt_at=task.created_at)
+    session.add(mail)
+    session.flush()
+    return mail
+
+
+def _message(mail: OutgoingMail, settings: Settings, now: datetime) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = f"{settings.municipality} <{settings.mail_from}>"
+    message["To"] = mail.to_address
+    message["Subject"] = mail.subject
+    message["Date"] = format_datetime(local(now))
+    message["Message-ID"] = make_msgid(idstring=f"kcc-{mail.id}", domain=settings.mail_from.rpartition("@")[2])
+    message.set_content(mail.body)
+    return message
+
+
+def _deliver(message: EmailMessage, settings: Settings, outbox: Path, mail_id: int) -> None:
+    if not settings.smtp_host:
+        Path(outbox).mkdir(parents=True, exist_ok=True)
+        (Path(outbox) / f"{mail_id:06d}.eml").write_bytes(bytes(message))
+        return
+    with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=20) as smtp:
+        if settings.smtp_tls:
+            smtp.starttls(context=ssl.create_default_context())
+        if settings.smtp_user:
+            smtp.login(settings.smtp_user, settings.smtp_password or "")
+        smtp.send_message(message)
+
+
+def send_due(session: Session, settings: Settings, outbox: Path, now: datetime, limit: int = 50) -> tuple[int, int]:
+    """Send what is due; returns (sent, failed). Each message is committed on its own by the caller's loop."""
+    sent = failed = 0
+    due = session.scalars(select(OutgoingMail).where(OutgoingMail.sent_at.is_(None),
+                                                     OutgoingMail.next_attempt_at <= now)
+                          .order_by(OutgoingMail.next_attempt_at).limit(limit)).all()
+    for mail in due:
+        mail.attempts += 1
+        try:
+            _deliver(_message(mail, settings, now), settings, outbox, mail.id)
+        except (OSError, smtplib.SMTPException) as error:
+            mail.last_error = f"{type(error).__name__}: {error}"[:500]
+            mail.next_attempt_at = now + timedelta(minutes=min(60, 2 ** (mail.attempts - 1)))
+            failed += 1
+        else:
+            mail.sent_at, mail.last_error = now, None
+            sent += 1
+        session.flush()
+    return sent, failed
+
+
+def queue_overdue_reminders(session: Session, now: datetime) -> int:
+    """Once a working day, each team with overdue callback tasks gets one reminder listing them."""
+    from kcc.core.workinghours import is_holiday
+
+    today = local(now).date()
+    if today.weekday() >= 5 or is_holiday(today):
+        return 0
+    overdue = session.scalars(select(Task).where(Task.state == "open", Task.deadline < now)
+                              .order_by(Task.team_id, Task.deadline)).all()
+    by_team: dict[int, list[Task]] = {}
+    for task in overdue:
+        if task.reminded_on != today:
+            by_team.setdefault(task.team_id, []).append(task)
+    queued = 0
+    for team_tasks in by_team.values():
+        team = team_tasks[0].team
+        lines = [f"- {reference(t.contact_id)}: {t.summary[:120]} (afgesproken: uiterlijk {when(t.deadline)}"
+                 f"{', opgepakt door ' + t.owner.name if t.owner else ', nog door niemand opgepakt'})"
+                 for t in team_tasks]
+        body = "\n".join([f"Beste collega's van {team.name},", "",
+                          f"Deze terugbelverzoeken zijn over tijd ({len(team_tasks)}):", "", *lines, "",
+                          "De inwoners wachten op ons. Pak ze vandaag op in kcc onder Taken.", "", "kcc"])
+        for member in team.members:
+            if member.active and member.email:
+                session.add(OutgoingMail(kind="overdue_reminder", to_address=member.email, body=body,
+                                         subject=f"{len(team_tasks)} terugbelverzoek(en) over tijd — {team.name}",
+                                         created_at=now, next_attempt_at=now))
+                queued += 1
+        for task in team_tasks:
+            task.reminded_on = today
+    session.flush()
+    return queued

@@ -1,0 +1,479 @@
+"""Queues and assignment: one queue per domain across channels, handed out fairly and exactly once.
+
+Who gets what:
+- a contact is offered only to an employee who is available (not paused, offline or busy with a
+  contact), has its domain as a skill, speaks the citizen's language (until `language_wait_s` has
+  passed: then anyone skilled may take it, so nobody waits forever), and for a lobby visitor sits at
+  a desk;
+- contacts go oldest first by rank (arrival minus the channel's head start: a caller on the line goes
+  before an e-mail);
+- among the employees who could take a contact, primary skill goes before secondary, then the one
+  idle longest — so everyone helps about as many people as their direct colleagues, without targets;
+  a contact that has waited `fair_wait_s` (5 s) is no longer kept for anyone: whoever asks takes it.
+
+Exactly once: one UPDATE takes the contact only if it is still waiting; on PostgreSQL its row is
+locked with SELECT … FOR UPDATE SKIP LOCKED inside that UPDATE, on SQLite the writing session began
+with BEGIN IMMEDIATE, so claimers run one after another (kcc.db).
+
+Claiming and resolving are what every employee's softphone calls all day, so they are a few Core
+statements rather than ORM object loads; kcc.db.expire_loaded keeps ORM objects in the same session
+from showing what was there before.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import lru_cache
+
+from sqlalchemy import Connection, Integer, and_, bindparam, case, exists, func, insert, select, union_all, update
+from sqlalchemy.orm import Session, aliased
+
+from kcc.staff.accounts import Principal
+from kcc.config import QueueSettings
+from kcc.core.db import UTCDateTime, expire_loaded, row_locks, seconds_between
+from kcc.core.errors import Conflict, Msg, NotFound, ValidationError
+from kcc.models import PRESENCE_STATES, Contact, ContactEvent, Desk, Domain, Skill, Staff, StaffLanguage, Topic
+from kcc.core.timeutil import local
+
+CANDIDATES = 100  # waiting contacts looked at per claim at most; the queue head is what matters
+HEAD = 12  # read first; more only when many free colleagues make fairness look further down
+DEFAULT_HANDLING_S = 240  # until a domain has its own recent handling times
+
+
+def busy(session: Session, staff: Staff) -> Contact | None:
+    """The contact this employee has in progress, if any (being busy is that, not a state one picks)."""
+    return session.scalar(select(Contact).where(Contact.owner_id == staff.id, Contact.status == "in_progress")
+                          .order_by(Contact.answered_at.desc()).limit(1))
+
+
+def presence_of(session: Session, staff: Staff) -> str:
+    return "busy" if staff.presence != "offline" and busy(session, staff) else staff.presence
+
+
+def set_presence(session: Session, staff: Staff, state: str, now: datetime, desk_number: str | None = None,
+                 desk_given: bool = False) -> None:
+    """available | paused | offline, and optionally the desk one sits at (None: no desk)."""
+    if state not in PRESENCE_STATES:
+        raise ValidationError({"state": Msg("kies available, paused of offline")})
+    if desk_given:
+        if desk_number in (None, ""):
+            staff.desk = None
+        else:
+            desk = session.scalar(select(Desk).where(Desk.number == str(desk_number), Desk.active.is_(True)))
+            if desk is None:
+                raise ValidationError({"desk": Msg("onbekende balie %(number)s", number=desk_number)})
+            staff.desk = desk
+    if state != staff.presence:
+        staff.presence = state
+        staff.presence_since = now
+        if state == "available":
+            staff.idle_since = now
+    staff.last_seen_at = now
+
+
+@dataclass
+class _Claimer:
+    """What assignment needs of an employee, without loading the whole Staff object."""
+
+    staff_id: int
+    levels: dict[int, int]
+    languages: set[str]
+    at_desk: bool
+    idle_since: datetime
+
+
+@dataclass(frozen=True)
+class _Waiting:
+    """What assignment needs of a waiting contact."""
+
+    id: int
+    domain_id: int
+    channel: str
+    language: str
+    queued_at: datetime
+
+
+def _claimer(staff: Staff | Principal, desk_id: int | None, idle_since: datetime | None) -> _Claimer:
+    levels = {domain_id: 0 if level == "primary" else 1 for domain_id, level in staff.skill_levels.items()}
+    return _Claimer(staff.id, levels, set(staff.languages) | {"nl"}, desk_id is not None, idle_since)
+
+
+def _may_take(claimer: _Claimer, contact: _Waiting, now: datetime, settings: QueueSettings) -> bool:
+    if contact.domain_id not in claimer.levels:
+        return False
+    if contact.channel == "counter" and not claimer.at_desk:
+        return False
+    if contact.language not in claimer.languages:
+        return (now - contact.queued_at).total_seconds() >= settings.language_wait_s
+    return True
+
+
+# The statements an employee's softphone runs all day are built once, with bound parameters: building
+# and fingerprinting an expression costs more than the database takes to run it.
+
+@lru_cache(maxsize=8)
+def _heads(domains: int):
+    """The heads of `domains` queues as one statement: each its own LIMIT straight down the queue index
+    (a single IN (...) query would make the database sort every waiting contact of those domains)."""
+    heads = [select(Contact.rank_at, Contact.id, Contact.domain_id, Contact.channel, Contact.language,
+                    Contact.queued_at)
+             .where(Contact.status == "waiting", Contact.domain_id == bindparam(f"domain{i}"))
+             .order_by(Contact.rank_at, Contact.id).limit(bindparam("head", type_=Integer)).subquery()
+             for i in range(domains)]
+    return union_all(*(select(head) for head in heads)) if domains > 1 else select(heads[0])
+
+
+_FREE_COLLEAGUES = (
+    select(Staff.id, Staff.idle_since, Staff.presence_since, Staff.desk_id, Skill.domain_id, Skill.level)
+    .join(Skill, Skill.staff_id == Staff.id)
+    .where(Staff.id != bindparam("claimer"), Staff.active.is_(True), Staff.presence == "available",
+           Staff.last_seen_at >= bindparam("fresh"), Skill.domain_id.in_(bindparam("domains", expanding=True)),
+           ~exists().where(Contact.owner_id == Staff.id, Contact.status == "in_progress")))
+_LANGUAGES = select(StaffLanguage.staff_id, StaffLanguage.code).where(
+    StaffLanguage.staff_id.in_(bindparam("staff", expanding=True)))
+
+
+def _waiting(conn: Connection, domain_ids, limit: int) -> list[_Waiting]:
+    """The heads of these domains' queues, merged in queue order, in one statement."""
+    params = {f"domain{i}": domain_id for i, domain_id in enumerate(domain_ids)}
+    rows = sorted(conn.execute(_heads(len(params)), {**params, "head": limit}).all(),
+                  key=lambda row: (row[0], row[1]))
+    return [_Waiting(*row[1:]) for row in rows[:limit]]
+
+
+def _colleagues(conn: Connection, me_id: int, domain_ids, languages_needed: bool, now: datetime,
+                settings: QueueSettings) -> list[_Claimer]:
+    """Other employees who are free for a contact in these domains right now and demonstrably there."""
+    rows = conn.execute(_FREE_COLLEAGUES, {"claimer": me_id, "domains": list(domain_ids),
+                                           "fresh": now - timedelta(seconds=settings.presence_fresh_s)}).all()
+    claimers: dict[int, _Claimer] = {}
+    for staff_id, idle_since, presence_since, desk_id, domain_id, level in rows:
+        claimer = claimers.setdefault(staff_id, _Claimer(staff_id, {}, {"nl"}, desk_id is not None,
+                                                         idle_since or presence_since or now))
+        claimer.levels[domain_id] = 0 if level == "primary" else 1
+    if claimers and languages_needed:
+        for staff_id, code in conn.execute(_LANGUAGES, {"staff": list(claimers)}):
+            claimers[staff_id].languages.add(code)
+    return list(claimers.values())
+
+
+def _fair_order(me: _Claimer, others: list[_Claimer], contacts: list[_Waiting], now: datetime,
+                settings: QueueSettings) -> list[_Waiting]:
+    """The contact that is fairly mine, then the rest I may take in case another claimer locks it first.
+
+    The queue is played out: each contact in order goes to its best free employee. If every contact I
+    could take goes to a colleague who is waiting longer (or has it as primary skill), nothing is mine now.
+    """
+    taken: set[int] = set()
+    everyone = [me, *others]
+    for position, contact in enumerate(contacts):
+        if (now - contact.queued_at).total_seconds() >= settings.fair_wait_s and _may_take(me, contact, now, settings):
+            # waited long enough: speed before fairness, whoever asks first takes it
+            return [contact] + [c for c in contacts[position + 1:] if _may_take(me, c, now, settings)]
+        eligible = [c for c in everyone if c.staff_id not in taken and _may_take(c, contact, now, settings)]
+        if not eligible:
+            continue
+        best = min(eligible, key=lambda c: (c.levels[contact.domain_id], c.idle_since, c.staff_id))
+        if best is me:
+            return [contact] + [c for c in contacts[position + 1:] if _may_take(me, c, now, settings)]
+        taken.add(best.staff_id)
+    return []
+
+
+def _my_turn(conn: Connection, me: _Claimer, now: datetime, settings: QueueSettings) -> list[_Waiting]:
+    """The contacts fairly mine now, best first.
+
+    The queue heads are read first: when nothing waits, or the first contact I may take has waited past
+    `fair_wait_s`, the colleagues need not be looked at. Each free colleague takes at most one contact, so
+    the heads only need to be as long as the number of free colleagues (with room for contacts that fit
+    nobody, such as a lobby visitor when no one sits at a desk).
+    """
+    if not me.levels:
+        return []
+    contacts = _waiting(conn, list(me.levels), limit=HEAD)
+    mine = [c for c in contacts if _may_take(me, c, now, settings)]
+    if not mine:
+        return []
+    if (now - mine[0].queued_at).total_seconds() >= settings.fair_wait_s:
+        return mine
+    others = _colleagues(conn, me.staff_id, me.levels, any(c.language != "nl" for c in contacts), now, settings)
+    needed = min(CANDIDATES, 2 * (len(others) + 1) + 8)
+    if needed > HEAD and len(contacts) >= HEAD:
+        contacts = _waiting(conn, list(me.levels), limit=needed)
+    return _fair_order(me, others, contacts[:needed], now, settings)
+
+
+def peek_next(session: Session, staff: Staff, now: datetime, settings: QueueSettings) -> Contact | None:
+    """The contact that would be this employee's now, without taking it (the offer in the workspace)."""
+    if staff.presence != "available" or busy(session, staff) is not None:
+        return None
+    me = _claimer(staff, staff.desk_id, staff.idle_since or staff.presence_since or now)
+    mine = _my_turn(session.connection(), me, now, settings)
+    return session.get(Contact, mine[0].id) if mine else None
+
+
+_SEEN = (update(Staff).where(Staff.id == bindparam("claimer")).values(last_seen_at=bindparam("now"))
+         .returning(Staff.presence, Staff.idle_since, Staff.presence_since, Staff.desk_id,
+                    # the id as a value, not correlated: SQLite writes RETURNING columns without their table
+                    exists().where(Contact.owner_id == bindparam("claimer"), Contact.status == "in_progress")
+                    .label("busy")))
+
+
+def _me(conn: Connection, staff: Staff | Principal, now: datetime):
+    """Mark the employee seen and read their state (presence, desk, idle since, busy); the UPDATE locks
+    their row on PostgreSQL, so a double click waits here for the first claim to finish."""
+    return conn.execute(_SEEN, {"claimer": staff.id, "now": now}).one()
+
+
+_EVENT = insert(ContactEvent)
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A contact just taken, as the claiming UPDATE returned it."""
+
+    id: int
+    status: str
+    channel: str
+    question: str
+    language: str
+    domain: str | None
+    topic: str | None
+    citizen_id: int | None
+    ticket: str | None
+    created_at: datetime
+
+
+def claim(session: Session, staff: Staff | Principal, now: datetime, settings: QueueSettings) -> Claimed | None:
+    """Give this employee their next contact (now in progress), or None when nothing fits them.
+
+    A handful of plain statements, since every employee's softphone asks this all day: mark seen (and
+    lock), read the queue heads, the free colleagues only when fairness needs them, take one row.
+    """
+    session.flush()  # pending changes to the employee are seen by the statements below
+    conn = session.connection()
+    state = _me(conn, staff, now)
+    expire_loaded(session, Staff, staff.id, ["last_seen_at"])
+    if state.presence != "available":
+        raise Conflict(Msg("Je staat niet op beschikbaar. Zet jezelf op beschikbaar om een contact te krijgen."))
+    if state.busy:
+        raise Conflict(Msg("Je hebt al een contact in behandeling. Rond dat eerst af."))
+    me = _claimer(staff, state.desk_id, state.idle_since or state.presence_since or now)
+    for candidate in _my_turn(conn, me, now, settings):
+        row = _take(conn, candidate.id, staff.id, state.desk_id, now)
+        if row is None:
+            continue  # another claimer has it
+        data = {"waited_s": int((now - row.queued_at).total_seconds())}
+        if row.channel == "counter" and row.desk_number:
+            data["desk"] = row.desk_number
+        conn.execute(_EVENT, {"contact_id": row.id, "type": "claimed", "actor_id": staff.id, "at": now,
+                              "data": data})
+        expire_loaded(session, Contact, row.id)
+        return Claimed(row.id, row.status, row.channel, row.question, row.language, row.domain, row.topic,
+                       row.citizen_id, row.ticket, row.created_at)
+    return None
+
+
+def _slug(model, id_column):
+    """A slug for a RETURNING clause. SQLite writes RETURNING columns without their table name; this still
+    means the updated row, because domains, topics and desks have no column named like the one compared to."""
+    return select(model.slug).where(model.id == id_column).scalar_subquery()
+
+
+@lru_cache(maxsize=2)
+def _take_statement(locks: bool):
+    mine = aliased(Contact)
+    still_waiting = select(Contact.id).where(Contact.id == bindparam("candidate"), Contact.status == "waiting")
+    if locks:
+        still_waiting = still_waiting.with_for_update(skip_locked=True)
+    return (
+        update(Contact)
+        .where(Contact.id == still_waiting.scalar_subquery(),
+               ~exists().where(mine.owner_id == bindparam("claimer"), mine.status == "in_progress"))
+        .values(status="in_progress", owner_id=bindparam("claimer"), answered_at=bindparam("now"),
+                updated_at=bindparam("now"),
+                desk_id=case((Contact.channel == "counter", bindparam("desk", type_=Integer)), else_=Contact.desk_id))
+        .returning(Contact.id, Contact.status, Contact.channel, Contact.question, Contact.language,
+                   Contact.citizen_id, Contact.ticket, Contact.created_at, Contact.queued_at,
+                   _slug(Domain, Contact.domain_id).label("domain"), _slug(Topic, Contact.topic_id).label("topic"),
+                   select(Desk.number).where(Desk.id == Contact.desk_id).scalar_subquery().label("desk_number")))
+
+
+def _take(conn: Connection, contact_id: int, staff_id: int, desk_id: int | None, now: datetime):
+    """Move one waiting contact to this employee, exactly once.
+
+    On PostgreSQL the row is locked with FOR UPDATE SKIP LOCKED (another claimer's row is skipped, not
+    waited for); on SQLite the writer already holds the database. The employee must not have a contact in
+    progress by now either: a second claim of the same person that waited for the first sees it here.
+    """
+    return conn.execute(_take_statement(row_locks(conn)),
+                        {"candidate": contact_id, "claimer": staff_id, "desk": desk_id, "now": now}).first()
+
+
+def claim_next(session: Session, staff: Staff, now: datetime, settings: QueueSettings) -> Contact | None:
+    """claim, with the contact as an object (for the screens)."""
+    claimed = claim(session, staff, now, settings)
+    return session.get(Contact, claimed.id, populate_existing=True) if claimed else None
+
+
+def _outcome_problems(outcome: str, note: str, referred_to: str) -> dict[str, Msg]:
+    problems: dict[str, Msg] = {}
+    if outcome not in ("answered", "referred_external"):
+        problems["outcome"] = Msg("kies answered of referred_external")
+    if outcome == "referred_external" and not referred_to:
+        problems["referred_to"] = Msg("schrijf naar wie je hebt verwezen en wat je hebt afgesproken")
+    if len(note) > 4000:
+        problems["note"] = Msg("is te lang: %(length)s tekens, het maximum is %(limit)s", length=len(note), limit=4000)
+    if len(referred_to) > 1000:
+        problems["referred_to"] = Msg("is te lang: %(length)s tekens, het maximum is %(limit)s",
+                                      length=len(referred_to), limit=1000)
+    return problems
+
+
+_RESOLVE = (update(Contact)
+            .where(Contact.id == bindparam("contact"), Contact.owner_id == bindparam("claimer"),
+                   Contact.status == "in_progress")
+            .returning(Contact.id, Contact.status, Contact.channel, Contact.language,
+                       _slug(Domain, Contact.domain_id).label("domain"), _slug(Topic, Contact.topic_id).label("topic")))
+# free again: the longest idle goes first, so the clock starts now
+_FREE_AGAIN = update(Staff).where(Staff.id == bindparam("claimer")).values(
+    last_seen_at=bindparam("now"),
+    idle_since=case((Staff.presence == "available", bindparam("now", type_=UTCDateTime())), else_=Staff.idle_since))
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """A contact just closed, as the resolving UPDATE returned it."""
+
+    id: int
+    status: str
+    channel: str
+    language: str
+    domain: str | None
+    topic: str | None
+
+
+def resolve(session: Session, contact_id: int, staff: Staff | Principal, outcome: str, now: datetime, note: str = "",
+            referred_to: str = "") -> Resolved:
+    """Close a contact: answered in one go, or warmly referred to another organisation (to whom, what was arranged).
+
+    Only the employee who has it in progress can: one conditional UPDATE does the check and the change.
+    """
+    note, referred_to = (note or "").strip(), (referred_to or "").strip()
+    problems = _outcome_problems(outcome, note, referred_to)
+    if problems:
+        raise ValidationError(problems)
+    session.flush()
+    conn = session.connection()
+    row = conn.execute(_RESOLVE, {"contact": contact_id, "claimer": staff.id, "status": "resolved", "outcome": outcome,
+                                  "referred_to": referred_to or None, "closed_at": now, "updated_at": now}).first()
+    if row is None:
+        current = conn.execute(select(Contact.owner_id, Contact.status).where(Contact.id == contact_id)).first()
+        if current is None:
+            raise NotFound(f"No contact with id {contact_id}.")
+        if current.owner_id != staff.id:
+            raise Conflict(Msg("Dit contact is niet van jou; alleen wie het behandelt kan het afronden."))
+        raise Conflict(Msg("Dit contact is niet in behandeling (status: %(status)s).", status=current.status))
+    conn.execute(_EVENT, {"contact_id": contact_id, "type": "resolved", "actor_id": staff.id, "at": now,
+                          "data": {"outcome": outcome, **({"note": note} if note else {}),
+                                   **({"referred_to": referred_to} if referred_to else {})}})
+    conn.execute(_FREE_AGAIN, {"claimer": staff.id, "now": now})
+    expire_loaded(session, Contact, contact_id)
+    expire_loaded(session, Staff, staff.id, ["last_seen_at", "idle_since"])
+    return Resolved(*row)
+
+
+def abandon(session: Session, contact: Contact, now: datetime, actor: Staff | Principal | None = None) -> None:
+    """The caller hung up while waiting; only a waiting contact can be abandoned (atomically)."""
+    result = session.execute(update(Contact).where(Contact.id == contact.id, Contact.status == "waiting")
+                             .values(status="abandoned", closed_at=now, updated_at=now)
+                             .execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        session.refresh(contact)
+        raise Conflict(Msg("Dit contact wacht niet meer (status: %(status)s); ophangen kan alleen in de wachtrij.",
+                           status=contact.status))
+    session.refresh(contact)
+    session.add(ContactEvent(contact=contact, type="abandoned", actor_id=actor.id if actor else None, at=now,
+                             data={}))
+    session.flush()
+
+
+# --- what the queue looks like ---------------------------------------------------------------------
+
+@dataclass
+class QueueStatus:
+    domain: Domain
+    waiting: int
+    longest_wait_s: int
+    staff_available: int
+    service_level_today: float | None
+
+
+def _position_statement():
+    """The contacts ahead, the employees working the domain now (available or busy: they will be free
+    again) and the mean handling time of its last 50 contacts this week, in one statement."""
+    ahead = select(func.count()).select_from(Contact).where(
+        Contact.status == "waiting", Contact.domain_id == bindparam("domain"),
+        (Contact.rank_at < bindparam("rank")) | and_(Contact.rank_at == bindparam("rank"),
+                                                      Contact.id < bindparam("contact")))
+    working = (select(func.count(func.distinct(Staff.id))).join(Skill, Skill.staff_id == Staff.id)
+               .where(Skill.domain_id == bindparam("domain"), Staff.active.is_(True), Staff.presence == "available"))
+    recent = (select(seconds_between(Contact.answered_at, Contact.closed_at).label("seconds"))
+              .where(Contact.domain_id == bindparam("domain"), Contact.closed_at >= bindparam("since"),
+                     Contact.status == "resolved", Contact.answered_at.is_not(None))
+              .order_by(Contact.closed_at.desc()).limit(50).subquery())
+    handling = select(func.avg(recent.c.seconds)).where(recent.c.seconds > 0)
+    return select(ahead.scalar_subquery(), working.scalar_subquery(), handling.scalar_subquery())
+
+
+_POSITION = _position_statement()
+
+
+def position_and_wait(session: Session, contact, now: datetime) -> tuple[int | None, int | None]:
+    """Place in the domain's queue (1 = next) and the expected wait from recent handling times and staff.
+
+    `contact` is anything with id, status, domain_id and rank_at (a Contact, or what intake received).
+    """
+    if contact.status != "waiting":
+        return None, None
+    ahead, working, handling = session.connection().execute(_POSITION, {
+        "domain": contact.domain_id, "rank": contact.rank_at, "contact": contact.id,
+        "since": now - timedelta(days=7)}).one()
+    # with n people working, the k-th in line waits about k/n handling times
+    return ahead + 1, int(round((ahead + 1) * (handling or DEFAULT_HANDLING_S) / max(working or 0, 1)))
+
+
+def service_level_today(session: Session, domain: Domain, now: datetime) -> float | None:
+    """Share of today's answered phone contacts picked up within the domain's target."""
+    start = local(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    rows = session.execute(select(Contact.created_at, Contact.answered_at).where(
+        Contact.domain_id == domain.id, Contact.channel == "phone", Contact.created_at >= start,
+        Contact.answered_at.is_not(None))).all()
+    if not rows:
+        return None
+    within = sum((answered - created).total_seconds() <= domain.phone_answer_target_s for created, answered in rows)
+    return round(within / len(rows), 3)
+
+
+def queue_status(session: Session, now: datetime, domain_ids: list[int] | None = None) -> list[QueueStatus]:
+    """Waiting, longest wait, staff available and today's service level for each domain."""
+    query = select(Domain).where(Domain.active.is_(True)).order_by(Domain.position, Domain.slug)
+    if domain_ids is not None:
+        query = query.where(Domain.id.in_(domain_ids))
+    waiting = dict(session.execute(select(Contact.domain_id, func.count()).where(Contact.status == "waiting")
+                                   .group_by(Contact.domain_id)).all())
+    oldest = dict(session.execute(select(Contact.domain_id, func.min(Contact.queued_at))
+                                  .where(Contact.status == "waiting").group_by(Contact.domain_id)).all())
+    in_progress = exists().where(Contact.owner_id == Staff.id, Contact.status == "in_progress")
+    available = dict(session.execute(
+        select(Skill.domain_id, func.count(func.distinct(Staff.id))).join(Staff, Skill.staff_id == Staff.id)
+        .where(Staff.active.is_(True), Staff.presence == "available", ~in_progress)
+        .group_by(Skill.domain_id)).all())
+    result = []
+    for domain in session.scalars(query):
+        first = oldest.get(domain.id)
+        result.append(QueueStatus(domain, waiting.get(domain.id, 0),
+                                  max(0, int((now - first).total_seconds())) if first else 0,
+                                  available.get(domain.id, 0), service_level_today(session, domain, now)))
+    return result
+

@@ -1,0 +1,309 @@
+"""Staff accounts: creation, roles, skills, languages, teams, passwords, login throttling, API tokens."""
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Mapping
+
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm import Session, joinedload
+
+from kcc.core import audit
+from kcc.core.errors import Msg, NotFound, ValidationError
+from kcc.models import (ROLES, SKILL_LEVELS, ApiToken, Domain, Skill, Staff, StaffLanguage, StaffRole, Team)
+from kcc.staff.passwords import hash_password, policy_problem, verify_password
+from kcc.core.timeutil import utcnow
+
+USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,59}$")
+LANGUAGE_RE = re.compile(r"^[a-z]{2}$")
+MAX_SKILLS = 2
+TOKEN_PREFIX = "kcc_"
+
+
+def parse_list(text: str | None) -> list[str]:
+    return [part.strip() for part in (text or "").split(",") if part.strip()]
+
+
+def parse_skills(text: str | None) -> list[tuple[str, str]]:
+    """'burgerzaken:primary,sociaal:secondary' → [('burgerzaken', 'primary'), ('sociaal', 'secondary')]."""
+    skills = []
+    for part in parse_list(text):
+        slug, _, level = part.partition(":")
+        skills.append((slug.strip(), (level or "primary").strip()))
+    return skills
+
+
+def find_staff(session: Session, username: str) -> Staff | None:
+    return session.scalar(select(Staff).where(Staff.username == username.strip().lower()))
+
+
+def get_staff(session: Session, username: str) -> Staff:
+    staff = find_staff(session, username)
+    if staff is None:
+        raise NotFound(f"No staff member named {username!r}.")
+    return staff
+
+
+def _check_roles(roles: list[str]) -> Msg | None:
+    unknown = [r for r in roles if r not in ROLES]
+    if unknown:
+        return Msg("onbekende rol %(unknown)s; kies uit %(roles)s", unknown=", ".join(unknown), roles=", ".join(ROLES))
+    return None
+
+
+def _resolve_skills(session: Session, skills: list[tuple[str, str]]) -> tuple[list[Skill], Msg | None]:
+    if len(skills) > MAX_SKILLS:
+        return [], Msg("een medewerker werkt in hoogstens %(max)d domeinen", max=MAX_SKILLS)
+    seen, rows = set(), []
+    for slug, level in skills:
+        if level not in SKILL_LEVELS:
+            return [], Msg("niveau van %(domain)s is primary of secondary, niet %(level)s", domain=slug, level=level)
+        domain = session.scalar(select(Domain).where(Domain.slug == slug, Domain.active.is_(True)))
+        if domain is None:
+            known = ", ".join(session.scalars(select(Domain.slug).where(Domain.active.is_(True)))) or "none yet"
+            return [], Msg("onbekend domein %(domain)s (bekend: %(known)s)", domain=slug, known=known)
+        if slug in seen:
+            return [], Msg("domein %(domain)s staat er twee keer in", domain=slug)
+        seen.add(slug)
+        rows.append(Skill(domain=domain, level=level))
+    if sum(1 for s in rows if s.level == "primary") > 1:
+        return [], Msg("kies één primair domein; het tweede is secundair")
+    return rows, None
+
+
+def _resolve_teams(session: Session, slugs: list[str]) -> tuple[list[Team], Msg | None]:
+    teams = []
+    for slug in slugs:
+        team = session.scalar(select(Team).where(Team.slug == slug, Team.active.is_(True)))
+        if team is None:
+            return [], Msg("onbekend team %(team)s", team=slug)
+        teams.append(team)
+    return teams, None
+
+
+def _check_languages(codes: list[str]) -> Msg | None:
+    bad = [c for c in codes if not LANGUAGE_RE.match(c)]
+    if bad:
+        return Msg("gebruik tweeletterige taalcodes zoals nl, fy, en; niet %(bad)s", bad=", ".join(bad))
+    return None
+
+
+@dataclass
+class StaffInput:
+    """What an administrator fills in for an employee; checked as a whole so every problem shows at once."""
+
+    username: str
+    name: str
+    roles: list[str]
+    skills: list[tuple[str, str]]
+    languages: list[str]
+    teams: list[str]
+    email: str | None = None
+    active: bool = True
+
+
+def _apply(session: Session, staff: Staff, data: StaffInput, problems: dict[str, Msg]) -> None:
+    if not data.name.strip():
+        problems["name"] = Msg("vul de naam van de medewerker in")
+    if not data.roles:
+        problems["roles"] = Msg("kies minstens één rol")
+    elif (problem := _check_roles(data.roles)) is not None:
+        problems["roles"] = problem
+    skills, problem = _resolve_skills(session, data.skills)
+    if problem:
+        problems["skills"] = problem
+    languages = data.languages or ["nl"]
+    if (problem := _check_languages(languages)) is not None:
+        problems["languages"] = problem
+    teams, problem = _resolve_teams(session, data.teams)
+    if problem:
+        problems["teams"] = problem
+    if data.email and not re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", data.email):
+        problems["email"] = Msg("dit is geen e-mailadres")
+    if problems:
+        raise ValidationError(problems)
+    staff.revision = (staff.revision or 0) + 1
+    staff.name = data.name.strip()
+    staff.email = data.email or None
+    staff.active = data.active
+    staff.role_rows = [StaffRole(role=r) for r in dict.fromkeys(data.roles)]
+    staff.skills = [Skill(domain=s.domain, level=s.level) for s in skills]
+    staff.language_rows = [StaffLanguage(code=c) for c in dict.fromkeys(languages)]
+    staff.teams = teams
+
+
+def create_staff(session: Session, data: StaffInput, password: str) -> Staff:
+    """Create an employee; raises ValidationError with every problem, writing nothing."""
+    problems: dict[str, Msg] = {}
+    username = data.username.strip().lower()
+    if not USERNAME_RE.match(username):
+        problems["username"] = Msg("gebruik 2 tot 60 kleine letters, cijfers, punten, streepjes of liggende streepjes")
+    elif find_staff(session, username) is not None:
+        problems["username"] = Msg("%(username)s bestaat al", username=username)
+    if (problem := policy_problem(password)) is not None:
+        problems["password"] = problem
+    staff = Staff(username=username, password_hash="", session_version=1, active=True)
+    _apply(session, staff, data, problems)
+    staff.password_hash = hash_password(password)
+    session.add(staff)
+    session.flush()
+    return staff
+
+
+def update_staff(session: Session, staff: Staff, data: StaffInput) -> Staff:
+    """Change roles, skills, languages, teams; deactivating ends every session of the employee."""
+    was_active = staff.active
+    _apply(session, staff, data, {})
+    if was_active and not staff.active:
+        staff.session_version += 1
+    session.flush()
+    return staff
+
+
+def set_roles(session: Session, staff: Staff, roles: list[str]) -> None:
+    if not roles:
+        raise ValidationError({"roles": Msg("kies minstens één rol")})
+    if (problem := _check_roles(roles)) is not None:
+        raise ValidationError({"roles": problem})
+    staff.role_rows = [StaffRole(role=r) for r in dict.fromkeys(roles)]
+    staff.revision = (staff.revision or 0) + 1
+    session.flush()
+
+
+def set_password(session: Session, staff: Staff, password: str) -> None:
+    """Set a new password and end the employee's other sessions."""
+    if (problem := policy_problem(password)) is not None:
+        raise ValidationError({"password": problem})
+    staff.password_hash = hash_password(password)
+    staff.session_version += 1
+    session.flush()
+
+
+# --- login ------------------------------------------------------------------------------------------
+
+@dataclass
+class LoginPolicy:
+    max_failures: int = 5
+    max_failures_ip: int = 20
+    lockout_minutes: int = 15
+
+
+def is_throttled(session: Session, username: str, origin: str, policy: LoginPolicy) -> bool:
+    """Too many recent failures for this account or from this address: refuse without checking the password."""
+    since = utcnow() - timedelta(minutes=policy.lockout_minutes)
+    name = username.strip().lower()
+    return (audit.count_since(session, "login", "failure", since, actor_name=name) >= policy.max_failures
+            or audit.count_since(session, "login", "failure", since, origin=origin) >= policy.max_failures_ip)
+
+
+def authenticate(session: Session, username: str, password: str, origin: str, policy: LoginPolicy) -> tuple[Staff | None, str]:
+    """Check a login and write it to the audit log. Returns (staff or None, reason code)."""
+    name = username.strip().lower()
+    if is_throttled(session, name, origin, policy):
+        audit.record(session, "login", "throttled", actor_name=name, origin=origin)
+        return None, "throttled"
+    staff = find_staff(session, name)
+    if not verify_password(staff.password_hash if staff else None, password) or staff is None:
+        audit.record(session, "login", "failure", actor_name=name, origin=origin)
+        return None, "invalid"
+    if not staff.active:
+        audit.record(session, "login", "failure", actor=staff, origin=origin, detail="account inactive")
+        return None, "invalid"
+    staff.last_login_at = utcnow()
+    audit.record(session, "login", "success", actor=staff, origin=origin)
+    return staff, "ok"
+
+
+# --- API tokens -------------------------------------------------------------------------------------
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(session: Session, staff: Staff, label: str = "") -> tuple[ApiToken, str]:
+    """Make a new token; the plain token is returned once and never stored."""
+    plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(staff=staff, token_hash=_token_hash(plain), label=label[:100], created_at=utcnow())
+    session.add(token)
+    session.flush()
+    return token, plain
+
+
+def revoke_token(session: Session, token_id: int) -> ApiToken:
+    token = session.get(ApiToken, token_id)
+    if token is None:
+        raise NotFound(f"No token with id {token_id}.")
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+    session.flush()
+    return token
+
+
+def list_tokens(session: Session) -> list[ApiToken]:
+    return list(session.scalars(select(ApiToken).order_by(ApiToken.id)))
+
+
+@dataclass(frozen=True, eq=False)
+class Principal:
+    """Who an API call acts as: what access checks, assignment and the audit log need of an employee.
+
+    The Staff object with its roles, skills, languages and teams takes five tables to load; a token call
+    reads one row instead and takes this profile from `Principals` while the employee's revision holds.
+    """
+
+    id: int
+    username: str
+    name: str
+    revision: int
+    roles: tuple[str, ...]
+    skill_levels: Mapping[int, str] = field(default_factory=dict)  # domain id → primary | secondary
+    languages: tuple[str, ...] = ()
+    team_ids: frozenset[int] = frozenset()
+
+    @classmethod
+    def of(cls, staff: Staff) -> Principal:
+        return cls(staff.id, staff.username, staff.name, staff.revision or 0, tuple(staff.roles),
+                   dict(staff.skill_levels), tuple(staff.languages), staff.team_ids)
+
+    def has_role(self, *roles: str) -> bool:
+        return "admin" in self.roles or bool(set(self.roles).intersection(roles))
+
+
+class Principals:
+    """Token → Principal with one row read per call: revoking a token, deactivating an employee or
+    changing their roles takes effect on the very next call (the row carries `revoked_at`, `active` and
+    the `revision` the cached profile must match)."""
+
+    LAST_USED_EVERY = timedelta(minutes=1)  # precise enough to see which tokens are in use
+    _TOKEN = (select(ApiToken.id, ApiToken.revoked_at, ApiToken.last_used_at, Staff.id.label("staff_id"), Staff.active,
+                     Staff.revision)
+              .join(Staff, Staff.id == ApiToken.staff_id).where(ApiToken.token_hash == bindparam("token_hash")))
+
+    def __init__(self, max_profiles: int = 10_000):
+        self._profiles: dict[int, Principal] = {}
+        self._max = max_profiles
+
+    def for_token(self, session: Session, plain: str, now: datetime) -> tuple[Principal | None, bool]:
+        """The token's principal (None: unknown, revoked or inactive), and whether last_used_at was written."""
+        if not plain.startswith(TOKEN_PREFIX):
+            return None, False
+        conn = session.connection()
+        row = conn.execute(self._TOKEN, {"token_hash": _token_hash(plain)}).first()
+        if row is None or row.revoked_at is not None or not row.active:
+            return None, False
+        touched = row.last_used_at is None or now - row.last_used_at > self.LAST_USED_EVERY
+        if touched:
+            conn.execute(update(ApiToken).where(ApiToken.id == row.id).values(last_used_at=now))
+        principal = self._profiles.get(row.staff_id)
+        if principal is None or principal.revision != row.revision:
+            staff = session.scalar(select(Staff).where(Staff.id == row.staff_id).options(
+                joinedload(Staff.role_rows), joinedload(Staff.language_rows), joinedload(Staff.skills),
+                joinedload(Staff.teams)).execution_options(populate_existing=True))
+            principal = Principal.of(staff)
+            if len(self._profiles) >= self._max:
+                self._profiles.clear()
+            self._profiles[row.staff_id] = principal
+        return principal, touched

@@ -1,0 +1,75 @@
+"""Error responses: a Dutch page for screens, the contract's JSON for the API. Never a stack trace."""
+from __future__ import annotations
+
+from flask import Flask, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from kcc.web.request import render, wants_fragment
+
+
+def _messages() -> dict[int, tuple[str, str]]:
+    return {
+        400: (_("Dat ging niet goed"), _("Het verzoek was niet compleet of niet juist. Ga terug en probeer het opnieuw.")),
+        403: (_("Geen toegang"), _("Je hebt geen rechten voor deze pagina. Denk je dat dit niet klopt? Vraag het "
+                                  "functioneel beheer om je rollen aan te passen.")),
+        404: (_("Pagina niet gevonden"), _("Deze pagina bestaat niet (meer). Controleer het adres of ga naar de startpagina.")),
+        405: (_("Dat kan zo niet"), _("Deze pagina werkt niet op deze manier. Ga terug en probeer het opnieuw.")),
+        413: (_("Te groot"), _("Wat je stuurde is te groot. Maak het kleiner en probeer het opnieuw.")),
+        429: (_("Even wachten"), _("Er kwamen te veel verzoeken tegelijk. Wacht even en probeer het opnieuw.")),
+        500: (_("Er ging iets mis"), _("Er ging bij ons iets mis. Er is niets opgeslagen van deze handeling. "
+                                      "Probeer het opnieuw; blijft het misgaan, meld het dan bij functioneel beheer.")),
+        503: (_("Even niet beschikbaar"), _("De database is nu niet bereikbaar. Probeer het over een paar minuten opnieuw.")),
+    }
+
+
+def _page(status: int, detail: str | None = None):
+    title, message = _messages().get(status, _messages()[400])
+    return render("errors/error.html", status=status, title=title, message=detail or message), status
+
+
+def _is_api() -> bool:
+    return request.path.startswith("/api/")
+
+
+def register_error_handlers(app: Flask) -> None:
+    from kcc.api import api_error_response
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError):
+        if _is_api():
+            return api_error_response(400, "bad_request", "This request was not accepted.")
+        return _page(400, _("Het formulier was verlopen of niet compleet. Laad de pagina opnieuw en probeer het nog eens; "
+                            "wat je had ingevuld staat er dan niet meer in."))
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        status = error.code or 500
+        if _is_api():
+            return api_error_response(status, None, None)
+        if status == 401:
+            target = url_for("auth.login", next=request.full_path if request.method == "GET" else None)
+            if wants_fragment():
+                response = redirect(target)
+                response.headers["HX-Redirect"] = target
+                return response
+            return redirect(target)
+        return _page(status)
+
+    @app.errorhandler(OperationalError)
+    def database_down(error: OperationalError):
+        app.logger.error("database unreachable: %s", error.orig)
+        if _is_api():
+            return api_error_response(503, "database_unavailable", "The database cannot be reached; try again shortly.")
+        return _page(503)
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception):
+        if isinstance(error, HTTPException):
+            return http_error(error)
+        app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        if _is_api():
+            return api_error_response(500, "internal_error", "Something went wrong on our side; nothing was saved.")
+        return _page(InternalServerError.code)

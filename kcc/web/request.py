@@ -1,0 +1,79 @@
+"""Helpers every blueprint uses: the request's database session, client address, page-or-fragment rendering."""
+from __future__ import annotations
+
+from flask import current_app, g, make_response, render_template, request
+from flask_babel import gettext
+from sqlalchemy.orm import Session
+
+from kcc.core.errors import Msg
+
+
+def db() -> Session:
+    """One session per request, closed at teardown; views commit once at the end of their work."""
+    if "db" not in g:
+        g.db = current_app.extensions["kcc.sessionmaker"]()
+    return g.db
+
+
+def close_db(_exc: BaseException | None = None) -> None:
+    session = g.pop("db", None)
+    if session is not None:
+        session.close()
+
+
+def client_origin() -> str:
+    """The caller's address for the audit log; behind a reverse proxy set KCC_PROXIES, never trust headers blindly."""
+    return request.remote_addr or ""
+
+
+def wants_fragment() -> bool:
+    """An htmx request for a part of the page; boosted links and history restores want the full page."""
+    return (request.headers.get("HX-Request") == "true"
+            and request.headers.get("HX-Boosted") != "true"
+            and request.headers.get("HX-History-Restore-Request") != "true")
+
+
+def render(page: str, fragment: str | None = None, **context):
+    """Render the full page, or only its fragment for htmx; the page includes the fragment so both agree."""
+    template = fragment if fragment and wants_fragment() else page
+    response = make_response(render_template(template, **context))
+    if fragment:
+        response.headers.add("Vary", "HX-Request")
+    return response
+
+
+def field_errors(error: Exception) -> dict[str, str]:
+    """A domain error as messages per field for a form; a state conflict goes under 'form'."""
+    from kcc.core.errors import ValidationError
+
+    if isinstance(error, ValidationError):
+        return {field: translate(message) for field, message in error.fields.items()}
+    return {"form": translate(error.args[0])}
+
+
+def translate(message: Msg | str) -> str:
+    """A domain message in the user's language (its Dutch template is the catalogue's msgid)."""
+    if isinstance(message, Msg):
+        return gettext(message.template, **message.params)
+    return str(message)
+
+
+ROUTER_MAX_AGE_S = 60
+
+
+def router():
+    """The question router over the live topics, rebuilt at most a minute after `kcc domains sync`."""
+    import time
+
+    from kcc.content.router import Router
+
+    cached = current_app.extensions.get("kcc.router")
+    if cached is None or time.monotonic() - cached[0] > ROUTER_MAX_AGE_S:
+        cached = (time.monotonic(), Router.from_session(db()))
+        current_app.extensions["kcc.router"] = cached
+    return cached[1]
+
+
+def settings():
+    """The Settings read from the environment at start-up (kcc.config)."""
+    return current_app.config["KCC"]

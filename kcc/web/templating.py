@@ -1,0 +1,126 @@
+"""Template filters and context: Amsterdam time, role labels, the navigation a user's roles open."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Flask, current_app, request
+from flask_babel import get_locale, lazy_gettext as _l
+from flask_login import current_user
+
+from kcc.core.timeutil import local
+
+ROLE_LABELS = {
+    "host": _l("Gastvrouw/gastheer"),
+    "agent": _l("KCC-medewerker"),
+    "lead": _l("Eerste medewerker"),
+    "senior": _l("Senior"),
+    "specialist": _l("Specialist/backoffice"),
+    "admin": _l("Functioneel beheer"),
+    "integration": _l("Koppeling"),
+}
+SKILL_LABELS = {"primary": _l("primair"), "secondary": _l("secundair")}
+DAY_LABELS = {"mon": _l("maandag"), "tue": _l("dinsdag"), "wed": _l("woensdag"), "thu": _l("donderdag"),
+              "fri": _l("vrijdag"), "sat": _l("zaterdag"), "sun": _l("zondag")}
+
+CHANNEL_LABELS = {"phone": _l("Telefoon"), "counter": _l("Balie"), "web": _l("Webformulier"), "email": _l("E-mail")}
+STATUS_LABELS = {"waiting": _l("wacht"), "in_progress": _l("in behandeling"),
+                 "handover_offered": _l("overdracht aangeboden"), "resolved": _l("afgerond"),
+                 "callback_scheduled": _l("terugbelverzoek"), "abandoned": _l("opgehangen")}
+PRESENCE_LABELS = {"available": _l("Beschikbaar"), "busy": _l("In gesprek"), "paused": _l("Pauze"),
+                   "offline": _l("Afgemeld")}
+EVENT_LABELS = {"arrived": _l("Binnengekomen"), "routed": _l("Gerouteerd"), "claimed": _l("Aangenomen"),
+                "rerouted": _l("Domein of onderwerp aangepast"), "note": _l("Notitie"), "resolved": _l("Afgerond"),
+                "abandoned": _l("Opgehangen tijdens het wachten"), "handover_offered": _l("Overdracht aangeboden"),
+                "handover_accepted": _l("Overdracht aangenomen"), "handover_declined": _l("Overdracht geweigerd"),
+                "handover_expired": _l("Overdracht niet op tijd aangenomen"),
+                "task_created": _l("Terugbelverzoek gemaakt"), "confirmation_queued": _l("Bevestiging naar inwoner"),
+                "task_claimed": _l("Terugbelverzoek opgepakt"), "task_forwarded": _l("Terugbelverzoek doorgestuurd"),
+                "task_attempt": _l("Belpoging"), "task_completed": _l("Terugbelverzoek afgerond")}
+OUTCOME_LABELS = {"answered": _l("In één keer beantwoord"), "referred_external": _l("Warm doorverwezen"),
+                  "callback_done": _l("Teruggebeld")}
+
+# (role, endpoint, label) in the order a person with several roles lands: the first that matches.
+SCREENS = [
+    ("lead", "home.floor", _l("Vloeroverzicht")),
+    ("senior", "home.improvements", _l("Verbeteren")),
+    ("agent", "workspace.page", _l("Werkplek")),
+    ("host", "home.lobby", _l("Lobby")),
+    ("specialist", "teamwork.task_list", _l("Taken")),
+    ("admin", "admin.staff_list", _l("Beheer")),
+    ("integration", "home.integration", _l("Koppeling")),
+]
+
+
+def screens_for(user) -> list[tuple[str, str]]:
+    """The screens a user may open; admin sees every screen."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return [(endpoint, label) for role, endpoint, label in SCREENS if user.has_role(role)]
+
+
+def start_endpoint(user) -> str:
+    """Where a user lands after login: the screen of their own first role (not every screen admin may open)."""
+    for role, endpoint, _label in SCREENS:
+        if role in user.roles:
+            return endpoint
+    return "home.no_role"
+
+
+def localtime(value: datetime | None, fmt: str = "%d-%m-%Y %H:%M") -> str:
+    return "" if value is None else local(value).strftime(fmt)
+
+
+def duration(seconds: float | int | None) -> str:
+    """A wait as people say it: '45 s', '3 min', '1 u 05 min'."""
+    if seconds is None:
+        return ""
+    seconds = max(0, int(seconds))
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes = seconds // 60
+    if minutes < 60:
+        return f"{minutes} min"
+    return f"{minutes // 60} u {minutes % 60:02d} min"
+
+
+def offer_task(offer):
+    """The callback task a declined or expired handover became (for the sender's overview)."""
+    from sqlalchemy.orm import object_session
+
+    from kcc.models import Task
+    session = object_session(offer)
+    return session.query(Task).filter(Task.handover_id == offer.id).first() if session else None
+
+
+def task_mails(task):
+    """The citizen's confirmation mails of a task, so a mail server failure is visible to the team."""
+    from sqlalchemy.orm import object_session
+
+    from kcc.models import OutgoingMail
+    session = object_session(task)
+    return session.query(OutgoingMail).filter(OutgoingMail.task_id == task.id,
+                                              OutgoingMail.kind == "task_confirmation").all() if session else []
+
+
+def register_template_helpers(app: Flask) -> None:
+    app.jinja_env.filters["localtime"] = localtime
+    app.jinja_env.filters["duration"] = duration
+    app.jinja_env.globals["offer_task"] = offer_task
+    app.jinja_env.globals["task_mails"] = task_mails
+
+    @app.context_processor
+    def kcc_context():
+        return {
+            "municipality": current_app.config["KCC"].municipality,
+            "nav_screens": screens_for(current_user),
+            "role_labels": ROLE_LABELS,
+            "skill_labels": SKILL_LABELS,
+            "day_labels": DAY_LABELS,
+            "channel_labels": CHANNEL_LABELS,
+            "status_labels": STATUS_LABELS,
+            "presence_labels": PRESENCE_LABELS,
+            "event_labels": EVENT_LABELS,
+            "outcome_labels": OUTCOME_LABELS,
+            "current_locale": str(get_locale() or "nl"),
+            "current_path": request.full_path.rstrip("?") if request else "/",
+        }

@@ -1,0 +1,274 @@
+"""The KCC employee's workspace (/werkplek): presence, the next contact, the story so far, knowledge, outcome.
+
+htmx keeps it live without reloads: the queue and the offer poll every few seconds, every form swaps
+only its own part. Without JavaScript every form still works (post, then redirect back).
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Blueprint, abort, redirect, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from kcc.core import audit
+from kcc.contacts import handling
+from kcc.handover import operations as handover
+from kcc.contacts import intake
+from kcc.queues import operations as queues
+from kcc.callbacks import operations as tasks
+from kcc.web.access import deny, roles
+from kcc.core.errors import Conflict, Msg, ValidationError
+from kcc.models import Contact, Desk, Domain, Handover, Staff, Team
+from kcc.core.timeutil import utcnow
+from kcc.policy import may_see
+from kcc.web.request import client_origin, db, field_errors, render, router, settings, translate, wants_fragment
+
+bp = Blueprint("workspace", __name__, url_prefix="/werkplek", template_folder="templates")
+NOTHING_WAITING = Msg("Er wacht nu niemand voor jou. Een nieuw contact verschijnt hier vanzelf.")
+
+
+def _my_domain_ids() -> list[int]:
+    return [skill.domain_id for skill in current_user.skills]
+
+
+def _seen() -> None:
+    """Every poll says the employee is still here, so colleagues' fair turns do not wait for someone gone."""
+    current_user.last_seen_at = utcnow()
+
+
+def current_context(errors: dict | None = None, values: dict | None = None) -> dict:
+    """Everything the current-contact panel shows; the page and every fragment build on this one function."""
+    now = utcnow()
+    contact = queues.busy(db(), current_user)
+    context = {"contact": contact, "errors": errors or {}, "values": values or {}, "now": now,
+               "presence": queues.presence_of(db(), current_user), "offer": None}
+    if contact is None:
+        context["offer"] = queues.peek_next(db(), current_user, now, settings().queue)
+        return context
+    context.update(
+        repeat=intake.is_repeat(db(), contact),
+        earlier=len(intake.recent_contacts(db(), contact)),
+        domains=db().scalars(select(Domain).where(Domain.active.is_(True)).order_by(Domain.position)).all(),
+        notes=[e for e in contact.events if e.type == "note"],
+        open_tasks=tasks.open_tasks_for_citizen(db(), contact),
+        colleagues=[(person, queues.presence_of(db(), person)) for person in db().scalars(
+            select(Staff).where(Staff.active.is_(True), Staff.id != current_user.id).order_by(Staff.name))
+            if set(person.roles) & {"agent", "specialist", "senior", "lead"}],
+        teams=db().scalars(select(Team).where(Team.active.is_(True)).order_by(Team.name)).all(),
+    )
+    return context
+
+
+def my_handovers() -> list[Handover]:
+    """What became of my offers of the last two hours: waiting, taken over, or a callback task by when."""
+    now = utcnow()
+    mine = db().scalars(select(Handover).where(Handover.from_staff_id == current_user.id,
+                                               Handover.created_at >= now - timedelta(hours=2))
+                        .order_by(Handover.created_at.desc()).limit(8)).all()
+    for offer in mine:
+        handover.apply_expiry(db(), offer, now)
+    return list(mine)
+
+
+def _queue_context() -> dict:
+    mine = _my_domain_ids()
+    return {"queue": queues.queue_status(db(), utcnow(), mine) if mine else []}
+
+
+def _side_context() -> dict:
+    from kcc.callbacks.views import incoming_offers
+    return {"offers": incoming_offers(), "handovers": my_handovers(), "now": utcnow(), "errors": {}}
+
+
+def _answer(fragment: str, context: dict, status: int = 200):
+    """htmx gets the fragment; a plain form post goes back to the page (post/redirect/get)."""
+    db().commit()
+    if wants_fragment():
+        response = render(fragment, fragment, **context)
+        response.status_code = status
+        return response
+    return redirect(url_for("workspace.page"))
+
+
+@bp.get("")
+@roles("agent")
+def page():
+    _seen()
+    context = {**current_context(), **_queue_context(), **_desks(), "topics": [], "q": "",
+               "offers": [], "handovers": []}
+    side = _side_context()
+    context.update(offers=side["offers"], handovers=side["handovers"])
+    db().commit()
+    return render("workspace/page.html", **context)
+
+
+@bp.post("/status")
+@roles("agent")
+def set_status():
+    desk = request.form.get("desk")
+    try:
+        queues.set_presence(db(), current_user, request.form.get("state", ""), utcnow(),
+                            desk_number=desk or None, desk_given="desk" in request.form)
+    except ValidationError as error:
+        db().rollback()
+        return _answer("workspace/_workbench.html", {**current_context(errors=field_errors(error)), **_desks()}, 422)
+    return _answer("workspace/_workbench.html", {**current_context(), **_desks()})
+
+
+def _desks() -> dict:
+    return {"desks": db().scalars(select(Desk).where(Desk.active.is_(True)).order_by(Desk.number)).all()}
+
+
+@bp.get("/huidig")
+@roles("agent")
+def current():
+    _seen()
+    return _answer("workspace/_current.html", current_context())
+
+
+@bp.get("/wachtrij")
+@roles("agent")
+def queue():
+    _seen()
+    return _answer("workspace/_queue.html", _queue_context())
+
+
+@bp.post("/volgende")
+@roles("agent")
+def take_next():
+    try:
+        contact = queues.claim_next(db(), current_user, utcnow(), settings().queue)
+    except Conflict as error:
+        db().rollback()
+        return _answer("workspace/_current.html", current_context(errors={"next": translate(error.args[0])}), 409)
+    if contact is None:
+        return _answer("workspace/_current.html", current_context(errors={"next": translate(NOTHING_WAITING)}))
+    audit.record(db(), "contact.open", "ok", actor=current_user, object_type="contact", object_id=str(contact.id),
+                 origin=client_origin())
+    return _answer("workspace/_current.html", current_context())
+
+
+def _own_contact(contact_id: int) -> Contact:
+    contact = db().get(Contact, contact_id)
+    if contact is None:
+        abort(404)
+    if not may_see(current_user, contact):
+        deny(current_user, f"contact {contact_id} is outside the employee's domains")
+    return contact
+
+
+@bp.get("/contact/<int:contact_id>/inwoner")
+@roles("agent")
+def citizen(contact_id: int):
+    """The citizen's details and earlier contacts; opening them is written to the audit log."""
+    contact = _own_contact(contact_id)
+    audit.record(db(), "citizen.open", "ok", actor=current_user, object_type="contact", object_id=str(contact.id),
+                 origin=client_origin())
+    earlier = [c for c in intake.recent_contacts(db(), contact) if may_see(current_user, c)]
+    db().commit()
+    return render("workspace/citizen.html", "workspace/_citizen.html", contact=contact, earlier=earlier)
+
+
+@bp.post("/contact/<int:contact_id>/onderwerp")
+@roles("agent")
+def change_topic(contact_id: int):
+    contact = _own_contact(contact_id)
+    domain_slug, _, topic_slug = request.form.get("topic", "").partition("/")
+    try:
+        handling.change_routing(db(), contact, current_user, domain_slug, topic_slug or None, utcnow())
+    except (ValidationError, Conflict) as error:
+        db().rollback()
+        return _answer("workspace/_current.html", current_context(errors=field_errors(error)), _status(error))
+    audit.record(db(), "contact.change", "ok", actor=current_user, object_type="contact", object_id=str(contact.id),
+                 origin=client_origin(), detail="domain/topic")
+    return _answer("workspace/_current.html", current_context())
+
+
+@bp.post("/contact/<int:contact_id>/notitie")
+@roles("agent")
+def note(contact_id: int):
+    contact = _own_contact(contact_id)
+    try:
+        handling.add_note(db(), contact, current_user, request.form.get("note", ""), utcnow())
+    except (ValidationError, Conflict) as error:
+        db().rollback()
+        return _answer("workspace/_current.html",
+                       current_context(errors=field_errors(error), values={"note": request.form.get("note", "")}),
+                       _status(error))
+    return _answer("workspace/_current.html", current_context())
+
+
+@bp.post("/contact/<int:contact_id>/afronden")
+@roles("agent")
+def finish(contact_id: int):
+    contact = _own_contact(contact_id)
+    form = {key: request.form.get(key, "") for key in ("outcome", "note", "referred_to")}
+    try:
+        queues.resolve(db(), contact.id, current_user, form["outcome"], utcnow(), note=form["note"],
+                       referred_to=form["referred_to"])
+    except (ValidationError, Conflict) as error:
+        db().rollback()
+        return _answer("workspace/_current.html", current_context(errors=field_errors(error), values=form),
+                       _status(error))
+    audit.record(db(), "contact.change", "ok", actor=current_user, object_type="contact", object_id=str(contact.id),
+                 origin=client_origin(), detail=f"resolved: {form['outcome']}")
+    return _answer("workspace/_current.html", {**current_context(), "finished": contact})
+
+
+@bp.post("/contact/<int:contact_id>/overdragen")
+@roles("agent")
+def hand_over(contact_id: int):
+    """A warm handover: to a colleague or a team, only with the story (there is no cold transfer)."""
+    contact = _own_contact(contact_id)
+    form = {key: request.form.get(key, "") for key in ("target", "summary", "done", "promised", "how")}
+    kind, _, value = form["target"].partition(":")
+    story = handover.Context(form["summary"], form["done"], form["promised"])
+    try:
+        if kind == "staff" and value.isdigit():
+            target = {"to_staff_id": int(value)}
+        elif kind == "team" and value:
+            target = {"to_team_slug": value}
+        else:
+            raise ValidationError({"to": Msg("kies een collega of een team")})
+        if form["how"] == "callback":
+            return _direct_callback(contact, story, target, form)
+        offer = handover.offer(db(), contact, current_user, story, utcnow(), settings().handover_timeout_s, **target)
+    except (ValidationError, Conflict) as error:
+        db().rollback()
+        errors = {key.replace("context.", "").replace("to.staff", "to").replace("to.team", "to"): value
+                  for key, value in field_errors(error).items()}
+        return _answer("workspace/_current.html", current_context(errors=errors, values=form), _status(error))
+    audit.record(db(), "contact.change", "ok", actor=current_user, object_type="contact", object_id=str(contact.id),
+                 origin=client_origin(), detail="handover offered")
+    target_name = offer.to_staff.name if offer.to_staff else offer.to_team.name
+    return _answer("workspace/_current.html", {**current_context(), "offered_to": target_name})
+
+
+def _direct_callback(contact: Contact, story, target: dict, form: dict):
+    """The employee's own choice: no one needs to pick up now, the team calls back before the deadline."""
+    task = handover.callback_now(db(), contact, current_user, story, utcnow(), **target)
+    audit.record(db(), "contact.change", "ok", actor=current_user, object_type="contact", object_id=str(contact.id),
+                 origin=client_origin(), detail="callback task created")
+    return _answer("workspace/_current.html", {**current_context(), "callback": task})
+
+
+@bp.get("/overdrachten")
+@roles("agent")
+def handovers():
+    """The sender's view of their offers: accepted, waiting, or turned into a callback task."""
+    return _answer("workspace/_handovers.html", {"handovers": my_handovers(), "now": utcnow()})
+
+
+@bp.get("/onderwerpen")
+@roles("agent")
+def topics():
+    """Search all topics of the employee's domains; the knowledge opens in place."""
+    query = request.args.get("q", "")[:200]
+    found = handling.search_topics(db(), _my_domain_ids(), query, router())
+    contact = queues.busy(db(), current_user)
+    return render("workspace/topics.html", "workspace/_topics.html", topics=found, q=query, contact=contact)
+
+
+def _status(error: Exception) -> int:
+    return 422 if isinstance(error, ValidationError) else 409

@@ -1,0 +1,95 @@
+"""Functional administration screens: create and edit staff through the real forms, CSRF on."""
+from sqlalchemy import select
+
+from kcc.models import AuditLog, Staff
+
+from tests.conftest import csrf_from
+
+
+def _login_admin(auth, make_staff):
+    make_staff("beheer", roles=["admin"])
+    auth.login("beheer")
+
+
+def _new_staff_form(**overrides):
+    data = {"username": "karin", "name": "Karin Bos", "email": "karin@gemeente.example",
+            "roles": ["agent", "host"], "primary": "burgerzaken", "secondary": "sociaal",
+            "languages": "nl, fy", "teams": ["wmo-consulenten"], "active": "y", "password": "een-lang-wachtwoord"}
+    data.update(overrides)
+    return data
+
+
+def test_admin_creates_staff_with_skills_languages_and_teams(client, auth, make_staff, session):
+    _login_admin(auth, make_staff)
+    response = auth.post("/beheer/medewerkers/nieuw", _new_staff_form())
+    assert response.status_code == 302
+    karin = session.scalar(select(Staff).where(Staff.username == "karin"))
+    assert sorted(karin.roles) == ["agent", "host"]
+    assert {(s.domain.slug, s.level) for s in karin.skills} == {("burgerzaken", "primary"), ("sociaal", "secondary")}
+    assert sorted(karin.languages) == ["fy", "nl"] and [t.slug for t in karin.teams] == ["wmo-consulenten"]
+    assert session.scalars(select(AuditLog).where(AuditLog.action == "staff_create")).one().object_id == str(karin.id)
+    assert "Karin Bos" in client.get("/beheer/").get_data(as_text=True)
+
+
+def test_bad_form_keeps_what_was_typed_and_says_what_to_fix(client, auth, make_staff, session):
+    _login_admin(auth, make_staff)
+    response = auth.post("/beheer/medewerkers/nieuw", _new_staff_form(
+        password="kort", languages="nederlands", secondary="burgerzaken", roles=[]))
+    body = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Niet opgeslagen" in body and "minstens 12" in body and "tweeletterige taalcodes" in body
+    assert "kies minstens één rol" in body and "kies één primair domein" not in body and 'value="Karin Bos"' in body and 'value="nederlands"' in body
+    assert 'aria-invalid="true"' in body
+    assert session.scalar(select(Staff).where(Staff.username == "karin")) is None
+
+
+def test_admin_edits_roles_and_deactivation_ends_sessions(client, auth, make_staff, session, app):
+    person = make_staff("karin", roles=["agent"], skills=[("burgerzaken", "primary")])
+    other = app.test_client()
+    page = other.get("/inloggen")
+    other.post("/inloggen", data={"username": "karin", "password": "correct-horse-battery",
+                                  "csrf_token": csrf_from(page.get_data(as_text=True))})
+    assert other.get("/werkplek").status_code == 200
+    _login_admin(auth, make_staff)
+    form = _new_staff_form(roles=["agent", "lead"], primary="algemeen", secondary="", teams=[], password="")
+    form.pop("active")
+    response = auth.post(f"/beheer/medewerkers/{person.id}", form)
+    assert response.status_code == 302
+    session.expire_all()
+    karin = session.get(Staff, person.id)
+    assert sorted(karin.roles) == ["agent", "lead"] and karin.active is False
+    assert [s.domain.slug for s in karin.skills] == ["algemeen"]
+    assert other.get("/werkplek").status_code == 302  # the deactivated employee is logged out
+
+
+def test_username_cannot_be_changed(client, auth, make_staff, session):
+    person = make_staff("karin")
+    _login_admin(auth, make_staff)
+    auth.post(f"/beheer/medewerkers/{person.id}", _new_staff_form(username="someone-else", password=""))
+    session.expire_all()
+    assert session.get(Staff, person.id).username == "karin"
+
+
+def test_staff_search_returns_a_fragment_for_htmx(client, auth, make_staff):
+    make_staff("karin", name="Karin Bos")
+    make_staff("wim", name="Wim Bakker")
+    _login_admin(auth, make_staff)
+    response = client.get("/beheer/?q=kar", headers={"HX-Request": "true"})
+    body = response.get_data(as_text=True)
+    assert body.lstrip().startswith('<div id="staff-rows"') and "Karin Bos" in body and "Wim Bakker" not in body
+    assert "HX-Request" in response.headers["Vary"]
+    full = client.get("/beheer/?q=kar", headers={"HX-Request": "true", "HX-Boosted": "true"})
+    assert full.get_data(as_text=True).startswith("<!doctype html>")
+
+
+def test_unknown_staff_id_is_404(client, auth, make_staff):
+    _login_admin(auth, make_staff)
+    assert client.get("/beheer/medewerkers/99999").status_code == 404
+
+
+def test_audit_log_screen_lists_failed_logins(client, auth, make_staff):
+    make_staff("karin")
+    auth.login("karin", "not-the-password")
+    _login_admin(auth, make_staff)
+    body = client.get("/beheer/auditlog?q=login").get_data(as_text=True)
+    assert "karin" in body and "failure" in body

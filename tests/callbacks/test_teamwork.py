@@ -1,0 +1,129 @@
+"""Warm handover and callback tasks through the screens (htmx fragments, CSRF on)."""
+import pytest
+from sqlalchemy import select
+
+from kcc.contacts import intake
+from kcc.config import QueueSettings
+from kcc.models import Contact, Handover, Task
+from kcc.content.router import Router
+from kcc.core.timeutil import utcnow
+
+from tests.conftest import Auth, csrf_from
+
+HTMX = {"HX-Request": "true"}
+STORY = "Mevrouw (82) is gevallen en kan niet meer zelf douchen; haar dochter belt namens haar."
+
+
+class Window:
+    """One logged-in person in their own browser session."""
+
+    def __init__(self, app, username, page):
+        self.client = app.test_client()
+        Auth(self.client).login(username)
+        self.token = csrf_from(self.client.get(page).get_data(as_text=True))
+
+    def post(self, path, data=None, htmx=True):
+        return self.client.post(path, data={**(data or {}), "csrf_token": self.token}, headers=HTMX if htmx else {})
+
+    def get(self, path, htmx=True):
+        return self.client.get(path, headers=HTMX if htmx else {})
+
+
+@pytest.fixture
+def people(app, make_staff, session):
+    make_staff("pieter", roles=["agent"], skills=[("sociaal", "primary")], name="Pieter Hoekstra")
+    make_staff("ingrid", roles=["specialist"], teams=["wmo-consulenten"], name="Ingrid Mulder")
+    pieter = Window(app, "pieter", "/werkplek")
+    ingrid = Window(app, "ingrid", "/taken")
+    pieter.post("/werkplek/status", {"state": "available"})
+    intake.receive(session, intake.parse_contact({
+        "channel": "phone", "question": "Mijn moeder kan niet meer zelf douchen", "domain": "sociaal",
+        "topic": "huishoudelijke-hulp", "citizen": {"name": "Els", "email": "els@example.nl"}}),
+        Router.from_session(session), QueueSettings(headstart_s={}), utcnow())
+    session.commit()
+    pieter.post("/werkplek/volgende")
+    contact = session.scalars(select(Contact)).one()
+    return pieter, ingrid, contact
+
+
+def test_no_story_no_handover_and_what_was_typed_stays(people, session):
+    pieter, _, contact = people
+    response = pieter.post(f"/werkplek/contact/{contact.id}/overdragen",
+                           {"target": "team:wmo-consulenten", "summary": "bellen", "done": "adres gecheckt"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and "zonder verhaal geen overdracht" in html and "adres gecheckt" in html
+    assert session.scalar(select(Handover)) is None
+
+
+def test_offer_read_and_accept_across_two_sessions(people, session):
+    pieter, ingrid, contact = people
+    sent = pieter.post(f"/werkplek/contact/{contact.id}/overdragen",
+                       {"target": "team:wmo-consulenten", "summary": STORY, "promised": "Vandaag nog contact"})
+    assert "Overdracht aangeboden aan Wmo-consulenten" in sent.get_data(as_text=True)
+    offers = ingrid.get("/overdracht/aanbod").get_data(as_text=True)
+    assert STORY in offers and "Vandaag nog contact" in offers and "Van Pieter Hoekstra" in offers
+    offer = session.scalars(select(Handover)).one()
+    assert ingrid.get(f"/overdracht/aanbod?known={offer.id}").status_code == 204  # nothing new: no redraw
+    accepted = ingrid.post(f"/overdracht/{offer.id}/aannemen")
+    assert accepted.headers["HX-Redirect"] == f"/overdracht/contact/{contact.id}"
+    page = ingrid.get(f"/overdracht/contact/{contact.id}", htmx=False).get_data(as_text=True)
+    assert "Overdracht aangenomen" in page and STORY in page
+    status = pieter.get("/werkplek/overdrachten").get_data(as_text=True)
+    assert "aangenomen door Ingrid Mulder" in status and "warm doorverbonden" in status
+    done = ingrid.post(f"/overdracht/contact/{contact.id}/afronden", {"outcome": "answered", "note": "Indicatie"},
+                       htmx=False)
+    assert done.status_code == 302
+    session.expire_all()
+    assert session.get(Contact, contact.id).status == "resolved"
+
+
+def test_a_declined_offer_becomes_a_task_the_team_works_on_screen(people, session):
+    pieter, ingrid, contact = people
+    pieter.post(f"/werkplek/contact/{contact.id}/overdragen", {"target": "team:wmo-consulenten", "summary": STORY})
+    offer = session.scalars(select(Handover)).one()
+    refused = ingrid.post(f"/overdracht/{offer.id}/weigeren", {"reason": ""})
+    assert refused.status_code == 422
+    ingrid.post(f"/overdracht/{offer.id}/weigeren", {"reason": "Op huisbezoek"})
+    task = session.scalars(select(Task)).one()
+    listing = ingrid.get("/taken", htmx=False).get_data(as_text=True)
+    assert f"KCC-{contact.id:06d}" in listing and "nog " in listing and "Aan mij toewijzen" in listing
+    assert "geweigerd" in pieter.get("/werkplek/overdrachten").get_data(as_text=True)
+    card = ingrid.post(f"/taken/{task.id}/afronden", {"note": "klaar"})
+    assert card.status_code == 409  # not claimed yet
+    assert "Belpoging vastleggen" in ingrid.post(f"/taken/{task.id}/oppakken").get_data(as_text=True)
+    assert "voicemail" in ingrid.post(f"/taken/{task.id}/poging", {"reached": "nee", "note": "voicemail"}).get_data(
+        as_text=True)
+    assert ingrid.post(f"/taken/{task.id}/afronden", {"note": ""}).status_code == 422
+    assert "Afgerond" in ingrid.post(f"/taken/{task.id}/afronden", {"note": "Huisbezoek gepland"}).get_data(
+        as_text=True)
+
+
+def test_someone_else_cannot_accept_or_open_an_offer(people, app, make_staff, session):
+    pieter, _, contact = people
+    pieter.post(f"/werkplek/contact/{contact.id}/overdragen", {"target": "team:wmo-consulenten", "summary": STORY})
+    offer = session.scalars(select(Handover)).one()
+    make_staff("bas", roles=["specialist"], teams=["bouwen-en-verbouwen"])
+    bas = Window(app, "bas", "/taken")
+    assert STORY not in bas.get("/overdracht/aanbod", htmx=False).get_data(as_text=True)
+    assert bas.post(f"/overdracht/{offer.id}/aannemen").status_code == 403
+
+
+def test_the_employee_can_choose_a_callback_task_straight_away(people, session):
+    pieter, ingrid, contact = people
+    html = pieter.post(f"/werkplek/contact/{contact.id}/overdragen",
+                       {"target": "team:wmo-consulenten", "summary": STORY, "how": "callback"}).get_data(as_text=True)
+    task = session.scalars(select(Task)).one()
+    assert "Terugbelverzoek gemaakt voor Wmo-consulenten" in html and task.handover_id is None
+    assert session.scalar(select(Handover)) is None
+    assert f"KCC-{contact.id:06d}" in ingrid.get("/taken", htmx=False).get_data(as_text=True)
+
+
+def test_everyone_who_may_see_the_contact_reads_its_timeline(people, app, make_staff, session):
+    pieter, ingrid, contact = people
+    pieter.post(f"/werkplek/contact/{contact.id}/overdragen",
+                {"target": "team:wmo-consulenten", "summary": STORY, "how": "callback"})
+    page = ingrid.get(f"/contact/{contact.id}", htmx=False).get_data(as_text=True)
+    assert "Terugbelverzoek gemaakt" in page and STORY in page and "Binnengekomen" in page
+    make_staff("bas", roles=["specialist"], teams=["bouwen-en-verbouwen"])
+    bas = Window(app, "bas", "/taken")
+    assert bas.get(f"/contact/{contact.id}", htmx=False).status_code == 403  # sociaal: not his to read

@@ -1,0 +1,139 @@
+"""The employee's workspace through the real screens: htmx fragments, CSRF on, audit log written."""
+import re
+
+import pytest
+from sqlalchemy import select
+
+from kcc.contacts import intake
+from kcc.config import QueueSettings
+from kcc.models import AuditLog, Contact, RoutingCorrection
+from kcc.content.router import Router
+from kcc.core.timeutil import utcnow
+
+from tests.conftest import csrf_from
+
+HTMX = {"HX-Request": "true"}
+
+
+@pytest.fixture
+def arrive(session):
+    router = Router.from_session(session)
+
+    def make(question="ik wil mijn paspoort verlengen", channel="phone", **fields):
+        contact = intake.receive(session, intake.parse_contact({"channel": channel, "question": question, **fields}),
+                                 router, QueueSettings(headstart_s={}), utcnow()).contact
+        session.commit()
+        return contact
+    return make
+
+
+@pytest.fixture
+def desk(client, auth, make_staff):
+    """Fatima logged in at the workspace; desk.post(path, data) sends a form the way htmx does, token included."""
+    make_staff("fatima", roles=["agent"], skills=[("burgerzaken", "primary")], name="Fatima el Amrani")
+    auth.login("fatima")
+
+    class Desk:
+        token = csrf_from(client.get("/werkplek").get_data(as_text=True))
+
+        def post(self, path, data=None, htmx=True):
+            return client.post(path, data={**(data or {}), "csrf_token": self.token}, headers=HTMX if htmx else {})
+
+        def get(self, path, htmx=True):
+            return client.get(path, headers=HTMX if htmx else {})
+    return Desk()
+
+
+def test_the_workspace_page_shows_presence_queue_and_knowledge_search(desk):
+    html = desk.get("/werkplek", htmx=False).get_data(as_text=True)
+    assert "Jouw status:" in html and "Afgemeld" in html and "Wachtrij van je domeinen" in html
+    assert 'hx-get="/werkplek/wachtrij"' in html and "Kennis zoeken" in html
+
+
+def test_an_offer_appears_and_the_employee_takes_answers_and_closes_it(desk, arrive, session):
+    fragment = desk.post("/werkplek/status", {"state": "available"}).get_data(as_text=True)
+    assert 'id="workbench"' in fragment and "<html" not in fragment and 'hx-trigger="every 4s"' in fragment
+    contact = arrive("mijn paspoort is verlopen", citizen={"name": "J. de Vries", "phone": "0612345678"})
+    offer = desk.get("/werkplek/huidig").get_data(as_text=True)
+    assert "Er wacht iemand voor jou" in offer and "Paspoort aanvragen of verlengen" in offer
+    taken = desk.post("/werkplek/volgende").get_data(as_text=True)
+    assert "mijn paspoort is verlopen" in taken and "Neem uw oude paspoort" in taken  # question and knowledge
+    assert "J. de Vries" not in taken  # personal details only when opened (and audited)
+    details = desk.get(f"/werkplek/contact/{contact.id}/inwoner").get_data(as_text=True)
+    assert "J. de Vries" in details and "+31612345678" in details
+    entry = session.scalars(select(AuditLog).where(AuditLog.action == "citizen.open")).one()
+    assert entry.actor_name == "fatima" and entry.object_id == str(contact.id)
+    done = desk.post(f"/werkplek/contact/{contact.id}/afronden", {"outcome": "answered", "note": "Afspraak gemaakt"})
+    assert done.status_code == 200 and "Contact afgerond" in done.get_data(as_text=True)
+    session.expire_all()
+    assert session.get(Contact, contact.id).status == "resolved"
+
+
+def test_a_referral_without_whom_keeps_what_was_typed_and_says_what_to_fix(desk, arrive):
+    desk.post("/werkplek/status", {"state": "available"})
+    contact = arrive()
+    desk.post("/werkplek/volgende")
+    response = desk.post(f"/werkplek/contact/{contact.id}/afronden",
+                         {"outcome": "referred_external", "referred_to": "", "note": "belde over UWV"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "schrijf naar wie je hebt verwezen" in html and "belde over UWV" in html
+    assert re.search(r'value="referred_external"\s+checked', html)  # the choice made stays made
+
+
+def test_a_repeat_caller_is_flagged_with_earlier_contacts(desk, arrive, session):
+    earlier = arrive("vraag over rijbewijs", citizen={"phone": "0612345678"})
+    earlier.status = "resolved"
+    session.commit()
+    desk.post("/werkplek/status", {"state": "available"})
+    contact = arrive("nog steeds geen rijbewijs", citizen={"phone": "06-12345678"})
+    html = desk.post("/werkplek/volgende").get_data(as_text=True)
+    assert "Herhaalcontact" in html
+    details = desk.get(f"/werkplek/contact/{contact.id}/inwoner").get_data(as_text=True)
+    assert "vraag over rijbewijs" in details
+
+
+def test_changing_the_topic_stores_a_correction(desk, arrive, session):
+    desk.post("/werkplek/status", {"state": "available"})
+    contact = arrive("mijn paspoort is verlopen")
+    desk.post("/werkplek/volgende")
+    html = desk.post(f"/werkplek/contact/{contact.id}/onderwerp", {"topic": "burgerzaken/documenten-kwijt"})
+    assert html.status_code == 200
+    correction = session.scalars(select(RoutingCorrection)).one()
+    assert correction.from_topic.slug == "paspoort" and correction.to_topic.slug == "documenten-kwijt"
+    assert correction.method == "router"
+    bad = desk.post(f"/werkplek/contact/{contact.id}/onderwerp", {"topic": "burgerzaken/hondenbelasting"})
+    assert bad.status_code == 422
+
+
+def test_notes_are_kept_on_the_timeline(desk, arrive, session):
+    desk.post("/werkplek/status", {"state": "available"})
+    contact = arrive()
+    desk.post("/werkplek/volgende")
+    assert desk.post(f"/werkplek/contact/{contact.id}/notitie", {"note": "   "}).status_code == 422
+    html = desk.post(f"/werkplek/contact/{contact.id}/notitie", {"note": "Belt terug na de vakantie"})
+    assert "Belt terug na de vakantie" in html.get_data(as_text=True)
+
+
+def test_knowledge_search_covers_the_employee_domains(desk):
+    html = desk.get("/werkplek/onderwerpen?q=rijbewijs").get_data(as_text=True)
+    assert "Rijbewijs" in html and "<html" not in html
+    assert "Kapvergunning" not in desk.get("/werkplek/onderwerpen?q=boom").get_data(as_text=True)
+    assert "<html" in desk.get("/werkplek/onderwerpen?q=paspoort", htmx=False).get_data(as_text=True)
+
+
+def test_a_form_without_csrf_token_is_refused(client, desk):
+    assert client.post("/werkplek/status", data={"state": "available"}, headers=HTMX).status_code == 400
+
+
+def test_a_sensitive_contact_of_another_domain_cannot_be_opened_by_id(desk, arrive, session):
+    contact = arrive("", domain="sociaal", topic="schulden", citizen={"name": "Mevrouw K."})
+    response = desk.get(f"/werkplek/contact/{contact.id}/inwoner")
+    assert response.status_code == 403 and "Mevrouw K." not in response.get_data(as_text=True)
+    assert session.scalars(select(AuditLog).where(AuditLog.action == "authorisation",
+                                                  AuditLog.result == "denied")).all()
+
+
+def test_without_htmx_a_form_post_redirects_back(desk):
+    response = desk.post("/werkplek/status", {"state": "paused"}, htmx=False)
+    assert response.status_code == 302 and response.headers["Location"].endswith("/werkplek")
