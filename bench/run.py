@@ -42,6 +42,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import text  # noqa: E402
 
+from kcc.core.actor import Actor
 from kcc.staff import accounts
 from kcc.core import migrate
 from kcc.core.db import make_engine, make_sessionmaker  # noqa: E402
@@ -70,16 +71,16 @@ def prepare(url: str, employees: int) -> tuple[str, list[str]]:
     sync(session, specs)
     integration = accounts.create_staff(session, accounts.StaffInput(
         username="telefonie", name="Telefonie", roles=["integration"], skills=[], languages=["nl"], teams=[]),
-        secrets.token_urlsafe(16))
-    _, producer_token = accounts.create_token(session, integration)
+        secrets.token_urlsafe(16), actor=Actor.system("test"))
+    _, producer_token = accounts.create_token(session, integration, actor=Actor.system("test"))
     tokens = []
     for i in range(employees):
         primary, secondary = DOMAINS[i % 4], DOMAINS[(i + 1) % 4]
         agent = accounts.create_staff(session, accounts.StaffInput(
             username=f"agent{i:02d}", name=f"Agent {i:02d}", roles=["agent"],
             skills=[(primary, "primary"), (secondary, "secondary")], languages=["nl"], teams=[]),
-            secrets.token_urlsafe(16))
-        tokens.append(accounts.create_token(session, agent)[1])
+            secrets.token_urlsafe(16), actor=Actor.system("test"))
+        tokens.append(accounts.create_token(session, agent, actor=Actor.system("test"))[1])
     session.commit()
     session.close()
     engine.dispose()

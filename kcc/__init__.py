@@ -72,16 +72,16 @@ def select_locale() -> str:
 
 
 def register_request_hooks(app: Flask) -> None:
-    from kcc.web import access
     from kcc import api
     from kcc.auth import views as auth
-    from kcc.web import request as web
+    from kcc.web import access, unit_of_work
 
-    app.teardown_appcontext(web.close_db)
+    app.teardown_appcontext(unit_of_work.close)
     app.before_request(api.load_token_user)
     app.before_request(auth.enforce_idle_timeout)
     app.before_request(access.enforce)
     app.after_request(security_headers)
+    app.after_request(unit_of_work.finish)  # after_request runs last-registered first: commit before headers
 
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
@@ -105,20 +105,19 @@ def security_headers(response):
 
 
 def register_blueprints(app: Flask) -> None:
-    from kcc.admin import views as admin
     from kcc import api
-    from kcc.api import contacts as api_contacts
-    from kcc.api import handover as api_handover
+    from kcc.admin import views as admin
+    from kcc.api import contacts, handover, indicators, me, queues, tasks  # noqa: F401  (routes on api.bp)
     from kcc.auth import views as auth
+    from kcc.callbacks import views as callbacks
+    from kcc.contacts import views as contact_views
+    from kcc.floor import views as floor
+    from kcc.handover import views as handover_views
     from kcc.home import views as home
+    from kcc.lobby import views as lobby
     from kcc.public import views as public
-    from kcc.callbacks import views as teamwork
     from kcc.workspace import views as workspace
 
-    app.register_blueprint(auth.bp)
-    app.register_blueprint(home.bp)
-    app.register_blueprint(workspace.bp)
-    app.register_blueprint(public.bp)
-    app.register_blueprint(teamwork.bp)
-    app.register_blueprint(admin.bp)
+    for module in (auth, home, workspace, contact_views, handover_views, callbacks, lobby, floor, public, admin):
+        app.register_blueprint(module.bp)
     app.register_blueprint(api.bp)

@@ -1,65 +1,167 @@
-"""Who may see which contact: the object check behind every contact view and API call.
+"""Every object rule in one place: who may see a contact, work a callback task, answer a handover offer.
 
 The sociaal domein holds sensitive contacts (debts, care, domestic violence). Only people who work in
-that domain, or to whom the contact is handed, may open one — never someone who guesses an id.
+that domain, or to whom the contact is handed, may open one — never someone who guesses an id, and
+never by way of a list of "related" things (a citizen's earlier contacts, open tasks, counts).
+
+Each rule is written twice: as a predicate for one object, and as a SQL condition for lists and counts.
+A test holds the two to agree on every fixture. The loaders (`contact_or_404`, …) apply the predicate;
+screens and API use the same loaders. No Flask here: a refusal is `NotAllowed`, which the web layer
+turns into a 403 and an audit entry.
 """
 from __future__ import annotations
 
-from sqlalchemy import exists, false, or_, select, true
-from sqlalchemy.orm import object_session
+from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
+from sqlalchemy.orm import Session, aliased, object_session
 
-from kcc.staff.accounts import Principal
-from kcc.models import Contact, Domain, Handover, Staff, Task, Topic
+from kcc.core.actor import Actor
+from kcc.core.errors import Msg, NotAllowed, NotFound
+from kcc.models import Contact, Domain, Handover, Task, Topic
 
 SENSITIVE_DOMAINS = frozenset({"sociaal"})
-SEE_EVERYTHING = ("admin", "lead", "integration")
+SEE_EVERYTHING = frozenset({"admin", "lead", "integration"})
+ROUTING_ROLES = frozenset({"agent", "senior"})  # see other domains' ordinary contacts, to reroute them
 
 
-def may_see(staff: Staff | Principal, contact: Contact) -> bool:
-    """Owner, floor lead, admin and the integration user always; others by skill, team or lobby duty."""
-    roles = set(staff.roles)
-    if roles & set(SEE_EVERYTHING) or contact.owner_id == staff.id:
+# --- contacts ---------------------------------------------------------------------------------------
+
+def may_see_contact(actor: Actor, contact: Contact) -> bool:
+    """Owner, floor lead, admin and the integration user always; others by skill, team, handover or lobby duty."""
+    if actor.roles & SEE_EVERYTHING or (actor.id is not None and contact.owner_id == actor.id):
         return True
-    if contact.domain_id in staff.skill_levels:
+    if contact.domain_id in actor.skill_levels:
         return True
-    if contact.topic is not None and contact.topic.handover_team_id in staff.team_ids:
+    if contact.topic is not None and contact.topic.handover_team_id in actor.team_ids:
         return True
-    if _handed_to(staff, contact):
+    if _handed_to(actor, contact):
         return True
-    sensitive = contact.domain is not None and contact.domain.slug in SENSITIVE_DOMAINS
-    if sensitive:
+    if contact.domain is not None and contact.domain.slug in SENSITIVE_DOMAINS:
         return False
-    # the host checked the visitor in; agents and seniors see other domains' ordinary contacts (rerouting)
-    return bool(roles & {"agent", "senior"}) or ("host" in roles and contact.channel == "counter")
+    return bool(actor.roles & ROUTING_ROLES) or ("host" in actor.roles and contact.channel == "counter")
 
 
-def _handed_to(staff: Staff | Principal, contact: Contact) -> bool:
+def _handed_to(actor: Actor, contact: Contact) -> bool:
     """A handover offer or callback task for this person or one of their teams opens the contact to them."""
     session = object_session(contact)
-    if session is None:
+    if session is None or actor.id is None:
         return False
-    team_ids = list(staff.team_ids)
-    task = exists().where(Task.contact_id == contact.id,
-                          or_(Task.owner_id == staff.id, Task.team_id.in_(team_ids) if team_ids else false()))
-    offer = exists().where(Handover.contact_id == contact.id,
-                           or_(Handover.to_staff_id == staff.id,
-                               Handover.to_team_id.in_(team_ids) if team_ids else false()))
-    return bool(session.scalar(select(task | offer)))
+    return bool(session.scalar(select(_tasks_for_me(actor, contact.id) | _offers_for_me(actor, contact.id))))
 
 
-def visible_filter(staff: Staff | Principal):
-    """The same rule as a query condition, for lists and searches."""
-    roles = set(staff.roles)
-    if roles & set(SEE_EVERYTHING):
+def _tasks_for_me(actor: Actor, contact_id: ColumnElement[int] | int):
+    """A callback task of this contact for me or one of my teams (an alias: never correlated away)."""
+    task = aliased(Task)
+    mine = task.owner_id == actor.id
+    return exists().where(task.contact_id == contact_id,
+                          or_(mine, task.team_id.in_(actor.team_ids)) if actor.team_ids else mine)
+
+
+def _offers_for_me(actor: Actor, contact_id: ColumnElement[int] | int):
+    """A handover offer of this contact to me or one of my teams."""
+    offer = aliased(Handover)
+    mine = offer.to_staff_id == actor.id
+    return exists().where(offer.contact_id == contact_id,
+                          or_(mine, offer.to_team_id.in_(actor.team_ids)) if actor.team_ids else mine)
+
+
+def contacts_visible_to(actor: Actor) -> ColumnElement[bool]:
+    """`may_see_contact` as a condition on Contact, for lists, searches and counts."""
+    if actor.roles & SEE_EVERYTHING:
         return true()
-    skills = list(staff.skill_levels)
-    team_ids = list(staff.team_ids)
-    ordinary = ~Contact.domain_id.in_(select(Domain.id).where(Domain.slug.in_(SENSITIVE_DOMAINS)))
-    conditions = [Contact.owner_id == staff.id, Contact.domain_id.in_(skills)]
-    if team_ids:
-        conditions.append(Contact.topic_id.in_(select(Topic.id).where(Topic.handover_team_id.in_(team_ids))))
-    if roles & {"agent", "senior"}:
+    if actor.id is None:
+        return false()
+    conditions: list[ColumnElement[bool]] = [Contact.owner_id == actor.id]
+    if actor.skill_levels:
+        conditions.append(Contact.domain_id.in_(list(actor.skill_levels)))
+    if actor.team_ids:
+        conditions.append(Contact.topic_id.in_(select(Topic.id).where(Topic.handover_team_id.in_(actor.team_ids))))
+    conditions.append(_tasks_for_me(actor, Contact.id))
+    conditions.append(_offers_for_me(actor, Contact.id))
+    ordinary = or_(Contact.domain_id.is_(None),
+                   Contact.domain_id.not_in(select(Domain.id).where(Domain.slug.in_(SENSITIVE_DOMAINS))))
+    if actor.roles & ROUTING_ROLES:
         conditions.append(ordinary)
-    elif "host" in roles:
-        conditions.append(ordinary & (Contact.channel == "counter"))
-    return or_(*conditions) if conditions else false()
+    elif "host" in actor.roles:
+        conditions.append(and_(ordinary, Contact.channel == "counter"))
+    return or_(*conditions)
+
+
+def contact_or_404(session: Session, actor: Actor, contact_id: int, *, own: bool = False) -> Contact:
+    """The contact if this actor may see it (and, with `own`, has it in hand); NotFound or NotAllowed otherwise."""
+    contact = session.get(Contact, contact_id)
+    if contact is None:
+        raise NotFound(Msg("Contact %(id)s bestaat niet.", id=contact_id))
+    if own and contact.owner_id != actor.id:
+        raise NotAllowed(Msg("Dit contact is niet bij jou in behandeling."), f"contact {contact_id} is not theirs")
+    if not may_see_contact(actor, contact):
+        raise NotAllowed(Msg("Je hebt geen toegang tot dit contact."),
+                         f"contact {contact_id} is outside the reader's domains")
+    return contact
+
+
+# --- callback tasks ---------------------------------------------------------------------------------
+
+def team_scope(actor: Actor) -> frozenset[int] | None:
+    """The teams whose task lists this actor works: None means every team (floor leads and admins)."""
+    return None if actor.has_role("lead") else actor.team_ids
+
+
+def may_work_task(actor: Actor, task: Task) -> bool:
+    """Members of the task's team, its named colleague, floor leads and admins."""
+    scope = team_scope(actor)
+    return scope is None or (actor.id is not None and task.owner_id == actor.id) or task.team_id in scope
+
+
+def tasks_workable_by(actor: Actor) -> ColumnElement[bool]:
+    """`may_work_task` as a condition on Task."""
+    scope = team_scope(actor)
+    if scope is None:
+        return true()
+    mine = Task.owner_id == actor.id if actor.id is not None else false()
+    return or_(mine, Task.team_id.in_(scope)) if scope else mine
+
+
+def tasks_visible_to(actor: Actor) -> ColumnElement[bool]:
+    """Tasks shown as context (a caller's open callbacks): only those whose contact the actor may see."""
+    return Task.contact_id.in_(select(Contact.id).where(contacts_visible_to(actor)))
+
+
+def task_or_404(session: Session, actor: Actor, task_id: int) -> Task:
+    task = session.get(Task, task_id)
+    if task is None:
+        raise NotFound(Msg("Terugbelverzoek %(id)s bestaat niet.", id=task_id))
+    if not may_work_task(actor, task):
+        raise NotAllowed(Msg("Deze taak is van een ander team."), f"task {task_id} belongs to another team")
+    return task
+
+
+# --- handover offers --------------------------------------------------------------------------------
+
+def may_answer_offer(actor: Actor, handover: Handover) -> bool:
+    """Only the colleague it is offered to, or a member of the team it is offered to."""
+    if handover.to_staff_id is not None:
+        return handover.to_staff_id == actor.id
+    return handover.to_team_id in actor.team_ids
+
+
+def offers_for(actor: Actor) -> ColumnElement[bool]:
+    """`may_answer_offer` as a condition on Handover."""
+    mine = Handover.to_staff_id == actor.id if actor.id is not None else false()
+    team = and_(Handover.to_staff_id.is_(None), Handover.to_team_id.in_(actor.team_ids)) if actor.team_ids else false()
+    return or_(mine, team)
+
+
+def may_read_offer(actor: Actor, handover: Handover) -> bool:
+    """The receiver, the sender, and floor leads."""
+    return may_answer_offer(actor, handover) or handover.from_staff_id == actor.id or actor.has_role("lead")
+
+
+def handover_or_404(session: Session, actor: Actor, handover_id: int, *, answer: bool = False) -> Handover:
+    """The offer if this actor may read it (with `answer`: may accept or decline it)."""
+    handover = session.get(Handover, handover_id)
+    if handover is None:
+        raise NotFound(Msg("Overdracht %(id)s bestaat niet.", id=handover_id))
+    allowed = may_answer_offer(actor, handover) if answer else may_read_offer(actor, handover)
+    if not allowed:
+        raise NotAllowed(Msg("Deze overdracht is voor iemand anders."), f"handover {handover_id} is for someone else")
+    return handover

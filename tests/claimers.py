@@ -5,6 +5,7 @@ import time
 
 from sqlalchemy import func, select
 
+from kcc.core.actor import Actor
 from kcc.config import QueueSettings
 from kcc.core.db import make_engine, make_sessionmaker
 from kcc.models import Contact, Staff
@@ -24,11 +25,11 @@ def claim_until_empty(url: str, staff_id: int, deadline_s: float = 120.0) -> lis
         while time.monotonic() < stop:
             with sessions() as session:
                 staff = session.get(Staff, staff_id)
-                contact = claim_next(session, staff, utcnow(), SETTINGS)
+                contact = claim_next(session, Actor.of(staff), utcnow(), SETTINGS)
                 if contact is not None:
                     got.append(contact.id)
                     session.commit()
-                    resolve(session, contact.id, staff, "answered", utcnow())
+                    resolve(session, contact.id, Actor.of(staff), "answered", utcnow())
                     session.commit()
                     continue
                 session.commit()

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from kcc.core.actor import Actor
 from kcc import create_app
 from kcc.core import migrate
 from kcc.staff.accounts import StaffInput, create_staff, create_token
@@ -119,7 +120,7 @@ def make_staff(session):
     def make(username: str, roles=("agent",), skills=(), languages=("nl",), teams=(), password=PASSWORD, name=None):
         staff = create_staff(session, StaffInput(username=username, name=name or username.title(), roles=list(roles),
                                                  skills=list(skills), languages=list(languages), teams=list(teams)),
-                             password)
+                             password, actor=Actor.system("test"))
         session.commit()
         return staff
     return make
@@ -185,7 +186,7 @@ def api(client, session, make_staff):
 
     def make(username, roles=("agent",), skills=(("burgerzaken", "primary"),), languages=("nl",)):
         staff = make_staff(username, roles=list(roles), skills=list(skills), languages=list(languages))
-        _, token = create_token(session, session.merge(staff))
+        _, token = create_token(session, session.merge(staff), actor=Actor.system("test"))
         session.commit()
         return Caller(staff, token)
     return make

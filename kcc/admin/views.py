@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
-from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import or_, select
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, SelectMultipleField, StringField
@@ -17,7 +16,7 @@ from kcc.web.access import roles
 from kcc.core.errors import ValidationError
 from kcc.models import ROLES, AuditLog, Domain, Staff, Team
 from kcc.web.templating import ROLE_LABELS
-from kcc.web.request import client_origin, db, render, translate
+from kcc.web.request import actor, db, render, translate
 
 bp = Blueprint("admin", __name__, url_prefix="/beheer", template_folder="templates")
 
@@ -94,14 +93,11 @@ def staff_new():
     form.fill_choices()
     if form.validate_on_submit():
         try:
-            staff = accounts.create_staff(db(), form.to_input(), form.password.data or "")
+            staff = accounts.create_staff(db(), form.to_input(), form.password.data or "", actor=actor())
         except ValidationError as error:
             db().rollback()
             form.show_errors(error)
         else:
-            audit.record(db(), "staff_create", "success", actor=current_user, object_type="staff",
-                         object_id=staff.id, origin=client_origin(), detail=f"roles {','.join(staff.roles)}")
-            db().commit()
             flash(_("Medewerker %(name)s is aangemaakt.", name=staff.name), "ok")
             return redirect(url_for("admin.staff_list"))
     status = 400 if form.is_submitted() else 200
@@ -124,18 +120,14 @@ def staff_edit(staff_id: int):
         form.teams.data = [t.slug for t in staff.teams]
     if form.validate_on_submit():
         try:
-            accounts.update_staff(db(), staff, form.to_input())
+            accounts.update_staff(db(), staff, form.to_input(), actor=actor())
             if form.password.data:
-                accounts.set_password(db(), staff, form.password.data)
+                accounts.set_password(db(), staff, form.password.data, actor=actor())
         except ValidationError as error:
             db().rollback()
             staff = _staff_or_404(staff_id)
             form.show_errors(error)
         else:
-            audit.record(db(), "staff_update", "success", actor=current_user, object_type="staff",
-                         object_id=staff.id, origin=client_origin(),
-                         detail=f"roles {','.join(staff.roles)}" + ("; password reset" if form.password.data else ""))
-            db().commit()
             flash(_("Wijzigingen voor %(name)s zijn opgeslagen.", name=staff.name), "ok")
             return redirect(url_for("admin.staff_list"))
     status = 400 if form.is_submitted() else 200
@@ -152,4 +144,6 @@ def audit_log():
         like = f"%{query}%"
         statement = statement.where(or_(AuditLog.action.ilike(like), AuditLog.actor_name.ilike(like),
                                         AuditLog.object_id.ilike(like)))
-    return render("admin/audit_log.html", entries=db().scalars(statement).all(), q=query)
+    return render("admin/audit_log.html", entries=db().scalars(statement).all(), q=query,
+                  actions={name: translate(label) for name, label in audit.ACTIONS.items()},
+                  results={name: translate(label) for name, label in audit.RESULTS.items()})

@@ -1,4 +1,7 @@
-"""The integration API (/api/v1): bearer tokens only, JSON errors exactly as ../shared/API.md specifies."""
+"""The integration API (/api/v1): bearer tokens only, JSON errors as docs/api.md specifies.
+
+One adapter package over the same operations the screens use; each module is one part of the contract.
+"""
 from __future__ import annotations
 
 from flask import Blueprint, current_app, g, jsonify, request
@@ -6,8 +9,7 @@ from sqlalchemy import select
 from werkzeug.http import HTTP_STATUS_CODES
 
 from kcc.web.access import public, staff
-from kcc.staff.accounts import Principal
-from kcc.core.errors import Conflict, NotFound, ValidationError
+from kcc.core.errors import Conflict, Msg, ValidationError
 from kcc.extensions import csrf
 from kcc.models import Staff, Team
 from kcc.core.timeutil import utcnow
@@ -64,6 +66,14 @@ def reject_unknown(body: dict, allowed: set[str]) -> dict:
     return body
 
 
+def text_field(body: dict, field: str) -> str:
+    """A text field of the body: absent is empty, anything but a string is a field error."""
+    value = body.get(field)
+    if value is not None and not isinstance(value, str):
+        raise ValidationError({field: Msg("moet tekst zijn")})
+    return value or ""
+
+
 @bp.errorhandler(BadBody)
 def bad_body(_error):
     return api_error_response(400, "bad_request", "De body is geen geldig JSON-object. Stuur Content-Type: "
@@ -82,11 +92,6 @@ def conflict(error: Conflict):
     return api_error_response(409, "conflict", str(error.args[0]) if error.args else None)
 
 
-@bp.errorhandler(NotFound)
-def not_found(error: NotFound):
-    return api_error_response(404, "not_found", str(error.args[0]) if error.args else None)
-
-
 def load_token_user() -> None:
     """before_request for /api: resolve the bearer token to its staff member (cookies are ignored here)."""
     if request.blueprint != "api":
@@ -95,14 +100,7 @@ def load_token_user() -> None:
     scheme, _, token = header.partition(" ")
     g.api_user = None
     if scheme.lower() == "bearer" and token.strip():
-        g.api_user, touched = current_app.extensions["kcc.principals"].for_token(db(), token.strip(), utcnow())
-        if touched:
-            db().commit()  # last_used_at, at most once a minute
-
-
-def caller() -> Principal:
-    """Who this API call acts as (set by load_token_user; the access rules made sure there is someone)."""
-    return g.api_user
+        g.api_user, _touched = current_app.extensions["kcc.principals"].for_token(db(), token.strip(), utcnow())
 
 
 def caller_staff() -> Staff:

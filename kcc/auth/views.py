@@ -15,7 +15,8 @@ from kcc.staff import accounts
 from kcc.core import audit
 from kcc.web.access import public, staff
 from kcc.models import Staff
-from kcc.web.request import client_origin, db, render
+from kcc.web import unit_of_work
+from kcc.web.request import actor, client_origin, current_actor, db, render
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 
@@ -58,7 +59,7 @@ def login():
         policy = accounts.LoginPolicy(settings.login_max_failures, settings.login_max_failures_ip,
                                       settings.login_lockout_min)
         user, reason = accounts.authenticate(db(), form.username.data, form.password.data, client_origin(), policy)
-        db().commit()
+        unit_of_work.keep_on_error("failed login")
         if user is not None:
             session.clear()  # a fresh session at login: nothing from before carries over (session fixation)
             login_user(user)
@@ -78,8 +79,7 @@ def login():
 @bp.route("/uitloggen", methods=["POST"])
 @staff
 def logout():
-    audit.record(db(), "logout", "success", actor=current_user, origin=client_origin())
-    db().commit()
+    audit.record(db(), actor(), "session.logout")
     logout_user()
     session.clear()
     flash(_("Je bent uitgelogd."), "info")
@@ -103,8 +103,7 @@ def enforce_idle_timeout():
     now = int(time.time())
     last_seen = session.get("last_seen", 0)
     if now - last_seen > current_app.config["IDLE_TIMEOUT_S"]:
-        audit.record(db(), "session_timeout", "success", actor=current_user, origin=client_origin())
-        db().commit()
+        audit.record(db(), current_actor(), "session.timeout")
         logout_user()
         session.clear()
         flash(_("Je sessie is verlopen omdat je een tijd niets hebt gedaan. Log opnieuw in."), "warning")

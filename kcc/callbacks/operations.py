@@ -9,26 +9,25 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
+from kcc.core import audit
+from kcc.core.actor import Actor
 from kcc.core.errors import Conflict, Msg, NotAllowed, ValidationError
+from kcc.policy import contacts_visible_to, may_work_task, tasks_workable_by
 from kcc.contacts.intake import same_person
 from kcc.models import Citizen, Contact, ContactEvent, Staff, Task, TaskAttempt, Team
 from kcc.core.workinghours import working_hours_between
 
 MAX_NOTE = 4000
 NEARLY_DUE_HOURS = 4  # working hours left at which a task is highlighted as nearly due
+AUDIT_ACTIONS = {"task_claimed": "task.claim", "task_forwarded": "task.forward", "task_attempt": "task.attempt",
+                 "task_completed": "task.complete"}
 
 
-def may_work(staff: Staff, task: Task) -> bool:
-    """Members of the task's team, its named colleague, floor leads and admins."""
-    return (task.owner_id == staff.id or any(team.id == task.team_id for team in staff.teams)
-            or staff.has_role("lead"))
-
-
-def _check(staff: Staff, task: Task) -> None:
-    if not may_work(staff, task):
-        raise NotAllowed(Msg("Deze taak is van een ander team."))
+def _check(actor: Actor, task: Task) -> None:
+    if not may_work_task(actor, task):
+        raise NotAllowed(Msg("Deze taak is van een ander team."), f"task {task.id} belongs to another team")
     if task.state != "open":
         raise Conflict(Msg("Deze taak is al afgerond."))
 
@@ -43,28 +42,31 @@ def _note(text: str | None, field: str = "note", required: bool = False) -> str:
     return text
 
 
-def _event(session: Session, task: Task, kind: str, actor: Staff, now: datetime, **data) -> None:
-    task.contact.events.append(ContactEvent(type=kind, actor=actor, at=now, data={"task": task.id, **data}))
+def _event(session: Session, task: Task, kind: str, actor: Actor, now: datetime, **data) -> None:
+    """The step on the contact's timeline, and the same step in the audit log."""
+    task.contact.events.append(ContactEvent(type=kind, actor_id=actor.id, at=now, data={"task": task.id, **data}))
+    audit.record(session, actor, AUDIT_ACTIONS[kind], object_type="task", object_id=task.id,
+                 detail=f"contact {task.contact_id}")
 
 
-def claim(session: Session, task: Task, staff: Staff, now: datetime) -> Task:
+def claim(session: Session, task: Task, actor: Actor, now: datetime) -> Task:
     """'Assign to myself': exactly one colleague gets it, even when two click at the same moment."""
-    _check(staff, task)
+    _check(actor, task)
     result = session.execute(update(Task).where(Task.id == task.id, Task.state == "open",
-                                                (Task.owner_id.is_(None)) | (Task.owner_id == staff.id))
-                             .values(owner_id=staff.id).execution_options(synchronize_session=False))
+                                                (Task.owner_id.is_(None)) | (Task.owner_id == actor.id))
+                             .values(owner_id=actor.id).execution_options(synchronize_session=False))
     session.refresh(task)
     if result.rowcount != 1:
         raise Conflict(Msg("%(name)s heeft deze taak al opgepakt.", name=task.owner.name if task.owner else "?"))
-    _event(session, task, "task_claimed", staff, now)
+    _event(session, task, "task_claimed", actor, now)
     session.flush()
     return task
 
 
-def forward(session: Session, task: Task, staff: Staff, now: datetime, note: str,
+def forward(session: Session, task: Task, actor: Actor, now: datetime, note: str,
             to_team_slug: str | None = None, to_staff_id: int | None = None) -> Task:
     """Hand the task on to another team or colleague, with a note; the deadline promised stays."""
-    _check(staff, task)
+    _check(actor, task)
     note = _note(note, required=True)
     if (to_team_slug is None) == (to_staff_id is None):
         raise ValidationError({"to": Msg("kies een team of een collega")})
@@ -81,34 +83,34 @@ def forward(session: Session, task: Task, staff: Staff, now: datetime, note: str
             raise ValidationError({"to.staff": Msg("deze collega bestaat niet (meer)")})
         task.owner = person
         after = person.name
-    _event(session, task, "task_forwarded", staff, now, **{"from": before, "to": after, "note": note})
+    _event(session, task, "task_forwarded", actor, now, **{"from": before, "to": after, "note": note})
     session.flush()
     return task
 
 
-def attempt(session: Session, task: Task, staff: Staff, reached: bool, note: str, now: datetime) -> TaskAttempt:
+def attempt(session: Session, task: Task, actor: Actor, reached: bool, note: str, now: datetime) -> TaskAttempt:
     """A call attempt: reached or not, and what was said."""
-    _check(staff, task)
-    if task.owner_id != staff.id:
+    _check(actor, task)
+    if task.owner_id != actor.id:
         raise Conflict(Msg("Pak de taak eerst op ('aan mij toewijzen')."))
     if not isinstance(reached, bool):
         raise ValidationError({"reached": Msg("kies bereikt of niet bereikt")})
-    entry = TaskAttempt(task=task, actor=staff, at=now, reached=reached, note=_note(note))
+    entry = TaskAttempt(task=task, actor_id=actor.id, at=now, reached=reached, note=_note(note))
     session.add(entry)
-    _event(session, task, "task_attempt", staff, now, reached=reached, note=entry.note)
+    _event(session, task, "task_attempt", actor, now, reached=reached, note=entry.note)
     session.flush()
     return entry
 
 
-def complete(session: Session, task: Task, staff: Staff, note: str, now: datetime) -> Task:
+def complete(session: Session, task: Task, actor: Actor, note: str, now: datetime) -> Task:
     """Done: the citizen has been helped; the contact is resolved."""
-    _check(staff, task)
-    if task.owner_id != staff.id:
+    _check(actor, task)
+    if task.owner_id != actor.id:
         raise Conflict(Msg("Alleen wie de taak heeft opgepakt, kan hem afronden."))
     task.state, task.completed_at, task.outcome_note = "done", now, _note(note, required=True)
     contact = session.get(Contact, task.contact_id)
     contact.status, contact.outcome, contact.closed_at, contact.updated_at = "resolved", "callback_done", now, now
-    _event(session, task, "task_completed", staff, now, note=task.outcome_note,
+    _event(session, task, "task_completed", actor, now, note=task.outcome_note,
            on_time=now <= task.deadline)
     session.flush()
     return task
@@ -135,22 +137,27 @@ def urgency(task: Task, now: datetime) -> Urgency:
     return Urgency("soon" if hours <= NEARLY_DUE_HOURS else "ok", hours)
 
 
-def open_tasks(session: Session, team_ids: list[int] | None = None, overdue_at: datetime | None = None) -> list[Task]:
-    """Open tasks, most urgent first; for some teams, or only the overdue ones (the floor lead's list)."""
-    query = select(Task).where(Task.state == "open").order_by(Task.deadline)
-    if team_ids is not None:
-        query = query.where(Task.team_id.in_(team_ids))
+def task_list(session: Session, actor: Actor, *, state: str = "open", team_id: int | None = None,
+              overdue_at: datetime | None = None, limit: int | None = None) -> list[Task]:
+    """The tasks this actor works (their teams; floor leads every team), most urgent first; of one team, or
+    only the overdue ones (the floor lead's list). Screens and API both list tasks with this."""
+    query = (select(Task).where(Task.state == state, tasks_workable_by(actor)).order_by(Task.deadline)
+             .options(selectinload(Task.confirmations)))
+    if team_id is not None:
+        query = query.where(Task.team_id == team_id)
     if overdue_at is not None:
         query = query.where(Task.deadline < overdue_at)
-    return list(session.scalars(query))
+    return list(session.scalars(query.limit(limit)))
 
 
-def open_tasks_for_citizen(session: Session, contact: Contact) -> list[Task]:
-    """When a citizen with an open task calls again, the employee sees that task at once."""
+def open_tasks_for_citizen(session: Session, actor: Actor, contact: Contact) -> list[Task]:
+    """When a citizen with an open task calls again, the employee sees that task at once — only the tasks
+    whose contact the employee may see (need to know: a social-domain callback stays hidden)."""
     citizen = contact.citizen
     if citizen is None or not (citizen.phone or citizen.email):
         return []
     return list(session.scalars(select(Task).join(Contact, Task.contact_id == Contact.id)
                                 .join(Citizen, Contact.citizen_id == Citizen.id)
-                                .where(Task.state == "open", same_person(citizen.phone, citizen.email))
+                                .where(Task.state == "open", same_person(citizen.phone, citizen.email),
+                                       contacts_visible_to(actor))
                                 .order_by(Task.deadline)))

@@ -5,7 +5,6 @@ Every error names what is wrong and how to fix it, and exits non-zero; nothing i
 from __future__ import annotations
 
 import sys
-from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -20,6 +19,8 @@ from kcc.cli import demo
 from kcc.core import migrate
 from kcc.config import ConfigError
 from kcc.content.domains import load_dir, sync
+from kcc.core.actor import Actor
+from kcc.core.db import transaction
 from kcc.core.errors import NotFound, ValidationError
 
 cli = FlaskGroup(create_app=lambda: create_app(), load_dotenv=False,
@@ -34,18 +35,12 @@ def _safe_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-@contextmanager
+CLI = Actor.system("cli", name="kcc-cli")  # the administrator at the server's console
+
+
 def session_scope():
-    """A session that commits when the block succeeds and rolls back on any error."""
-    session = current_app.extensions["kcc.sessionmaker"]()
-    try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
+    """The CLI's unit of work: each command's changes are committed together, or not at all."""
+    return transaction(current_app.extensions["kcc.sessionmaker"])
 
 
 def require_schema() -> None:
@@ -160,7 +155,7 @@ def user_create(username, full_name, roles, skills, languages, teams, email):
         teams=[slug for value in teams for slug in accounts.parse_list(value)], email=email)
     try:
         with session_scope() as session:
-            staff = accounts.create_staff(session, data, password)
+            staff = accounts.create_staff(session, data, password, actor=CLI)
             click.echo(f"Created {staff.username} ({', '.join(staff.roles)}).")
     except ValidationError as error:
         _fail_validation(error)
@@ -176,7 +171,7 @@ def user_roles(username, roles):
         with session_scope() as session:
             staff = accounts.get_staff(session, username)
             if roles is not None:
-                accounts.set_roles(session, staff, accounts.parse_list(roles))
+                accounts.set_roles(session, staff, accounts.parse_list(roles), actor=CLI)
             click.echo(f"{staff.username}: {', '.join(staff.roles)}")
     except NotFound as error:
         raise click.ClickException(str(error)) from None
@@ -192,7 +187,7 @@ def user_password(username):
     password = _read_password()
     try:
         with session_scope() as session:
-            accounts.set_password(session, accounts.get_staff(session, username), password)
+            accounts.set_password(session, accounts.get_staff(session, username), password, actor=CLI)
     except NotFound as error:
         raise click.ClickException(str(error)) from None
     except ValidationError as error:
@@ -215,7 +210,7 @@ def token_create(username, label):
     require_schema()
     try:
         with session_scope() as session:
-            row, plain = accounts.create_token(session, accounts.get_staff(session, username), label)
+            row, plain = accounts.create_token(session, accounts.get_staff(session, username), label, actor=CLI)
     except NotFound as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"Token {row.id} for {username} (store it now; it is not shown again):")
@@ -229,7 +224,7 @@ def token_revoke(token_id):
     require_schema()
     try:
         with session_scope() as session:
-            accounts.revoke_token(session, token_id)
+            accounts.revoke_token(session, token_id, actor=CLI)
     except NotFound as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"Token {token_id} is revoked.")
@@ -321,14 +316,13 @@ def mail_import(maildir):
     from kcc.core.timeutil import utcnow
 
     require_schema()
-    session = current_app.extensions["kcc.sessionmaker"]()
+    maker = current_app.extensions["kcc.sessionmaker"]
+    with transaction(maker) as session:
+        router = Router.from_session(session)
     try:
-        report = import_maildir(session, Path(maildir), Router.from_session(session), current_app.config["KCC"].queue,
-                                utcnow())
+        report = import_maildir(maker, Path(maildir), router, current_app.config["KCC"].queue, utcnow())
     except FileNotFoundError as error:
         raise click.ClickException(str(error)) from None
-    finally:
-        session.close()
     for name, contact_id in report.imported:
         click.echo(f"{maildir}/{name}: contact {contact_id}")
     for name, contact_id in report.duplicates:

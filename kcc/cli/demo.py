@@ -8,6 +8,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from kcc.core.actor import Actor
 from kcc.staff import accounts
 from kcc.contacts import intake
 from kcc.config import DEFAULT_HEADSTART, QueueSettings
@@ -16,6 +17,7 @@ from kcc.content.router import Router
 from kcc.core.timeutil import utcnow
 
 DEMO_PASSWORD = "kcc-demo-wachtwoord"
+DEMO = Actor.system("demo", name="kcc-demo")
 
 # username, name, roles, skills, languages, teams
 STAFF = [
@@ -101,7 +103,7 @@ def _ensure_staff(session: Session, result: DemoResult) -> dict[str, Staff]:
         if existing is None:
             existing = accounts.create_staff(session, accounts.StaffInput(
                 username=username, name=name, roles=roles, skills=skills, languages=languages, teams=teams,
-                email=f"{username}@gemeente.example"), DEMO_PASSWORD)
+                email=f"{username}@gemeente.example"), DEMO_PASSWORD, actor=DEMO)
             result.created_staff.append(username)
         people[username] = existing
     return people
@@ -141,7 +143,8 @@ def _morning(session: Session, people: dict[str, Staff], result: DemoResult) -> 
             data["topic"] = topic_slug
         else:
             data["citizen"] = {"name": name, "phone": phone, "email": email}
-        contact = intake.receive(session, intake.parse_contact(data), router, settings, arrived).contact
+        contact = intake.receive(session, intake.parse_contact(data), router, settings, arrived,
+                                 actor=DEMO).contact
         if index < len(QUESTIONS) - 6:
             owner = rng.choice(agents[domain_slug])
             answered = arrived + timedelta(seconds=rng.randint(8, 140))
@@ -191,4 +194,5 @@ def arrive(session: Session, rng: random.Random, number: int) -> Contact:
     else:
         data["citizen"] = {"name": name, "phone": phone, "email": email}  # given for the confirmation
     settings = QueueSettings(headstart_s=DEFAULT_HEADSTART)
-    return intake.receive(session, intake.parse_contact(data), Router.from_session(session), settings, utcnow()).contact
+    return intake.receive(session, intake.parse_contact(data), Router.from_session(session), settings, utcnow(),
+                          actor=DEMO).contact

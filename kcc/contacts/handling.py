@@ -6,21 +6,24 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from kcc.core import audit
+from kcc.core.actor import Actor
+from kcc.contacts.intake import recent_contacts
 from kcc.core.errors import Conflict, Msg, ValidationError
-from kcc.models import Contact, ContactEvent, Domain, RoutingCorrection, Staff, Topic
+from kcc.models import Contact, ContactEvent, Domain, RoutingCorrection, Topic
 
 MAX_NOTE = 4000
 
 
-def _owned(contact: Contact, staff: Staff) -> None:
-    if contact.owner_id != staff.id or contact.status != "in_progress":
+def _owned(contact: Contact, actor: Actor) -> None:
+    if contact.owner_id != actor.id or contact.status != "in_progress":
         raise Conflict(Msg("Dit contact is niet (meer) bij jou in behandeling."))
 
 
-def change_routing(session: Session, contact: Contact, staff: Staff, domain_slug: str, topic_slug: str | None,
+def change_routing(session: Session, contact: Contact, actor: Actor, domain_slug: str, topic_slug: str | None,
                    now: datetime) -> RoutingCorrection | None:
     """Set the right domain and topic; the correction is kept, for the router and the seniors."""
-    _owned(contact, staff)
+    _owned(contact, actor)
     domain = session.scalar(select(Domain).where(Domain.slug == domain_slug, Domain.active.is_(True)))
     if domain is None:
         raise ValidationError({"domain": Msg("kies een domein uit de lijst")})
@@ -33,33 +36,48 @@ def change_routing(session: Session, contact: Contact, staff: Staff, domain_slug
                                                 domain=domain.name)})
     if domain.id == contact.domain_id and (topic.id if topic else None) == contact.topic_id:
         return None
-    correction = RoutingCorrection(contact=contact, actor=staff, at=now, method=contact.routing_method,
+    correction = RoutingCorrection(contact=contact, actor_id=actor.id, at=now, method=contact.routing_method,
                                    confidence=contact.routing_confidence, from_domain_id=contact.domain_id,
                                    from_topic_id=contact.topic_id, to_domain=domain, to_topic=topic)
     session.add(correction)
-    session.add(ContactEvent(contact=contact, type="rerouted", actor=staff, at=now, data={
+    session.add(ContactEvent(contact=contact, type="rerouted", actor_id=actor.id, at=now, data={
         "from": {"domain": contact.domain.slug if contact.domain else None,
                  "topic": contact.topic.slug if contact.topic else None},
         "to": {"domain": domain.slug, "topic": topic.slug if topic else None}}))
     contact.domain, contact.topic, contact.triage, contact.updated_at = domain, topic, False, now
+    audit.record(session, actor, "contact.reroute", object_type="contact", object_id=contact.id,
+                 detail=f"{domain.slug}/{topic.slug if topic else '-'}")
     session.flush()
     return correction
 
 
-def add_note(session: Session, contact: Contact, staff: Staff, text: str, now: datetime) -> ContactEvent:
+def add_note(session: Session, contact: Contact, actor: Actor, text: str, now: datetime) -> ContactEvent:
     """A note on the contact's timeline, for whoever reads the story next."""
-    _owned(contact, staff)
+    _owned(contact, actor)
     text = (text or "").strip()
     if not text:
         raise ValidationError({"note": Msg("schrijf eerst een notitie")})
     if len(text) > MAX_NOTE:
         raise ValidationError({"note": Msg("is te lang: %(length)s tekens, het maximum is %(limit)s",
                                            length=len(text), limit=MAX_NOTE)})
-    event = ContactEvent(contact=contact, type="note", actor=staff, at=now, data={"text": text})
+    event = ContactEvent(contact=contact, type="note", actor_id=actor.id, at=now, data={"text": text})
     session.add(event)
     contact.updated_at = now
+    audit.record(session, actor, "note.add", object_type="contact", object_id=contact.id)
     session.flush()
     return event
+
+
+def open_contact(session: Session, actor: Actor, contact: Contact, detail: str = "") -> Contact:
+    """Someone reads a contact (the question, the story, the timeline): written to the audit log."""
+    audit.record(session, actor, "contact.open", object_type="contact", object_id=contact.id, detail=detail)
+    return contact
+
+
+def open_citizen(session: Session, actor: Actor, contact: Contact) -> list[Contact]:
+    """The citizen's details and their earlier contacts that this actor may see; opening them is audited."""
+    audit.record(session, actor, "citizen.open", object_type="contact", object_id=contact.id)
+    return recent_contacts(session, actor, contact)
 
 
 def search_topics(session: Session, domain_ids: list[int], query: str, router, limit: int = 12) -> list[Topic]:

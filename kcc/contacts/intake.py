@@ -9,15 +9,17 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import String, and_, bindparam, exists, insert, or_, select, update
+from sqlalchemy import String, and_, bindparam, exists, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from kcc.staff.accounts import Principal
 from kcc.contacts.citizens import normalise_email, normalise_phone
 from kcc.config import QueueSettings
+from kcc.core import audit
+from kcc.core.actor import Actor
 from kcc.core.errors import Msg, ValidationError
-from kcc.models import CHANNELS, Citizen, Contact, ContactEvent, Domain, Staff, Task, TicketCounter, Topic
+from kcc.policy import contacts_visible_to
+from kcc.models import CHANNELS, Citizen, Contact, ContactEvent, Domain, Task, TicketCounter, Topic
 from kcc.content.router import FALLBACK_DOMAIN, Router
 from kcc.core.timeutil import local
 
@@ -129,13 +131,18 @@ class Received:
         return self.session.get(Contact, self.id)
 
 
+def reference(contact_id: int) -> str:
+    """The number a citizen can quote, on screens and in every e-mail: KCC-000123."""
+    return f"KCC-{contact_id:06d}"
+
+
 def contact_routing(contact: Contact) -> dict:
     return {"method": contact.routing_method, "domain": contact.domain.slug if contact.domain else None,
             "topic": contact.topic.slug if contact.topic else None, "confidence": contact.routing_confidence}
 
 
 def receive(session: Session, data: ContactInput, router: Router, settings: QueueSettings, now: datetime,
-            actor: Staff | Principal | None = None) -> Received:
+            actor: Actor) -> Received:
     """Route and queue one contact; the same external_ref twice returns the first contact, never a second.
 
     Every channel's contacts come through here, the telephony platform's many times a second at peak, so
@@ -144,7 +151,7 @@ def receive(session: Session, data: ContactInput, router: Router, settings: Queu
     if data.external_ref:
         existing = session.scalar(select(Contact).where(Contact.external_ref == data.external_ref))
         if existing is not None:
-            return Received.existing(session, existing)
+            return _audited(session, actor, Received.existing(session, existing))
     domain_id, topic_id, routing = _route(session, data, router)
     session.flush()
     conn = session.connection()
@@ -169,8 +176,8 @@ def receive(session: Session, data: ContactInput, router: Router, settings: Queu
         existing = session.scalar(select(Contact).where(Contact.external_ref == data.external_ref))
         if existing is None:
             raise
-        return Received.existing(session, existing)
-    actor_id = actor.id if actor is not None else None
+        return _audited(session, actor, Received.existing(session, existing))
+    actor_id = actor.id
     conn.execute(_NEW_EVENT, [
         dict(contact_id=contact_id, type="arrived", actor_id=actor_id, at=now,
              data={"channel": data.channel, "language": data.language}),
@@ -180,8 +187,14 @@ def receive(session: Session, data: ContactInput, router: Router, settings: Queu
         ticket = next_ticket(session, session.get(Domain, domain_id), now)
         conn.execute(update(Contact).where(Contact.id == contact_id).values(ticket=ticket))
     repeat = bool(citizen_id) and repeat_of(session, contact_id, data.phone, data.email, now)
-    return Received(session, contact_id, True, repeat, "waiting", data.channel, data.language, domain_id, rank_at,
-                    ticket, routing)
+    return _audited(session, actor, Received(session, contact_id, True, repeat, "waiting", data.channel,
+                                             data.language, domain_id, rank_at, ticket, routing))
+
+
+def _audited(session: Session, actor: Actor, received: Received) -> Received:
+    audit.record(session, actor, "contact.create", object_type="contact", object_id=received.id,
+                 result="ok" if received.created else "existing", detail=received.channel)
+    return received
 
 
 def _route(session: Session, data: ContactInput, router: Router) -> tuple[int, int | None, dict]:
@@ -272,12 +285,26 @@ def same_person(phone: str | None, email: str | None):
     return or_(*conditions)
 
 
-def recent_contacts(session: Session, contact: Contact, limit: int = 10) -> list[Contact]:
-    """Earlier contacts of the same person (phone or e-mail), newest first: nobody starts over."""
+def _earlier(actor: Actor, contact: Contact):
     citizen = contact.citizen
     if citizen is None or not (citizen.phone or citizen.email):
+        return None
+    return (Contact.id != contact.id, same_person(citizen.phone, citizen.email), contacts_visible_to(actor))
+
+
+def recent_contacts(session: Session, actor: Actor, contact: Contact, limit: int = 10) -> list[Contact]:
+    """Earlier contacts of the same person (phone or e-mail) that this actor may see, newest first: nobody
+    starts over, and nobody learns of a contact outside their need to know."""
+    where = _earlier(actor, contact)
+    if where is None:
         return []
-    return list(session.scalars(
-        select(Contact).join(Contact.citizen).where(Contact.id != contact.id,
-                                                    same_person(citizen.phone, citizen.email))
-        .order_by(Contact.created_at.desc()).limit(limit)))
+    return list(session.scalars(select(Contact).join(Contact.citizen).where(*where)
+                                .order_by(Contact.created_at.desc()).limit(limit)))
+
+
+def count_earlier(session: Session, actor: Actor, contact: Contact) -> int:
+    """How many earlier contacts of this person the actor may see (the workspace's 'eerdere contacten (N)')."""
+    where = _earlier(actor, contact)
+    if where is None:
+        return 0
+    return session.scalar(select(func.count(Contact.id)).join(Contact.citizen).where(*where)) or 0

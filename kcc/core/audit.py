@@ -1,25 +1,70 @@
-"""The audit log (BIO): who opened or changed what, from where, with what result. Never secrets."""
+"""The audit log (BIO): who opened or changed what, from where, with what result. Never secrets.
+
+Operations write their own entry, in the same transaction as the work it describes, so the screens, the
+API and the CLI cannot drift apart. Every action name is listed once, here, with the Dutch label an
+administrator reads in /beheer/auditlog; an unlisted name is a programming error.
+"""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from datetime import datetime
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from kcc.models import AuditLog, Staff
+from kcc.core.actor import Actor
+from kcc.core.errors import Msg
 from kcc.core.timeutil import utcnow
+from kcc.models import AuditLog
 
-if TYPE_CHECKING:
-    from kcc.staff.accounts import Principal  # accounts writes the audit log too
+ACTIONS: dict[str, Msg] = {
+    "session.login": Msg("Inloggen"),
+    "session.logout": Msg("Uitloggen"),
+    "session.timeout": Msg("Sessie verlopen na inactiviteit"),
+    "access.denied": Msg("Toegang geweigerd"),
+    "staff.create": Msg("Medewerker aangemaakt"),
+    "staff.update": Msg("Medewerker gewijzigd"),
+    "staff.roles": Msg("Rollen van medewerker gewijzigd"),
+    "staff.password": Msg("Wachtwoord van medewerker gewijzigd"),
+    "token.create": Msg("API-sleutel aangemaakt"),
+    "token.revoke": Msg("API-sleutel ingetrokken"),
+    "contact.create": Msg("Contact ontvangen"),
+    "contact.claim": Msg("Contact aangenomen"),
+    "contact.open": Msg("Contact geopend"),
+    "contact.reroute": Msg("Domein of onderwerp gecorrigeerd"),
+    "contact.resolve": Msg("Contact afgerond"),
+    "contact.abandon": Msg("Contact afgebroken (inwoner hing op of vertrok)"),
+    "citizen.open": Msg("Gegevens en eerdere contacten van inwoner geopend"),
+    "note.add": Msg("Notitie toegevoegd"),
+    "handover.offer": Msg("Warme overdracht aangeboden"),
+    "handover.open": Msg("Overdracht gelezen"),
+    "handover.accept": Msg("Overdracht aangenomen"),
+    "handover.decline": Msg("Overdracht geweigerd"),
+    "handover.expire": Msg("Overdracht verlopen: terugbelverzoek gemaakt"),
+    "task.create": Msg("Terugbelverzoek gemaakt"),
+    "task.claim": Msg("Terugbelverzoek toegewezen"),
+    "task.attempt": Msg("Belpoging vastgelegd"),
+    "task.forward": Msg("Terugbelverzoek doorgestuurd"),
+    "task.complete": Msg("Terugbelverzoek afgerond"),
+}
 
+RESULTS: dict[str, Msg] = {
+    "ok": Msg("gelukt"),
+    "existing": Msg("bestond al"),
+    "failure": Msg("mislukt"),
+    "throttled": Msg("geblokkeerd: te veel pogingen"),
+    "denied": Msg("geweigerd"),
+}
 
 _INSERT = insert(AuditLog)  # built once: nearly every call writes one
 
 
-def record(session: Session, action: str, result: str, *, actor: Staff | Principal | None = None,
-           actor_name: str = "", object_type: str = "", object_id: object = "", origin: str = "",
-           detail: str = "") -> None:
-    """Write one audit entry in the session's transaction; the caller commits it with the work it describes."""
+def record(session: Session, actor: Actor | None, action: str, *, object_type: str = "", object_id: object = "",
+           result: str = "ok", detail: str = "", actor_name: str = "", origin: str | None = None) -> None:
+    """Write one audit entry in the session's transaction; it is committed with the work it describes."""
+    if action not in ACTIONS:
+        raise ValueError(f"audit action {action!r} is not in kcc.core.audit.ACTIONS")
+    if result not in RESULTS:
+        raise ValueError(f"audit result {result!r} is not in kcc.core.audit.RESULTS")
     session.connection().execute(_INSERT, {
         "at": utcnow(),
         "actor_id": actor.id if actor is not None else None,
@@ -28,13 +73,14 @@ def record(session: Session, action: str, result: str, *, actor: Staff | Princip
         "object_type": object_type,
         "object_id": str(object_id)[:60],
         "result": result,
-        "origin": origin[:100],
+        "origin": (origin if origin is not None else actor.origin if actor is not None else "")[:100],
         "detail": detail[:500],
     })
 
 
-def count_since(session: Session, action: str, result: str, since, *, actor_name: str | None = None,
+def count_since(session: Session, action: str, result: str, since: datetime, *, actor_name: str | None = None,
                 origin: str | None = None) -> int:
+    """How often this happened lately: login throttling counts failures with it."""
     query = select(func.count(AuditLog.id)).where(AuditLog.action == action, AuditLog.result == result,
                                                   AuditLog.at >= since)
     if actor_name is not None:

@@ -1,6 +1,8 @@
 """Engine and session set-up shared by the web app, the CLI and the tests (no Flask here)."""
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
 
 from sqlalchemy import Connection, DateTime, Engine, Float, MetaData, create_engine, event
@@ -119,3 +121,18 @@ def make_sessionmaker(engine: Engine, writer: bool = True) -> sessionmaker:
     """
     return sessionmaker(bind=engine.execution_options(kcc_writer=True) if writer else engine,
                         expire_on_commit=False)
+
+
+@contextmanager
+def transaction(maker: sessionmaker) -> Iterator[Session]:
+    """The commit point for work outside a web request (CLI, worker, mail import, the refusal audit entry):
+    everything in the block is committed together when it ends, or rolled back when it raises."""
+    session = maker()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()

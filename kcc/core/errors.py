@@ -42,4 +42,11 @@ class Conflict(Exception):
 
 
 class NotAllowed(Exception):
-    """This person may not do this to this object (403), for example accepting an offer meant for someone else."""
+    """This person may not do this to this object (403), for example accepting an offer meant for someone else.
+
+    `reason` says for the audit log what was refused; the message is what the person reads.
+    """
+
+    def __init__(self, message: Msg | str, reason: str = ""):
+        super().__init__(message)
+        self.reason = reason or str(message)

@@ -13,16 +13,20 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
+from kcc.core import audit
+from kcc.core.actor import Actor
 from kcc.core.db import row_locks
 from kcc.core.errors import Conflict, Msg, NotAllowed, ValidationError
+from kcc.core.workinghours import add_working_hours
 from kcc.mail.operations import queue_task_confirmation
 from kcc.models import Contact, ContactEvent, Handover, Staff, Task, Team
-from kcc.core.workinghours import add_working_hours
+from kcc.policy import may_answer_offer, offers_for
 
 MIN_SUMMARY = 20
 MAX_TEXT = 4000
+EXPIRY = Actor.system("expiry")  # an offer runs out by itself: kcc acts, whoever's read noticed it
 
 
 @dataclass(frozen=True)
@@ -50,11 +54,18 @@ def check_context(context: Context) -> Context:
     return Context(summary, done, promised)
 
 
-def _event(session: Session, contact: Contact, kind: str, actor: Staff | None, now: datetime, **data) -> None:
-    session.add(ContactEvent(contact=contact, type=kind, actor=actor, at=now, data=data))
+def _event(session: Session, contact: Contact, kind: str, actor: Actor | None, now: datetime, **data) -> None:
+    session.add(ContactEvent(contact=contact, type=kind, actor_id=actor.id if actor else None, at=now, data=data))
 
 
-def _target(session: Session, sender: Staff, to_staff_id: int | None,
+def _free_again(session: Session, actor: Actor, now: datetime) -> None:
+    """The sender's hands are free: if available, their idle time starts now (fair turns)."""
+    sender = session.get(Staff, actor.id)
+    if sender is not None and sender.presence == "available":
+        sender.idle_since = now
+
+
+def _target(session: Session, sender: Actor, to_staff_id: int | None,
             to_team_slug: str | None) -> tuple[Staff | None, Team | None]:
     """The colleague or the team a contact goes to; every way of getting that wrong is a field error."""
     if (to_staff_id is None) == (to_team_slug is None):
@@ -72,39 +83,34 @@ def _target(session: Session, sender: Staff, to_staff_id: int | None,
     return None, to_team
 
 
-def _hold(session: Session, contact: Contact, sender: Staff) -> None:
+def _hold(session: Session, contact: Contact, sender: Actor) -> None:
     """Only the employee with the contact in hand moves it (the row is locked on PostgreSQL while we do)."""
     session.refresh(contact, with_for_update=row_locks(session))
     if contact.owner_id != sender.id or contact.status != "in_progress":
         raise Conflict(Msg("Alleen wie het contact in behandeling heeft, kan het overdragen."))
 
 
-def offer(session: Session, contact: Contact, sender: Staff, context: Context, now: datetime, timeout_s: int,
+def offer(session: Session, contact: Contact, sender: Actor, context: Context, now: datetime, timeout_s: int,
           to_staff_id: int | None = None, to_team_slug: str | None = None) -> Handover:
     """Offer the contact with its story to a colleague or a team; the contact waits for their answer."""
     context = check_context(context)
     to_staff, to_team = _target(session, sender, to_staff_id, to_team_slug)
     _hold(session, contact, sender)
-    handover = Handover(contact=contact, from_staff=sender, to_staff=to_staff, to_team=to_team,
+    handover = Handover(contact=contact, from_staff_id=sender.id, to_staff=to_staff, to_team=to_team,
                         summary=context.summary, done=context.done, promised=context.promised, status="offered",
                         created_at=now, expires_at=now + timedelta(seconds=timeout_s))
     session.add(handover)
     contact.status, contact.updated_at = "handover_offered", now
-    _event(session, contact, "handover_offered", sender, now,
-           to=to_staff.name if to_staff else to_team.name, summary=context.summary)
-    if sender.presence == "available":
-        sender.idle_since = now
+    target = to_staff.name if to_staff else to_team.name if to_team else ""
+    _event(session, contact, "handover_offered", sender, now, to=target, summary=context.summary)
+    _free_again(session, sender, now)
     session.flush()
+    audit.record(session, sender, "handover.offer", object_type="contact", object_id=contact.id,
+                 detail=f"handover {handover.id} to {target}")
     return handover
 
 
-def is_target(handover: Handover, staff: Staff) -> bool:
-    if handover.to_staff_id is not None:
-        return handover.to_staff_id == staff.id
-    return any(team.id == handover.to_team_id for team in staff.teams)
-
-
-def _close(session: Session, handover: Handover, status: str, now: datetime, actor: Staff | None,
+def _close(session: Session, handover: Handover, status: str, now: datetime, actor: Actor | None,
            reason: str | None = None) -> bool:
     """Move an open offer to its end state; exactly one caller wins (conditional UPDATE)."""
     conditions = [Handover.id == handover.id, Handover.status == "offered"]
@@ -124,14 +130,52 @@ def apply_expiry(session: Session, handover: Handover, now: datetime) -> Task | 
     if not _close(session, handover, "expired", now, None):
         return None
     _event(session, handover.contact, "handover_expired", None, now)
+    audit.record(session, EXPIRY, "handover.expire", object_type="contact", object_id=handover.contact_id,
+                 detail=f"handover {handover.id}")
     return _task_from(session, handover, now)
 
 
-def accept(session: Session, handover: Handover, staff: Staff, now: datetime) -> Contact:
+def settle(session: Session, contact: Contact, now: datetime) -> None:
+    """Apply the expiry of any offer of this contact before it is read or changed (never waits for the sweeper)."""
+    if contact.status == "handover_offered":
+        for item in session.scalars(select(Handover).where(Handover.contact_id == contact.id,
+                                                            Handover.status == "offered")):
+            apply_expiry(session, item, now)
+
+
+def incoming(session: Session, actor: Actor, now: datetime) -> list[Handover]:
+    """Open offers for this person or one of their teams, expiry applied first (it never waits for the sweeper)."""
+    found = session.scalars(select(Handover).where(Handover.status == "offered", offers_for(actor))
+                            .order_by(Handover.created_at)).all()
+    for item in found:
+        apply_expiry(session, item, now)
+    return [item for item in found if item.status == "offered"]
+
+
+def read(session: Session, actor: Actor, offers: list[Handover], now: datetime) -> None:
+    """The receiver reads the offers' stories: each reading is written to the audit log."""
+    for item in offers:
+        apply_expiry(session, item, now)
+        audit.record(session, actor, "handover.open", object_type="contact", object_id=item.contact_id,
+                     detail=f"handover {item.id}")
+
+
+def sent_by(session: Session, actor: Actor, now: datetime, hours: int = 2, limit: int = 8) -> list[Handover]:
+    """What became of this person's recent offers: waiting, taken over, or a callback task by when."""
+    mine = session.scalars(select(Handover).where(Handover.from_staff_id == actor.id,
+                                                  Handover.created_at >= now - timedelta(hours=hours))
+                           .options(selectinload(Handover.task))
+                           .order_by(Handover.created_at.desc()).limit(limit)).all()
+    for item in mine:
+        apply_expiry(session, item, now)
+    return list(mine)
+
+
+def accept(session: Session, handover: Handover, staff: Actor, now: datetime) -> Contact:
     """The receiver takes the contact with its whole story; in a phone call both were on the line: warm."""
     apply_expiry(session, handover, now)
-    if not is_target(handover, staff):
-        raise NotAllowed(Msg("Deze overdracht is voor iemand anders."))
+    if not may_answer_offer(staff, handover):
+        raise NotAllowed(Msg("Deze overdracht is voor iemand anders."), f"handover {handover.id} is for someone else")
     if handover.status != "offered":
         raise Conflict(Msg("Deze overdracht is niet meer open (%(status)s).", status=handover.status))
     busy = session.scalar(select(Contact.id).where(Contact.owner_id == staff.id, Contact.status == "in_progress"))
@@ -146,21 +190,30 @@ def accept(session: Session, handover: Handover, staff: Staff, now: datetime) ->
     contact.owner_id, contact.status, contact.updated_at = staff.id, "in_progress", now
     _event(session, contact, "handover_accepted", staff, now, warm=contact.channel == "phone",
            by=staff.name)
+    audit.record(session, staff, "handover.accept", object_type="contact", object_id=contact.id,
+                 detail=f"handover {handover.id}")
     session.flush()
     return contact
 
 
-def decline(session: Session, handover: Handover, staff: Staff, reason: str, now: datetime) -> Task:
+def landing_after_accept(actor: Actor) -> str:
+    """Where the receiver continues: an employee in their workspace, a specialist on the contact's own page."""
+    return "workspace.page" if actor.has_role("agent") else "handover.handled"
+
+
+def decline(session: Session, handover: Handover, staff: Actor, reason: str, now: datetime) -> Task:
     """The receiver cannot take it now: with a reason, and the contact becomes a callback task."""
     reason = " ".join((reason or "").split())
     if not reason:
         raise ValidationError({"reason": Msg("schrijf waarom je de overdracht nu niet kunt aannemen")})
     apply_expiry(session, handover, now)
-    if not is_target(handover, staff):
-        raise NotAllowed(Msg("Deze overdracht is voor iemand anders."))
+    if not may_answer_offer(staff, handover):
+        raise NotAllowed(Msg("Deze overdracht is voor iemand anders."), f"handover {handover.id} is for someone else")
     if handover.status != "offered" or not _close(session, handover, "declined", now, staff, reason):
         raise Conflict(Msg("Deze overdracht is niet meer open (%(status)s).", status=handover.status))
     _event(session, handover.contact, "handover_declined", staff, now, reason=reason)
+    audit.record(session, staff, "handover.decline", object_type="contact", object_id=handover.contact_id,
+                 detail=f"handover {handover.id}")
     return _task_from(session, handover, now)
 
 
@@ -168,7 +221,7 @@ def _task_from(session: Session, handover: Handover, now: datetime) -> Task:
     named = handover.to_staff
     team = handover.to_team or _team_for(session, handover.contact, named)
     return create_task(session, handover.contact, team, Context(handover.summary, handover.done, handover.promised),
-                       now, created_by=handover.from_staff, named=named, handover=handover)
+                       now, created_by_id=handover.from_staff_id, named=named, handover=handover)
 
 
 def _team_for(session: Session, contact: Contact, named: Staff | None = None) -> Team:
@@ -193,16 +246,17 @@ def norm_hours(contact: Contact, team: Team) -> int:
 
 
 def create_task(session: Session, contact: Contact, team: Team, context: Context, now: datetime, *,
-                created_by: Staff | None, named: Staff | None = None, handover: Handover | None = None) -> Task:
+                created_by_id: int | None, named: Staff | None = None, handover: Handover | None = None) -> Task:
     """A callback task with its deadline in working hours (the team's phone hours, Dutch holidays skipped)."""
     deadline = add_working_hours(now, norm_hours(contact, team), team.domain.hours.get("phone", {}))
-    task = Task(contact=contact, team=team, owner=named, handover=handover, created_by=created_by,
+    task = Task(contact=contact, team=team, owner=named, handover=handover, created_by_id=created_by_id,
                 summary=context.summary, done=context.done, promised=context.promised, state="open",
                 created_at=now, deadline=deadline)
     session.add(task)
     contact.status, contact.owner_id, contact.updated_at = "callback_scheduled", None, now
-    _event(session, contact, "task_created", created_by, now, team=team.name, summary=context.summary,
-           deadline=deadline.isoformat(), **({"named": named.name} if named else {}))
+    session.add(ContactEvent(contact=contact, type="task_created", actor_id=created_by_id, at=now, data=dict(
+        team=team.name, summary=context.summary, deadline=deadline.isoformat(),
+        **({"named": named.name} if named else {}))))
     session.flush()
     if queue_task_confirmation(session, task) is not None:
         _event(session, contact, "confirmation_queued", None, now, to="citizen")
@@ -210,16 +264,18 @@ def create_task(session: Session, contact: Contact, team: Team, context: Context
     return task
 
 
-def callback_now(session: Session, contact: Contact, sender: Staff, context: Context, now: datetime,
+def callback_now(session: Session, contact: Contact, sender: Actor, context: Context, now: datetime,
                  to_staff_id: int | None = None, to_team_slug: str | None = None) -> Task:
     """Straight to a callback task, by the employee's choice: same story, same checks, no offer first."""
     context = check_context(context)
     named, team = _target(session, sender, to_staff_id, to_team_slug)
     team = team or _team_for(session, contact, named)
     _hold(session, contact, sender)
-    if sender.presence == "available":
-        sender.idle_since = now
-    return create_task(session, contact, team, context, now, created_by=sender, named=named)
+    _free_again(session, sender, now)
+    task = create_task(session, contact, team, context, now, created_by_id=sender.id, named=named)
+    audit.record(session, sender, "task.create", object_type="task", object_id=task.id,
+                 detail=f"contact {contact.id} for team {team.slug}")
+    return task
 
 
 def expire_due(session: Session, now: datetime) -> list[Task]:

@@ -17,12 +17,16 @@ from email.parser import BytesParser
 from html.parser import HTMLParser
 from pathlib import Path
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import sessionmaker
 
-from kcc.contacts import intake
 from kcc.config import QueueSettings
-from kcc.core.errors import ValidationError
+from kcc.contacts import intake
 from kcc.content.router import Router
+from kcc.core.actor import Actor
+from kcc.core.db import transaction
+from kcc.core.errors import ValidationError
+
+MAIL = Actor.system("mail import")
 
 QUOTED_REPLY = re.compile(r"^\s*(>|Op .+ schreef .+:$|On .+ wrote:$)", re.MULTILINE)
 
@@ -100,11 +104,11 @@ def parse_message(raw: bytes) -> intake.ContactInput:
     return data
 
 
-def import_maildir(session: Session, folder: Path, router: Router, settings: QueueSettings,
+def import_maildir(maker: sessionmaker, folder: Path, router: Router, settings: QueueSettings,
                    now: datetime) -> ImportReport:
     """Import every message in new/, each in its own transaction, and move it to cur/ once it is a contact.
 
-    Committing per message here (not once at the end) is deliberate: one bad message must not hold back
+    A transaction per message (not one for the lot) is deliberate: one bad message must not hold back
     the others, and a message is moved only after its contact is safely stored.
     """
     if not all((folder / sub).is_dir() for sub in ("new", "cur", "tmp")):
@@ -113,14 +117,13 @@ def import_maildir(session: Session, folder: Path, router: Router, settings: Que
     for path in sorted(p for p in (folder / "new").iterdir() if p.is_file() and not p.name.startswith(".")):
         name = f"new/{path.name}"
         try:
-            data = parse_message(path.read_bytes())
-            received = intake.receive(session, data, router, settings, now)
-            session.commit()
+            with transaction(maker) as session:
+                received = intake.receive(session, parse_message(path.read_bytes()), router, settings, now,
+                                          actor=MAIL)
         except MailProblem as problem:
-            session.rollback()
             report.failed.append((name, str(problem)))
             continue
-        (report.imported if received.created else report.duplicates).append((name, received.contact.id))
+        (report.imported if received.created else report.duplicates).append((name, received.id))
         base = path.name.split(":", 1)[0]
         path.rename(folder / "cur" / f"{base}:2,S")  # seen: the Maildir way to say it was read
     return report

@@ -18,16 +18,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kcc.config import Settings
+from kcc.contacts.intake import reference
 from kcc.models import OutgoingMail, Task
 from kcc.core.timeutil import local
 
 DAYS_NL = ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag")
 MONTHS_NL = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober",
              "november", "december")
-
-
-def reference(contact_id: int) -> str:
-    return f"KCC-{contact_id:06d}"
 
 
 def when(moment: datetime) -> str:

@@ -342,6 +342,9 @@ class Handover(Base):
     to_staff: Mapped[Staff | None] = relationship(foreign_keys=[to_staff_id])
     to_team: Mapped[Team | None] = relationship()
     answered_by: Mapped[Staff | None] = relationship(foreign_keys=[answered_by_id])
+    # the callback task a declined or expired offer became (the sender's overview shows it)
+    task: Mapped[Task | None] = relationship(primaryjoin="Task.handover_id == Handover.id", viewonly=True,
+                                             uselist=False)
 
 
 class Task(Base):
@@ -371,6 +374,10 @@ class Task(Base):
     owner: Mapped[Staff | None] = relationship(foreign_keys=[owner_id])
     created_by: Mapped[Staff | None] = relationship(foreign_keys=[created_by_id])
     handover: Mapped[Handover | None] = relationship()
+    # the citizen's confirmation mails, so a mail server failure is visible to the team
+    confirmations: Mapped[list[OutgoingMail]] = relationship(
+        primaryjoin="and_(OutgoingMail.task_id == Task.id, OutgoingMail.kind == 'task_confirmation')",
+        viewonly=True, order_by="OutgoingMail.id")
     attempts: Mapped[list[TaskAttempt]] = relationship(back_populates="task", order_by="TaskAttempt.at",
                                                        cascade="all, delete-orphan")
 

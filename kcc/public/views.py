@@ -16,12 +16,15 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from kcc.core import audit
+from kcc.core.actor import Actor
+from kcc.contacts.intake import reference
 from kcc.contacts import intake
 from kcc.web.access import public
 from kcc.core.errors import ValidationError
 from kcc.core.timeutil import utcnow
 from kcc.web.request import client_origin, db, render, router, settings, translate
 
+WEB_FORM = "webformulier"  # who the audit log names as the sender: the citizen has no account
 bp = Blueprint("public", __name__, template_folder="templates")
 
 LANGUAGES = [("nl", "Nederlands"), ("fy", "Frysk"), ("en", "English"), ("de", "Deutsch"), ("pl", "Polski"),
@@ -44,7 +47,7 @@ class QuestionForm(FlaskForm):
 
 def _limited() -> bool:
     since = utcnow() - timedelta(hours=1)
-    sent = audit.count_since(db(), "web_question", "ok", since, origin=client_origin())
+    sent = audit.count_since(db(), "contact.create", "ok", since, actor_name=WEB_FORM, origin=client_origin())
     return sent >= settings().queue.web_questions_per_hour
 
 
@@ -69,20 +72,13 @@ def question():
                 field, form.question)
             target.errors.append(translate(message))
         return render("public/question.html", form=form), 422
-    received = intake.receive(db(), data, router(), settings().queue, utcnow())
+    received = intake.receive(db(), data, router(), settings().queue, utcnow(),
+                              actor=Actor.system(client_origin(), name=WEB_FORM))
     contact = received.contact
-    audit.record(db(), "web_question", "ok", object_type="contact", object_id=str(contact.id),
-                 origin=client_origin())
-    db().commit()
     session["web_question"] = {"reference": reference(contact.id), "domain": contact.domain.name,
                                "topic": contact.topic.id if contact.topic else None,
                                "reachable": bool(data.email or data.phone), "by_email": bool(data.email)}
     return redirect(url_for("public.received"))
-
-
-def reference(contact_id: int) -> str:
-    """The number a citizen can quote: KCC-000123."""
-    return f"KCC-{contact_id:06d}"
 
 
 @bp.get("/vraag/ontvangen")

@@ -28,8 +28,9 @@ from functools import lru_cache
 from sqlalchemy import Connection, Integer, and_, bindparam, case, exists, func, insert, select, union_all, update
 from sqlalchemy.orm import Session, aliased
 
-from kcc.staff.accounts import Principal
 from kcc.config import QueueSettings
+from kcc.core import audit
+from kcc.core.actor import Actor
 from kcc.core.db import UTCDateTime, expire_loaded, row_locks, seconds_between
 from kcc.core.errors import Conflict, Msg, NotFound, ValidationError
 from kcc.models import PRESENCE_STATES, Contact, ContactEvent, Desk, Domain, Skill, Staff, StaffLanguage, Topic
@@ -93,7 +94,7 @@ class _Waiting:
     queued_at: datetime
 
 
-def _claimer(staff: Staff | Principal, desk_id: int | None, idle_since: datetime | None) -> _Claimer:
+def _claimer(staff: Actor, desk_id: int | None, idle_since: datetime | None) -> _Claimer:
     levels = {domain_id: 0 if level == "primary" else 1 for domain_id, level in staff.skill_levels.items()}
     return _Claimer(staff.id, levels, set(staff.languages) | {"nl"}, desk_id is not None, idle_since)
 
@@ -219,7 +220,7 @@ _SEEN = (update(Staff).where(Staff.id == bindparam("claimer")).values(last_seen_
                     .label("busy")))
 
 
-def _me(conn: Connection, staff: Staff | Principal, now: datetime):
+def _me(conn: Connection, staff: Actor, now: datetime):
     """Mark the employee seen and read their state (presence, desk, idle since, busy); the UPDATE locks
     their row on PostgreSQL, so a double click waits here for the first claim to finish."""
     return conn.execute(_SEEN, {"claimer": staff.id, "now": now}).one()
@@ -244,7 +245,7 @@ class Claimed:
     created_at: datetime
 
 
-def claim(session: Session, staff: Staff | Principal, now: datetime, settings: QueueSettings) -> Claimed | None:
+def claim(session: Session, staff: Actor, now: datetime, settings: QueueSettings) -> Claimed | None:
     """Give this employee their next contact (now in progress), or None when nothing fits them.
 
     A handful of plain statements, since every employee's softphone asks this all day: mark seen (and
@@ -268,6 +269,7 @@ def claim(session: Session, staff: Staff | Principal, now: datetime, settings: Q
             data["desk"] = row.desk_number
         conn.execute(_EVENT, {"contact_id": row.id, "type": "claimed", "actor_id": staff.id, "at": now,
                               "data": data})
+        audit.record(session, staff, "contact.claim", object_type="contact", object_id=row.id)
         expire_loaded(session, Contact, row.id)
         return Claimed(row.id, row.status, row.channel, row.question, row.language, row.domain, row.topic,
                        row.citizen_id, row.ticket, row.created_at)
@@ -310,7 +312,7 @@ def _take(conn: Connection, contact_id: int, staff_id: int, desk_id: int | None,
                         {"candidate": contact_id, "claimer": staff_id, "desk": desk_id, "now": now}).first()
 
 
-def claim_next(session: Session, staff: Staff, now: datetime, settings: QueueSettings) -> Contact | None:
+def claim_next(session: Session, staff: Actor, now: datetime, settings: QueueSettings) -> Contact | None:
     """claim, with the contact as an object (for the screens)."""
     claimed = claim(session, staff, now, settings)
     return session.get(Contact, claimed.id, populate_existing=True) if claimed else None
@@ -353,7 +355,7 @@ class Resolved:
     topic: str | None
 
 
-def resolve(session: Session, contact_id: int, staff: Staff | Principal, outcome: str, now: datetime, note: str = "",
+def resolve(session: Session, contact_id: int, staff: Actor, outcome: str, now: datetime, note: str = "",
             referred_to: str = "") -> Resolved:
     """Close a contact: answered in one go, or warmly referred to another organisation (to whom, what was arranged).
 
@@ -378,12 +380,13 @@ def resolve(session: Session, contact_id: int, staff: Staff | Principal, outcome
                           "data": {"outcome": outcome, **({"note": note} if note else {}),
                                    **({"referred_to": referred_to} if referred_to else {})}})
     conn.execute(_FREE_AGAIN, {"claimer": staff.id, "now": now})
+    audit.record(session, staff, "contact.resolve", object_type="contact", object_id=contact_id, detail=outcome)
     expire_loaded(session, Contact, contact_id)
     expire_loaded(session, Staff, staff.id, ["last_seen_at", "idle_since"])
     return Resolved(*row)
 
 
-def abandon(session: Session, contact: Contact, now: datetime, actor: Staff | Principal | None = None) -> None:
+def abandon(session: Session, contact: Contact, now: datetime, actor: Actor) -> None:
     """The caller hung up while waiting; only a waiting contact can be abandoned (atomically)."""
     result = session.execute(update(Contact).where(Contact.id == contact.id, Contact.status == "waiting")
                              .values(status="abandoned", closed_at=now, updated_at=now)
@@ -393,8 +396,8 @@ def abandon(session: Session, contact: Contact, now: datetime, actor: Staff | Pr
         raise Conflict(Msg("Dit contact wacht niet meer (status: %(status)s); ophangen kan alleen in de wachtrij.",
                            status=contact.status))
     session.refresh(contact)
-    session.add(ContactEvent(contact=contact, type="abandoned", actor_id=actor.id if actor else None, at=now,
-                             data={}))
+    session.add(ContactEvent(contact=contact, type="abandoned", actor_id=actor.id, at=now, data={}))
+    audit.record(session, actor, "contact.abandon", object_type="contact", object_id=contact.id)
     session.flush()
 
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Mapping
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from kcc.core import audit
+from kcc.core.actor import Actor
 from kcc.core.errors import Msg, NotFound, ValidationError
 from kcc.models import (ROLES, SKILL_LEVELS, ApiToken, Domain, Skill, Staff, StaffLanguage, StaffRole, Team)
 from kcc.staff.passwords import hash_password, policy_problem, verify_password
@@ -135,7 +135,7 @@ def _apply(session: Session, staff: Staff, data: StaffInput, problems: dict[str,
     staff.teams = teams
 
 
-def create_staff(session: Session, data: StaffInput, password: str) -> Staff:
+def create_staff(session: Session, data: StaffInput, password: str, *, actor: Actor) -> Staff:
     """Create an employee; raises ValidationError with every problem, writing nothing."""
     problems: dict[str, Msg] = {}
     username = data.username.strip().lower()
@@ -150,20 +150,22 @@ def create_staff(session: Session, data: StaffInput, password: str) -> Staff:
     staff.password_hash = hash_password(password)
     session.add(staff)
     session.flush()
+    audit.record(session, actor, "staff.create", object_type="staff", object_id=staff.id, detail=staff.username)
     return staff
 
 
-def update_staff(session: Session, staff: Staff, data: StaffInput) -> Staff:
+def update_staff(session: Session, staff: Staff, data: StaffInput, *, actor: Actor) -> Staff:
     """Change roles, skills, languages, teams; deactivating ends every session of the employee."""
     was_active = staff.active
     _apply(session, staff, data, {})
     if was_active and not staff.active:
         staff.session_version += 1
     session.flush()
+    audit.record(session, actor, "staff.update", object_type="staff", object_id=staff.id, detail=staff.username)
     return staff
 
 
-def set_roles(session: Session, staff: Staff, roles: list[str]) -> None:
+def set_roles(session: Session, staff: Staff, roles: list[str], *, actor: Actor) -> None:
     if not roles:
         raise ValidationError({"roles": Msg("kies minstens één rol")})
     if (problem := _check_roles(roles)) is not None:
@@ -171,15 +173,17 @@ def set_roles(session: Session, staff: Staff, roles: list[str]) -> None:
     staff.role_rows = [StaffRole(role=r) for r in dict.fromkeys(roles)]
     staff.revision = (staff.revision or 0) + 1
     session.flush()
+    audit.record(session, actor, "staff.roles", object_type="staff", object_id=staff.id, detail=",".join(roles))
 
 
-def set_password(session: Session, staff: Staff, password: str) -> None:
+def set_password(session: Session, staff: Staff, password: str, *, actor: Actor) -> None:
     """Set a new password and end the employee's other sessions."""
     if (problem := policy_problem(password)) is not None:
         raise ValidationError({"password": problem})
     staff.password_hash = hash_password(password)
     staff.session_version += 1
     session.flush()
+    audit.record(session, actor, "staff.password", object_type="staff", object_id=staff.id)
 
 
 # --- login ------------------------------------------------------------------------------------------
@@ -195,25 +199,25 @@ def is_throttled(session: Session, username: str, origin: str, policy: LoginPoli
     """Too many recent failures for this account or from this address: refuse without checking the password."""
     since = utcnow() - timedelta(minutes=policy.lockout_minutes)
     name = username.strip().lower()
-    return (audit.count_since(session, "login", "failure", since, actor_name=name) >= policy.max_failures
-            or audit.count_since(session, "login", "failure", since, origin=origin) >= policy.max_failures_ip)
+    return (audit.count_since(session, "session.login", "failure", since, actor_name=name) >= policy.max_failures
+            or audit.count_since(session, "session.login", "failure", since, origin=origin) >= policy.max_failures_ip)
 
 
 def authenticate(session: Session, username: str, password: str, origin: str, policy: LoginPolicy) -> tuple[Staff | None, str]:
     """Check a login and write it to the audit log. Returns (staff or None, reason code)."""
     name = username.strip().lower()
     if is_throttled(session, name, origin, policy):
-        audit.record(session, "login", "throttled", actor_name=name, origin=origin)
+        audit.record(session, None, "session.login", result="throttled", actor_name=name, origin=origin)
         return None, "throttled"
     staff = find_staff(session, name)
     if not verify_password(staff.password_hash if staff else None, password) or staff is None:
-        audit.record(session, "login", "failure", actor_name=name, origin=origin)
+        audit.record(session, None, "session.login", result="failure", actor_name=name, origin=origin)
         return None, "invalid"
     if not staff.active:
-        audit.record(session, "login", "failure", actor=staff, origin=origin, detail="account inactive")
+        audit.record(session, Actor.of(staff, origin), "session.login", result="failure", detail="account inactive")
         return None, "invalid"
     staff.last_login_at = utcnow()
-    audit.record(session, "login", "success", actor=staff, origin=origin)
+    audit.record(session, Actor.of(staff, origin), "session.login")
     return staff, "ok"
 
 
@@ -223,22 +227,24 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_token(session: Session, staff: Staff, label: str = "") -> tuple[ApiToken, str]:
+def create_token(session: Session, staff: Staff, label: str = "", *, actor: Actor) -> tuple[ApiToken, str]:
     """Make a new token; the plain token is returned once and never stored."""
     plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(staff=staff, token_hash=_token_hash(plain), label=label[:100], created_at=utcnow())
     session.add(token)
     session.flush()
+    audit.record(session, actor, "token.create", object_type="token", object_id=token.id, detail=staff.username)
     return token, plain
 
 
-def revoke_token(session: Session, token_id: int) -> ApiToken:
+def revoke_token(session: Session, token_id: int, *, actor: Actor) -> ApiToken:
     token = session.get(ApiToken, token_id)
     if token is None:
         raise NotFound(f"No token with id {token_id}.")
     if token.revoked_at is None:
         token.revoked_at = utcnow()
     session.flush()
+    audit.record(session, actor, "token.revoke", object_type="token", object_id=token.id)
     return token
 
 
@@ -246,34 +252,8 @@ def list_tokens(session: Session) -> list[ApiToken]:
     return list(session.scalars(select(ApiToken).order_by(ApiToken.id)))
 
 
-@dataclass(frozen=True, eq=False)
-class Principal:
-    """Who an API call acts as: what access checks, assignment and the audit log need of an employee.
-
-    The Staff object with its roles, skills, languages and teams takes five tables to load; a token call
-    reads one row instead and takes this profile from `Principals` while the employee's revision holds.
-    """
-
-    id: int
-    username: str
-    name: str
-    revision: int
-    roles: tuple[str, ...]
-    skill_levels: Mapping[int, str] = field(default_factory=dict)  # domain id → primary | secondary
-    languages: tuple[str, ...] = ()
-    team_ids: frozenset[int] = frozenset()
-
-    @classmethod
-    def of(cls, staff: Staff) -> Principal:
-        return cls(staff.id, staff.username, staff.name, staff.revision or 0, tuple(staff.roles),
-                   dict(staff.skill_levels), tuple(staff.languages), staff.team_ids)
-
-    def has_role(self, *roles: str) -> bool:
-        return "admin" in self.roles or bool(set(self.roles).intersection(roles))
-
-
 class Principals:
-    """Token → Principal with one row read per call: revoking a token, deactivating an employee or
+    """Token → Actor with one row read per call: revoking a token, deactivating an employee or
     changing their roles takes effect on the very next call (the row carries `revoked_at`, `active` and
     the `revision` the cached profile must match)."""
 
@@ -283,11 +263,11 @@ class Principals:
               .join(Staff, Staff.id == ApiToken.staff_id).where(ApiToken.token_hash == bindparam("token_hash")))
 
     def __init__(self, max_profiles: int = 10_000):
-        self._profiles: dict[int, Principal] = {}
+        self._profiles: dict[int, Actor] = {}
         self._max = max_profiles
 
-    def for_token(self, session: Session, plain: str, now: datetime) -> tuple[Principal | None, bool]:
-        """The token's principal (None: unknown, revoked or inactive), and whether last_used_at was written."""
+    def for_token(self, session: Session, plain: str, now: datetime) -> tuple[Actor | None, bool]:
+        """The token's actor (None: unknown, revoked or inactive), and whether last_used_at was written."""
         if not plain.startswith(TOKEN_PREFIX):
             return None, False
         conn = session.connection()
@@ -302,7 +282,7 @@ class Principals:
             staff = session.scalar(select(Staff).where(Staff.id == row.staff_id).options(
                 joinedload(Staff.role_rows), joinedload(Staff.language_rows), joinedload(Staff.skills),
                 joinedload(Staff.teams)).execution_options(populate_existing=True))
-            principal = Principal.of(staff)
+            principal = Actor.of(staff, channel="api")
             if len(self._profiles) >= self._max:
                 self._profiles.clear()
             self._profiles[row.staff_id] = principal

@@ -1,6 +1,8 @@
 """Password hashing with Argon2id; the policy lives here so CLI, admin screens and tests agree."""
 from __future__ import annotations
 
+from functools import lru_cache
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
@@ -9,8 +11,13 @@ from kcc.core.errors import Msg
 MIN_LENGTH = 12
 MAX_LENGTH = 256
 _hasher = PasswordHasher()
-# Verifying against this keeps a login for an unknown name as slow as one for a known name.
-_DUMMY_HASH = _hasher.hash("kcc-timing-equaliser")
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    """Verifying against this keeps a login for an unknown name as slow as one for a known name; made on
+    first use, not at import (importing kcc does no work)."""
+    return _hasher.hash("kcc-timing-equaliser")
 
 
 def policy_problem(password: str) -> Msg | None:
@@ -30,6 +37,6 @@ def hash_password(password: str) -> str:
 
 def verify_password(password_hash: str | None, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        return _hasher.verify(password_hash or _dummy_hash(), password) and password_hash is not None
     except (VerificationError, InvalidHashError):
         return False

@@ -6,14 +6,13 @@ screens (session login) and the API (bearer token) alike, and writes every refus
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, NoReturn
 
-from flask import abort, current_app, g, request
-from flask_login import current_user
+from flask import abort, current_app, request
 
-from kcc.core import audit
-from kcc.models import Staff
-from kcc.web.request import client_origin, db
+from kcc.core.actor import Actor
+from kcc.web.request import current_actor
+from kcc.web.unit_of_work import record_refusal
 
 
 @dataclass(frozen=True)
@@ -45,26 +44,14 @@ def rule_for(endpoint: str | None) -> Rule | None:
     return getattr(view, "kcc_access", None)
 
 
-def allowed(user: Staff, rule: Rule) -> bool:
+def allowed(user: Actor, rule: Rule) -> bool:
     return rule.public or not rule.roles or user.has_role(*rule.roles)
 
 
-def deny(user: Staff | None, reason: str) -> None:
-    """Refuse with 403 and write who tried what to the audit log, in its own commit."""
-    session = db()
-    session.rollback()
-    audit.record(session, "authorisation", "denied", actor=user, object_type="endpoint",
-                 object_id=request.endpoint or request.path, origin=client_origin(),
-                 detail=f"{request.method} {request.path}: {reason}")
-    session.commit()
+def deny(actor: Actor | None, reason: str) -> NoReturn:
+    """Refuse with 403; the request's work is rolled back, the refusal is written to the audit log."""
+    record_refusal(actor, reason)
     abort(403)
-
-
-def current_staff() -> Staff | None:
-    """The staff member behind this request: the API token's user, or the logged-in web user."""
-    if request.blueprint == "api":
-        return g.get("api_user")
-    return current_user if current_user.is_authenticated else None
 
 
 def enforce() -> None:
@@ -74,10 +61,10 @@ def enforce() -> None:
     rule = rule_for(request.endpoint)
     if rule is None:
         current_app.logger.error("endpoint %s has no access rule; refused", request.endpoint)
-        deny(current_staff(), "endpoint has no access rule")
+        deny(current_actor(), "endpoint has no access rule")
     if rule.public:
         return
-    user = current_staff()
+    user = current_actor()
     if user is None:
         abort(401)
     if not allowed(user, rule):

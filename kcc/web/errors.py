@@ -7,7 +7,9 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from kcc.web.request import render, wants_fragment
+from kcc.core.errors import NotAllowed, NotFound
+from kcc.web.request import current_actor, render, translate, wants_fragment
+from kcc.web.unit_of_work import record_refusal
 
 
 def _messages() -> dict[int, tuple[str, str]]:
@@ -43,6 +45,21 @@ def register_error_handlers(app: Flask) -> None:
             return api_error_response(400, "bad_request", "This request was not accepted.")
         return _page(400, _("Het formulier was verlopen of niet compleet. Laad de pagina opnieuw en probeer het nog eens; "
                             "wat je had ingevuld staat er dan niet meer in."))
+
+    @app.errorhandler(NotFound)
+    def not_found(error: NotFound):
+        message = translate(error.args[0]) if error.args else None
+        if _is_api():
+            return api_error_response(404, "not_found", message)
+        return _page(404)
+
+    @app.errorhandler(NotAllowed)
+    def not_allowed(error: NotAllowed):
+        """A policy refusal (kcc.policy): 403, and the refusal in the audit log."""
+        record_refusal(current_actor(), error.reason)
+        if _is_api():
+            return api_error_response(403, "forbidden", translate(error.args[0]))
+        return _page(403)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

@@ -1,24 +1,45 @@
 """Helpers every blueprint uses: the request's database session, client address, page-or-fragment rendering."""
 from __future__ import annotations
 
-from flask import current_app, g, make_response, render_template, request
+from flask import abort, current_app, g, make_response, render_template, request
+from flask_login import current_user
 from flask_babel import gettext
 from sqlalchemy.orm import Session
 
+from kcc.core.actor import Actor
 from kcc.core.errors import Msg
+from kcc.web import unit_of_work
 
 
 def db() -> Session:
-    """One session per request, closed at teardown; views commit once at the end of their work."""
-    if "db" not in g:
-        g.db = current_app.extensions["kcc.sessionmaker"]()
-    return g.db
+    """The request's session; the unit of work (kcc.web.unit_of_work) commits it once, at the end."""
+    return unit_of_work.session()
 
 
-def close_db(_exc: BaseException | None = None) -> None:
-    session = g.pop("db", None)
-    if session is not None:
-        session.close()
+def current_actor() -> Actor | None:
+    """Who this request acts as: the API token's user, or the person logged in to the screens."""
+    if "kcc_actor" not in g:
+        if request.blueprint == "api":
+            principal = g.get("api_user")
+            g.kcc_actor = principal.at(client_origin(), "api") if principal is not None else None
+        elif current_user.is_authenticated:
+            g.kcc_actor = Actor.of(current_user, client_origin(), "web")
+        else:
+            g.kcc_actor = None
+    return g.kcc_actor
+
+
+def actor() -> Actor:
+    """The actor of a view that the access rules only let through when someone is logged in."""
+    found = current_actor()
+    if found is None:
+        abort(401)
+    return found
+
+
+def forget_actor() -> None:
+    """After a change to the person's own roles, skills or teams within this request."""
+    g.pop("kcc_actor", None)
 
 
 def client_origin() -> str:

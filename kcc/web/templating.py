@@ -41,11 +41,11 @@ OUTCOME_LABELS = {"answered": _l("In één keer beantwoord"), "referred_external
 
 # (role, endpoint, label) in the order a person with several roles lands: the first that matches.
 SCREENS = [
-    ("lead", "home.floor", _l("Vloeroverzicht")),
+    ("lead", "floor.page", _l("Vloeroverzicht")),
     ("senior", "home.improvements", _l("Verbeteren")),
     ("agent", "workspace.page", _l("Werkplek")),
-    ("host", "home.lobby", _l("Lobby")),
-    ("specialist", "teamwork.task_list", _l("Taken")),
+    ("host", "lobby.page", _l("Lobby")),
+    ("specialist", "callbacks.task_list", _l("Taken")),
     ("admin", "admin.staff_list", _l("Beheer")),
     ("integration", "home.integration", _l("Koppeling")),
 ]
@@ -83,30 +83,9 @@ def duration(seconds: float | int | None) -> str:
     return f"{minutes // 60} u {minutes % 60:02d} min"
 
 
-def offer_task(offer):
-    """The callback task a declined or expired handover became (for the sender's overview)."""
-    from sqlalchemy.orm import object_session
-
-    from kcc.models import Task
-    session = object_session(offer)
-    return session.query(Task).filter(Task.handover_id == offer.id).first() if session else None
-
-
-def task_mails(task):
-    """The citizen's confirmation mails of a task, so a mail server failure is visible to the team."""
-    from sqlalchemy.orm import object_session
-
-    from kcc.models import OutgoingMail
-    session = object_session(task)
-    return session.query(OutgoingMail).filter(OutgoingMail.task_id == task.id,
-                                              OutgoingMail.kind == "task_confirmation").all() if session else []
-
-
 def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["localtime"] = localtime
     app.jinja_env.filters["duration"] = duration
-    app.jinja_env.globals["offer_task"] = offer_task
-    app.jinja_env.globals["task_mails"] = task_mails
 
     @app.context_processor
     def kcc_context():

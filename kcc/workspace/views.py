@@ -5,31 +5,30 @@ only its own part. Without JavaScript every form still works (post, then redirec
 """
 from __future__ import annotations
 
-from datetime import timedelta
 
-from flask import Blueprint, abort, redirect, request, url_for
+from flask import Blueprint, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from kcc.core import audit
+from kcc.content.catalogue import active_desks, active_domains, active_teams
 from kcc.contacts import handling
 from kcc.handover import operations as handover
 from kcc.contacts import intake
 from kcc.queues import operations as queues
 from kcc.callbacks import operations as tasks
-from kcc.web.access import deny, roles
+from kcc.web.access import roles
 from kcc.core.errors import Conflict, Msg, ValidationError
-from kcc.models import Contact, Desk, Domain, Handover, Staff, Team
+from kcc.models import Contact, Handover, Staff
 from kcc.core.timeutil import utcnow
-from kcc.policy import may_see
-from kcc.web.request import client_origin, db, field_errors, render, router, settings, translate, wants_fragment
+from kcc.policy import contact_or_404
+from kcc.web.request import actor, db, field_errors, render, router, settings, translate, wants_fragment
 
 bp = Blueprint("workspace", __name__, url_prefix="/werkplek", template_folder="templates")
 NOTHING_WAITING = Msg("Er wacht nu niemand voor jou. Een nieuw contact verschijnt hier vanzelf.")
 
 
 def _my_domain_ids() -> list[int]:
-    return [skill.domain_id for skill in current_user.skills]
+    return actor().domain_ids
 
 
 def _seen() -> None:
@@ -48,27 +47,21 @@ def current_context(errors: dict | None = None, values: dict | None = None) -> d
         return context
     context.update(
         repeat=intake.is_repeat(db(), contact),
-        earlier=len(intake.recent_contacts(db(), contact)),
-        domains=db().scalars(select(Domain).where(Domain.active.is_(True)).order_by(Domain.position)).all(),
+        earlier=intake.count_earlier(db(), actor(), contact),
+        domains=active_domains(db()),
         notes=[e for e in contact.events if e.type == "note"],
-        open_tasks=tasks.open_tasks_for_citizen(db(), contact),
+        open_tasks=tasks.open_tasks_for_citizen(db(), actor(), contact),
         colleagues=[(person, queues.presence_of(db(), person)) for person in db().scalars(
             select(Staff).where(Staff.active.is_(True), Staff.id != current_user.id).order_by(Staff.name))
             if set(person.roles) & {"agent", "specialist", "senior", "lead"}],
-        teams=db().scalars(select(Team).where(Team.active.is_(True)).order_by(Team.name)).all(),
+        teams=active_teams(db()),
     )
     return context
 
 
 def my_handovers() -> list[Handover]:
     """What became of my offers of the last two hours: waiting, taken over, or a callback task by when."""
-    now = utcnow()
-    mine = db().scalars(select(Handover).where(Handover.from_staff_id == current_user.id,
-                                               Handover.created_at >= now - timedelta(hours=2))
-                        .order_by(Handover.created_at.desc()).limit(8)).all()
-    for offer in mine:
-        handover.apply_expiry(db(), offer, now)
-    return list(mine)
+    return handover.sent_by(db(), actor(), utcnow())
 
 
 def _queue_context() -> dict:
@@ -77,13 +70,12 @@ def _queue_context() -> dict:
 
 
 def _side_context() -> dict:
-    from kcc.callbacks.views import incoming_offers
-    return {"offers": incoming_offers(), "handovers": my_handovers(), "now": utcnow(), "errors": {}}
+    return {"offers": handover.incoming(db(), actor(), utcnow()), "handovers": my_handovers(), "now": utcnow(),
+            "errors": {}}
 
 
 def _answer(fragment: str, context: dict, status: int = 200):
     """htmx gets the fragment; a plain form post goes back to the page (post/redirect/get)."""
-    db().commit()
     if wants_fragment():
         response = render(fragment, fragment, **context)
         response.status_code = status
@@ -99,7 +91,6 @@ def page():
                "offers": [], "handovers": []}
     side = _side_context()
     context.update(offers=side["offers"], handovers=side["handovers"])
-    db().commit()
     return render("workspace/page.html", **context)
 
 
@@ -117,7 +108,7 @@ def set_status():
 
 
 def _desks() -> dict:
-    return {"desks": db().scalars(select(Desk).where(Desk.active.is_(True)).order_by(Desk.number)).all()}
+    return {"desks": active_desks(db())}
 
 
 @bp.get("/huidig")
@@ -138,24 +129,17 @@ def queue():
 @roles("agent")
 def take_next():
     try:
-        contact = queues.claim_next(db(), current_user, utcnow(), settings().queue)
+        contact = queues.claim_next(db(), actor(), utcnow(), settings().queue)
     except Conflict as error:
         db().rollback()
         return _answer("workspace/_current.html", current_context(errors={"next": translate(error.args[0])}), 409)
     if contact is None:
         return _answer("workspace/_current.html", current_context(errors={"next": translate(NOTHING_WAITING)}))
-    audit.record(db(), "contact.open", "ok", actor=current_user, object_type="contact", object_id=str(contact.id),
-                 origin=client_origin())
     return _answer("workspace/_current.html", current_context())
 
 
 def _own_contact(contact_id: int) -> Contact:
-    contact = db().get(Contact, contact_id)
-    if contact is None:
-        abort(404)
-    if not may_see(current_user, contact):
-        deny(current_user, f"contact {contact_id} is outside the employee's domains")
-    return contact
+    return contact_or_404(db(), actor(), contact_id)
 
 
 @bp.get("/contact/<int:contact_id>/inwoner")
@@ -163,10 +147,7 @@ def _own_contact(contact_id: int) -> Contact:
 def citizen(contact_id: int):
     """The citizen's details and earlier contacts; opening them is written to the audit log."""
     contact = _own_contact(contact_id)
-    audit.record(db(), "citizen.open", "ok", actor=current_user, object_type="contact", object_id=str(contact.id),
-                 origin=client_origin())
-    earlier = [c for c in intake.recent_contacts(db(), contact) if may_see(current_user, c)]
-    db().commit()
+    earlier = handling.open_citizen(db(), actor(), contact)
     return render("workspace/citizen.html", "workspace/_citizen.html", contact=contact, earlier=earlier)
 
 
@@ -176,12 +157,10 @@ def change_topic(contact_id: int):
     contact = _own_contact(contact_id)
     domain_slug, _, topic_slug = request.form.get("topic", "").partition("/")
     try:
-        handling.change_routing(db(), contact, current_user, domain_slug, topic_slug or None, utcnow())
+        handling.change_routing(db(), contact, actor(), domain_slug, topic_slug or None, utcnow())
     except (ValidationError, Conflict) as error:
         db().rollback()
         return _answer("workspace/_current.html", current_context(errors=field_errors(error)), _status(error))
-    audit.record(db(), "contact.change", "ok", actor=current_user, object_type="contact", object_id=str(contact.id),
-                 origin=client_origin(), detail="domain/topic")
     return _answer("workspace/_current.html", current_context())
 
 
@@ -190,7 +169,7 @@ def change_topic(contact_id: int):
 def note(contact_id: int):
     contact = _own_contact(contact_id)
     try:
-        handling.add_note(db(), contact, current_user, request.form.get("note", ""), utcnow())
+        handling.add_note(db(), contact, actor(), request.form.get("note", ""), utcnow())
     except (ValidationError, Conflict) as error:
         db().rollback()
         return _answer("workspace/_current.html",
@@ -205,14 +184,12 @@ def finish(contact_id: int):
     contact = _own_contact(contact_id)
     form = {key: request.form.get(key, "") for key in ("outcome", "note", "referred_to")}
     try:
-        queues.resolve(db(), contact.id, current_user, form["outcome"], utcnow(), note=form["note"],
+        queues.resolve(db(), contact.id, actor(), form["outcome"], utcnow(), note=form["note"],
                        referred_to=form["referred_to"])
     except (ValidationError, Conflict) as error:
         db().rollback()
         return _answer("workspace/_current.html", current_context(errors=field_errors(error), values=form),
                        _status(error))
-    audit.record(db(), "contact.change", "ok", actor=current_user, object_type="contact", object_id=str(contact.id),
-                 origin=client_origin(), detail=f"resolved: {form['outcome']}")
     return _answer("workspace/_current.html", {**current_context(), "finished": contact})
 
 
@@ -233,23 +210,19 @@ def hand_over(contact_id: int):
             raise ValidationError({"to": Msg("kies een collega of een team")})
         if form["how"] == "callback":
             return _direct_callback(contact, story, target, form)
-        offer = handover.offer(db(), contact, current_user, story, utcnow(), settings().handover_timeout_s, **target)
+        offer = handover.offer(db(), contact, actor(), story, utcnow(), settings().handover_timeout_s, **target)
     except (ValidationError, Conflict) as error:
         db().rollback()
         errors = {key.replace("context.", "").replace("to.staff", "to").replace("to.team", "to"): value
                   for key, value in field_errors(error).items()}
         return _answer("workspace/_current.html", current_context(errors=errors, values=form), _status(error))
-    audit.record(db(), "contact.change", "ok", actor=current_user, object_type="contact", object_id=str(contact.id),
-                 origin=client_origin(), detail="handover offered")
     target_name = offer.to_staff.name if offer.to_staff else offer.to_team.name
     return _answer("workspace/_current.html", {**current_context(), "offered_to": target_name})
 
 
 def _direct_callback(contact: Contact, story, target: dict, form: dict):
     """The employee's own choice: no one needs to pick up now, the team calls back before the deadline."""
-    task = handover.callback_now(db(), contact, current_user, story, utcnow(), **target)
-    audit.record(db(), "contact.change", "ok", actor=current_user, object_type="contact", object_id=str(contact.id),
-                 origin=client_origin(), detail="callback task created")
+    task = handover.callback_now(db(), contact, actor(), story, utcnow(), **target)
     return _answer("workspace/_current.html", {**current_context(), "callback": task})
 
 

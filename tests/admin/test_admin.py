@@ -27,7 +27,8 @@ def test_admin_creates_staff_with_skills_languages_and_teams(client, auth, make_
     assert sorted(karin.roles) == ["agent", "host"]
     assert {(s.domain.slug, s.level) for s in karin.skills} == {("burgerzaken", "primary"), ("sociaal", "secondary")}
     assert sorted(karin.languages) == ["fy", "nl"] and [t.slug for t in karin.teams] == ["wmo-consulenten"]
-    assert session.scalars(select(AuditLog).where(AuditLog.action == "staff_create")).one().object_id == str(karin.id)
+    assert session.scalars(select(AuditLog).where(AuditLog.action == "staff.create",
+                                                  AuditLog.object_id == str(karin.id))).one().origin
     assert "Karin Bos" in client.get("/beheer/").get_data(as_text=True)
 
 
@@ -92,4 +93,4 @@ def test_audit_log_screen_lists_failed_logins(client, auth, make_staff):
     auth.login("karin", "not-the-password")
     _login_admin(auth, make_staff)
     body = client.get("/beheer/auditlog?q=login").get_data(as_text=True)
-    assert "karin" in body and "failure" in body
+    assert "karin" in body and "Inloggen" in body and "mislukt" in body

@@ -1,11 +1,12 @@
 """The API's authentication and error contract: bearer tokens only, JSON errors, no cookies."""
 from sqlalchemy import select
 
+from kcc.core.actor import Actor
 from kcc.staff.accounts import create_token
 
 
 def _token(session, staff):
-    _, plain = create_token(session, session.merge(staff))
+    _, plain = create_token(session, session.merge(staff), actor=Actor.system("test"))
     session.commit()
     return plain
 
@@ -60,7 +61,7 @@ def test_revoking_a_token_or_changing_roles_counts_from_the_next_call(api, sessi
     staff = session.get(Staff, fatima.staff.id)
     accounts.update_staff(session, staff, accounts.StaffInput(
         username="fatima", name="Fatima", roles=["host"], skills=[("burgerzaken", "primary")], languages=["nl"],
-        teams=[]))
+        teams=[]), actor=Actor.system("test"))
     session.commit()
     assert fatima.post("/me/next").status_code == 403  # a host no longer takes contacts
     assert fatima.get("/me").get_json()["roles"] == ["host"]
@@ -69,11 +70,11 @@ def test_revoking_a_token_or_changing_roles_counts_from_the_next_call(api, sessi
     assert fatima.get(f"/contacts/{sociaal['id']}").status_code == 403  # sensitive, not her domain
     accounts.update_staff(session, staff, accounts.StaffInput(
         username="fatima", name="Fatima", roles=["agent"], skills=[("sociaal", "primary")], languages=["nl"],
-        teams=[]))
+        teams=[]), actor=Actor.system("test"))
     session.commit()
     assert fatima.get(f"/contacts/{sociaal['id']}").status_code == 200  # her new skill opens it
 
     token = session.scalars(select(ApiToken).where(ApiToken.staff_id == staff.id)).one()
-    accounts.revoke_token(session, token.id)
+    accounts.revoke_token(session, token.id, actor=Actor.system("test"))
     session.commit()
     assert fatima.get("/me").status_code == 401

@@ -69,7 +69,7 @@ def test_a_social_domain_contact_is_not_readable_by_guessing_its_id(telefonie, a
     api_error(outsider.get(f"/contacts/{created['id']}"), 403, "forbidden")
     insider = api("pieter", skills=[("sociaal", "primary")])
     assert insider.get(f"/contacts/{created['id']}").status_code == 200
-    denied = session.scalars(select(AuditLog).where(AuditLog.action == "authorisation",
+    denied = session.scalars(select(AuditLog).where(AuditLog.action == "access.denied",
                                                     AuditLog.result == "denied")).all()
     assert any(entry.actor_name == "bert" for entry in denied)
 

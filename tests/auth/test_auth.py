@@ -3,6 +3,7 @@ import time
 
 from sqlalchemy import select
 
+from kcc.core.actor import Actor
 from kcc.models import AuditLog
 
 from tests.conftest import PASSWORD, csrf_from
@@ -21,7 +22,7 @@ def test_login_lands_on_the_roles_start_screen(client, auth, make_staff, session
     assert response.status_code == 302 and response.headers["Location"] == "/"
     assert client.get("/").headers["Location"] == "/lobby"
     assert client.get("/lobby").status_code == 200
-    assert _audit(session, "login", "success")[-1].actor_name == "hanna"
+    assert _audit(session, "session.login", "ok")[-1].actor_name == "hanna"
 
 
 def test_wrong_password_says_so_and_is_audited(client, auth, make_staff, session):
@@ -30,7 +31,7 @@ def test_wrong_password_says_so_and_is_audited(client, auth, make_staff, session
     assert response.status_code == 400
     assert "Gebruikersnaam of wachtwoord klopt niet" in response.get_data(as_text=True)
     assert 'value="hanna"' in response.get_data(as_text=True)  # what was typed stays
-    entry = _audit(session, "login", "failure")[-1]
+    entry = _audit(session, "session.login", "failure")[-1]
     assert entry.actor_name == "hanna" and entry.origin == "127.0.0.1"
     assert "wrong-password" not in entry.detail
 
@@ -47,7 +48,7 @@ def test_account_is_throttled_after_five_failures_even_with_right_password(auth,
     response = auth.login("hanna", PASSWORD)
     assert response.status_code == 429
     assert "Te veel mislukte pogingen" in response.get_data(as_text=True)
-    assert _audit(session, "login", "throttled")
+    assert _audit(session, "session.login", "throttled")
 
 
 def test_address_is_throttled_across_accounts(app, auth, make_staff):
@@ -85,7 +86,7 @@ def test_idle_session_ends(client, auth, make_staff, session):
     response = client.get("/lobby")
     assert response.status_code == 302 and response.headers["Location"].startswith("/inloggen")
     assert client.get("/lobby").status_code == 302  # logged out for good
-    assert _audit(session, "session_timeout")
+    assert _audit(session, "session.timeout")
 
 
 def test_a_screen_polling_by_itself_does_not_keep_the_session_alive(client, auth, make_staff):
@@ -115,14 +116,14 @@ def test_logout_ends_the_session(client, auth, make_staff, session):
     auth.login("hanna")
     assert auth.logout().status_code == 302
     assert client.get("/lobby").status_code == 302
-    assert _audit(session, "logout", "success")
+    assert _audit(session, "session.logout", "ok")
 
 
 def test_password_change_ends_existing_sessions(client, auth, make_staff, session):
     from kcc.staff.accounts import set_password
     staff = make_staff("hanna", roles=["host"])
     auth.login("hanna")
-    set_password(session, staff, "a-brand-new-password")
+    set_password(session, staff, "a-brand-new-password", actor=Actor.system("test"))
     session.commit()
     assert client.get("/lobby").status_code == 302
 
@@ -174,4 +175,4 @@ def test_forwarded_address_is_used_only_behind_a_configured_proxy(database_url, 
                                        "csrf_token": csrf_from(page.get_data(as_text=True))},
                     headers={"X-Forwarded-For": "203.0.113.7"})
         app.extensions["kcc.engine"].dispose()
-        assert _audit(session, "login", "failure")[-1].origin == origin
+        assert _audit(session, "session.login", "failure")[-1].origin == origin

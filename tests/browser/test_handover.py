@@ -7,6 +7,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select, update
 
+from kcc.core.actor import Actor
 from kcc.staff import accounts
 from kcc.contacts import intake
 from kcc.mail import operations as mail
@@ -26,7 +27,7 @@ def _call(backstage, topic):
     contact = intake.receive(backstage, intake.parse_contact({
         "channel": "phone", "question": "", "domain": "sociaal", "topic": topic,
         "citizen": {"name": "Els de Boer", "phone": "0612345678", "email": "els@example.nl"}}),
-        Router.from_session(backstage), QueueSettings(headstart_s={}), utcnow()).contact
+        Router.from_session(backstage), QueueSettings(headstart_s={}), utcnow(), actor=Actor.system("test")).contact
     backstage.commit()
     return contact
 
@@ -41,7 +42,7 @@ def _hand_over(window, target_label, summary):
 def test_warm_handover_accepted_in_another_window_and_one_that_becomes_a_callback(screen, backstage, tmp_path):
     accounts.create_staff(backstage, accounts.StaffInput(username="kees", name="Kees Bakker", roles=["agent"],
                                                          skills=[("sociaal", "primary")], languages=["nl"], teams=[]),
-                          DEMO_PASSWORD)
+                          DEMO_PASSWORD, actor=Actor.system("test"))
     sociaal = backstage.scalar(select(Domain.id).where(Domain.slug == "sociaal"))
     backstage.execute(update(Contact).where(Contact.status == "waiting", Contact.domain_id == sociaal)
                       .values(status="abandoned"))

@@ -5,6 +5,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select, update
 
+from kcc.core.actor import Actor
 from kcc.staff import accounts
 from kcc.contacts import intake
 from kcc.config import QueueSettings
@@ -20,7 +21,7 @@ def test_an_offer_appears_by_itself_and_is_answered_in_one_go(screen, backstage)
     accounts.create_staff(backstage, accounts.StaffInput(username="wout", name="Wout Vermeer", roles=["agent"],
                                                          skills=[("vergunningen", "primary")], languages=["nl"],
                                                          teams=[]),
-                          DEMO_PASSWORD)
+                          DEMO_PASSWORD, actor=Actor.system("test"))
     vergunningen = backstage.scalar(select(Domain.id).where(Domain.slug == "vergunningen"))
     backstage.execute(update(Contact).where(Contact.status == "waiting", Contact.domain_id == vergunningen)
                       .values(status="abandoned"))
@@ -36,7 +37,7 @@ def test_an_offer_appears_by_itself_and_is_answered_in_one_go(screen, backstage)
     contact = intake.receive(backstage, intake.parse_contact({
         "channel": "phone", "question": "Mag ik een dakkapel bouwen zonder vergunning?",
         "citizen": {"name": "Karel Appel", "phone": "06 11223344"}}), Router.from_session(backstage),
-        QueueSettings(headstart_s={}), utcnow()).contact
+        QueueSettings(headstart_s={}), utcnow(), actor=Actor.system("test")).contact
     backstage.commit()
     expect(window.page.get_by_text("Er wacht iemand voor jou")).to_be_visible(timeout=10_000)  # by polling
 

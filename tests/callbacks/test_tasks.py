@@ -4,6 +4,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from kcc.core.actor import Actor
 from kcc.handover import operations as handover
 from kcc.contacts import intake
 from kcc.queues import operations as queues
@@ -23,9 +24,9 @@ def task(session, make_staff):
     contact = intake.receive(session, intake.parse_contact({
         "channel": "phone", "question": "", "domain": "sociaal", "topic": "woningaanpassing",
         "citizen": {"phone": "0612345678"}}), Router.from_session(session), QueueSettings(headstart_s={}),
-        utcnow()).contact
+        utcnow(), actor=Actor.system("test")).contact
     team = session.scalar(select(Team).where(Team.slug == "wmo-consulenten"))
-    created = handover.create_task(session, contact, team, STORY, utcnow(), created_by=agent)
+    created = handover.create_task(session, contact, team, STORY, utcnow(), created_by_id=agent.id)
     session.commit()
     return created
 
@@ -38,12 +39,12 @@ def team(make_staff):
 
 def test_claim_attempts_and_complete(session, task, team):
     ingrid, mees = team
-    tasks.claim(session, task, ingrid, utcnow())
+    tasks.claim(session, task, Actor.of(ingrid), utcnow())
     with pytest.raises(Conflict):
-        tasks.claim(session, task, mees, utcnow())  # already Ingrid's
-    tasks.attempt(session, task, ingrid, False, "Geen gehoor", utcnow())
-    tasks.attempt(session, task, ingrid, True, "Afspraak voor huisbezoek dinsdag", utcnow())
-    tasks.complete(session, task, ingrid, "Huisbezoek gepland", utcnow())
+        tasks.claim(session, task, Actor.of(mees), utcnow())  # already Ingrid's
+    tasks.attempt(session, task, Actor.of(ingrid), False, "Geen gehoor", utcnow())
+    tasks.attempt(session, task, Actor.of(ingrid), True, "Afspraak voor huisbezoek dinsdag", utcnow())
+    tasks.complete(session, task, Actor.of(ingrid), "Huisbezoek gepland", utcnow())
     contact = session.get(Contact, task.contact_id)
     assert task.state == "done" and len(task.attempts) == 2
     assert (contact.status, contact.outcome) == ("resolved", "callback_done")
@@ -54,26 +55,26 @@ def test_claim_attempts_and_complete(session, task, team):
 def test_completing_a_task_one_has_not_claimed_is_refused(session, task, team):
     ingrid, mees = team
     with pytest.raises(Conflict):
-        tasks.complete(session, task, ingrid, "klaar", utcnow())
-    tasks.claim(session, task, ingrid, utcnow())
+        tasks.complete(session, task, Actor.of(ingrid), "klaar", utcnow())
+    tasks.claim(session, task, Actor.of(ingrid), utcnow())
     with pytest.raises(Conflict):
-        tasks.complete(session, task, mees, "klaar", utcnow())
+        tasks.complete(session, task, Actor.of(mees), "klaar", utcnow())
     with pytest.raises(ValidationError):
-        tasks.complete(session, task, ingrid, "   ", utcnow())
+        tasks.complete(session, task, Actor.of(ingrid), "   ", utcnow())
 
 
 def test_another_team_cannot_touch_the_task(session, task, make_staff):
     bas = make_staff("bas", roles=["specialist"], teams=["bouwen-en-verbouwen"])
     with pytest.raises(NotAllowed):
-        tasks.claim(session, task, bas, utcnow())
+        tasks.claim(session, task, Actor.of(bas), utcnow())
 
 
 def test_forward_keeps_history_and_deadline(session, task, team):
     ingrid, _ = team
     deadline = task.deadline
     with pytest.raises(ValidationError):
-        tasks.forward(session, task, ingrid, utcnow(), "", to_team_slug="geldzaken")
-    tasks.forward(session, task, ingrid, utcnow(), "Gaat over de eigen bijdrage", to_team_slug="geldzaken")
+        tasks.forward(session, task, Actor.of(ingrid), utcnow(), "", to_team_slug="geldzaken")
+    tasks.forward(session, task, Actor.of(ingrid), utcnow(), "Gaat over de eigen bijdrage", to_team_slug="geldzaken")
     assert task.team.slug == "geldzaken" and task.owner is None and task.deadline == deadline
     forwarded = [e for e in session.get(Contact, task.contact_id).events if e.type == "task_forwarded"][0]
     assert forwarded.data["from"] == "Wmo-consulenten" and forwarded.data["note"] == "Gaat over de eigen bijdrage"
@@ -90,9 +91,10 @@ def test_a_caller_with_an_open_task_is_shown_it_and_counts_as_repeat(session, ta
     again = intake.receive(session, intake.parse_contact({"channel": "phone", "question": "traplift",
                                                           "citizen": {"phone": "06-12345678"}}),
                            Router.from_session(session), QueueSettings(headstart_s={}),
-                           utcnow() + timedelta(days=10))
+                           utcnow() + timedelta(days=10), actor=Actor.system("test"))
     assert again.repeat  # more than 7 days later, but a task is still open
-    assert tasks.open_tasks_for_citizen(session, again.contact) == [task]
+    lead = Actor(None, "lead", roles=frozenset({"lead"}))
+    assert tasks.open_tasks_for_citizen(session, lead, again.contact) == [task]
 
 
 def test_overdue_tasks_remind_the_team_once_a_working_day(session, task, team):
@@ -117,9 +119,9 @@ def test_the_worker_expires_offers_and_sends_mail(database_url, session, make_st
     queues.set_presence(session, agent, "available", utcnow())
     intake.receive(session, intake.parse_contact({
         "channel": "phone", "question": "", "domain": "sociaal", "topic": "hulpmiddelen",
-        "citizen": {"email": "jan@example.nl"}}), Router.from_session(session), QueueSettings(headstart_s={}), utcnow())
-    contact = queues.claim_next(session, agent, utcnow(), QueueSettings(headstart_s={}))
-    handover.offer(session, contact, agent, STORY, utcnow() - timedelta(minutes=5), 60, to_team_slug="wmo-consulenten")
+        "citizen": {"email": "jan@example.nl"}}), Router.from_session(session), QueueSettings(headstart_s={}), utcnow(), actor=Actor.system("test"))
+    contact = queues.claim_next(session, Actor.of(agent), utcnow(), QueueSettings(headstart_s={}))
+    handover.offer(session, contact, Actor.of(agent), STORY, utcnow() - timedelta(minutes=5), 60, to_team_slug="wmo-consulenten")
     session.commit()
     result = run("worker", "--once", "--outbox", str(tmp_path / "outbox"), url=database_url)
     assert result.returncode == 0, result.stderr

@@ -2,6 +2,7 @@
 import pytest
 from sqlalchemy import select
 
+from kcc.core.actor import Actor
 from kcc.contacts import intake
 from kcc.config import QueueSettings
 from kcc.models import Contact, Handover, Task
@@ -39,7 +40,7 @@ def people(app, make_staff, session):
     intake.receive(session, intake.parse_contact({
         "channel": "phone", "question": "Mijn moeder kan niet meer zelf douchen", "domain": "sociaal",
         "topic": "huishoudelijke-hulp", "citizen": {"name": "Els", "email": "els@example.nl"}}),
-        Router.from_session(session), QueueSettings(headstart_s={}), utcnow())
+        Router.from_session(session), QueueSettings(headstart_s={}), utcnow(), actor=Actor.system("test"))
     session.commit()
     pieter.post("/werkplek/volgende")
     contact = session.scalars(select(Contact)).one()

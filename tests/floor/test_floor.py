@@ -1,6 +1,7 @@
 """The floor lead's overview: queues live, staff presence per domain, figures for the team only."""
 from datetime import timedelta
 
+from kcc.core.actor import Actor
 from kcc.contacts import intake
 from kcc.queues import operations as queues
 from kcc.config import QueueSettings
@@ -13,7 +14,7 @@ def test_the_floor_shows_queues_and_who_is_available(client, auth, make_staff, s
     anna = make_staff("anna", roles=["agent"], skills=[("burgerzaken", "primary")], name="Anna Agent")
     queues.set_presence(session, anna, "available", utcnow())
     intake.receive(session, intake.parse_contact({"channel": "phone", "question": "paspoort verlengen"}),
-                   Router.from_session(session), QueueSettings(headstart_s={}), utcnow() - timedelta(seconds=75))
+                   Router.from_session(session), QueueSettings(headstart_s={}), utcnow() - timedelta(seconds=75), actor=Actor.system("test"))
     session.commit()
     auth.login("ahmed")
     page = client.get("/vloer").get_data(as_text=True)
@@ -29,13 +30,13 @@ def test_the_floor_lead_sees_every_overdue_callback(client, auth, make_staff, se
     from kcc.models import Team
     make_staff("ahmed", roles=["lead"])
     contact = intake.receive(session, intake.parse_contact({"channel": "phone", "question": "", "domain": "sociaal"}),
-                             Router.from_session(session), QueueSettings(headstart_s={}), utcnow()).contact
+                             Router.from_session(session), QueueSettings(headstart_s={}), utcnow(), actor=Actor.system("test")).contact
     team = session.scalar(select(Team).where(Team.slug == "geldzaken"))
     task = handover.create_task(session, contact, team, handover.Context("Meneer vraagt om een betalingsregeling."),
-                                utcnow() - timedelta(days=30), created_by=None)
+                                utcnow() - timedelta(days=30), created_by_id=None)
     session.commit()
     auth.login("ahmed")
     page = client.get("/vloer").get_data(as_text=True)
     assert f"KCC-{task.contact_id:06d}" in page and "Geldzaken" in page
-    listing = client.get("/taken?over_tijd=1").get_data(as_text=True)
+    listing = client.get("/taken?overdue=1").get_data(as_text=True)
     assert "over tijd" in listing and f"KCC-{task.contact_id:06d}" in listing

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from kcc.core.actor import Actor
 from kcc.handover import operations as handover
 from kcc.contacts import intake
 from kcc.queues import operations as queues
@@ -30,8 +31,8 @@ def in_hand(session, make_staff):
     intake.receive(session, intake.parse_contact({
         "channel": "phone", "question": "hulp in de huishouding voor mijn moeder",
         "citizen": {"name": "Els de Boer", "phone": "0612345678", "email": "els@example.nl"}}),
-        Router.from_session(session), SETTINGS, utcnow())
-    contact = queues.claim_next(session, agent, utcnow(), SETTINGS)
+        Router.from_session(session), SETTINGS, utcnow(), actor=Actor.system("test"))
+    contact = queues.claim_next(session, Actor.of(agent), utcnow(), SETTINGS)
     session.commit()
     return agent, contact
 
@@ -45,7 +46,7 @@ def test_a_handover_without_a_real_story_is_refused(session, in_hand, consulent)
     agent, contact = in_hand
     for summary in ("", "   ", "bel haar terug"):
         with pytest.raises(ValidationError) as caught:
-            handover.offer(session, contact, agent, handover.Context(summary), utcnow(), 60, to_team_slug="wmo-consulenten")
+            handover.offer(session, contact, Actor.of(agent), handover.Context(summary), utcnow(), 60, to_team_slug="wmo-consulenten")
         assert "context.summary" in caught.value.fields
     session.rollback()
     assert session.get(Contact, contact.id).status == "in_progress"
@@ -56,7 +57,7 @@ def test_unknown_colleague_oneself_or_unknown_team_is_refused(session, in_hand):
     for kwargs, field in (({"to_staff_id": 99999}, "to.staff"), ({"to_staff_id": agent.id}, "to.staff"),
                           ({"to_team_slug": "geheime-dienst"}, "to.team"), ({}, "to")):
         with pytest.raises(ValidationError) as caught:
-            handover.offer(session, contact, agent, STORY, utcnow(), 60, **kwargs)
+            handover.offer(session, contact, Actor.of(agent), STORY, utcnow(), 60, **kwargs)
         assert field in caught.value.fields
 
 
@@ -64,15 +65,15 @@ def test_only_the_owner_can_hand_over(session, in_hand, make_staff):
     _agent, contact = in_hand
     other = make_staff("sanne", roles=["agent"], skills=[("sociaal", "primary")])
     with pytest.raises(Conflict):
-        handover.offer(session, contact, other, STORY, utcnow(), 60, to_team_slug="wmo-consulenten")
+        handover.offer(session, contact, Actor.of(other), STORY, utcnow(), 60, to_team_slug="wmo-consulenten")
 
 
 def test_accepted_offer_moves_the_contact_with_its_story(session, in_hand, consulent):
     agent, contact = in_hand
-    offer = handover.offer(session, contact, agent, STORY, utcnow(), 60, to_team_slug="wmo-consulenten")
+    offer = handover.offer(session, contact, Actor.of(agent), STORY, utcnow(), 60, to_team_slug="wmo-consulenten")
     session.commit()
     assert contact.status == "handover_offered"
-    taken = handover.accept(session, offer, consulent, utcnow())
+    taken = handover.accept(session, offer, Actor.of(consulent), utcnow())
     session.commit()
     assert (taken.owner_id, taken.status, offer.status) == (consulent.id, "in_progress", "accepted")
     accepted = [e for e in taken.events if e.type == "handover_accepted"][0]
@@ -83,18 +84,18 @@ def test_accepted_offer_moves_the_contact_with_its_story(session, in_hand, consu
 def test_someone_who_is_not_the_target_cannot_accept(session, in_hand, make_staff):
     agent, contact = in_hand
     bas = make_staff("bas", roles=["specialist"], teams=["bouwen-en-verbouwen"])
-    offer = handover.offer(session, contact, agent, STORY, utcnow(), 60, to_team_slug="wmo-consulenten")
+    offer = handover.offer(session, contact, Actor.of(agent), STORY, utcnow(), 60, to_team_slug="wmo-consulenten")
     with pytest.raises(NotAllowed):
-        handover.accept(session, offer, bas, utcnow())
+        handover.accept(session, offer, Actor.of(bas), utcnow())
 
 
 def test_an_expired_offer_becomes_a_callback_task_and_cannot_be_accepted(session, in_hand, consulent):
     agent, contact = in_hand
     start = utcnow()
-    offer = handover.offer(session, contact, agent, STORY, start, 60, to_team_slug="wmo-consulenten")
+    offer = handover.offer(session, contact, Actor.of(agent), STORY, start, 60, to_team_slug="wmo-consulenten")
     session.commit()
     with pytest.raises(Conflict):
-        handover.accept(session, offer, consulent, start + timedelta(seconds=61))
+        handover.accept(session, offer, Actor.of(consulent), start + timedelta(seconds=61))
     session.commit()
     task = session.scalars(select(Task)).one()
     assert offer.status == "expired" and task.team.slug == "wmo-consulenten" and task.handover_id == offer.id
@@ -104,19 +105,19 @@ def test_an_expired_offer_becomes_a_callback_task_and_cannot_be_accepted(session
 
 def test_a_decline_needs_a_reason_and_becomes_a_task(session, in_hand, consulent):
     agent, contact = in_hand
-    offer = handover.offer(session, contact, agent, STORY, utcnow(), 60, to_team_slug="wmo-consulenten")
+    offer = handover.offer(session, contact, Actor.of(agent), STORY, utcnow(), 60, to_team_slug="wmo-consulenten")
     with pytest.raises(ValidationError):
-        handover.decline(session, offer, consulent, "  ", utcnow())
-    task = handover.decline(session, offer, consulent, "Zit in een huisbezoek", utcnow())
+        handover.decline(session, offer, Actor.of(consulent), "  ", utcnow())
+    task = handover.decline(session, offer, Actor.of(consulent), "Zit in een huisbezoek", utcnow())
     assert offer.status == "declined" and task.state == "open" and contact.status == "callback_scheduled"
     with pytest.raises(Conflict):
-        handover.accept(session, offer, consulent, utcnow())
+        handover.accept(session, offer, Actor.of(consulent), utcnow())
 
 
 def test_the_sweeper_expires_offers_without_a_reader(session, in_hand):
     agent, contact = in_hand
     start = utcnow()
-    handover.offer(session, contact, agent, STORY, start, 60, to_team_slug="wmo-consulenten")
+    handover.offer(session, contact, Actor.of(agent), STORY, start, 60, to_team_slug="wmo-consulenten")
     assert handover.expire_due(session, start + timedelta(seconds=30)) == []
     tasks = handover.expire_due(session, start + timedelta(seconds=90))
     assert len(tasks) == 1 and handover.expire_due(session, start + timedelta(seconds=120)) == []
@@ -132,7 +133,7 @@ def test_deadline_skips_weekends_and_koningsdag(session, in_hand, start):
     agent, contact = in_hand
     now = datetime.fromisoformat(start).replace(tzinfo=AMSTERDAM)
     team = session.scalar(select(Team).where(Team.slug == "wmo-consulenten"))
-    task = handover.create_task(session, contact, team, STORY, now, created_by=agent)
+    task = handover.create_task(session, contact, team, STORY, now, created_by_id=agent.id)
     hours = team.domain.hours["phone"]
     norm = handover.norm_hours(contact, team)
     assert working_hours_between(now, task.deadline, hours) == pytest.approx(norm)
@@ -144,7 +145,7 @@ def test_two_people_accepting_the_same_team_offer_at_once_one_wins(database_url,
     agent, contact = in_hand
     ingrid = make_staff("ingrid", roles=["specialist"], teams=["wmo-consulenten"])
     mees = make_staff("mees", roles=["specialist"], teams=["wmo-consulenten"])
-    offer = handover.offer(session, contact, agent, STORY, utcnow(), 60, to_team_slug="wmo-consulenten")
+    offer = handover.offer(session, contact, Actor.of(agent), STORY, utcnow(), 60, to_team_slug="wmo-consulenten")
     session.commit()
     outcomes: dict[int, str] = {}
     barrier = threading.Barrier(2)
@@ -154,7 +155,7 @@ def test_two_people_accepting_the_same_team_offer_at_once_one_wins(database_url,
         with make_sessionmaker(engine)() as own:
             barrier.wait()
             try:
-                handover.accept(own, own.get(Handover, offer.id), own.get(type(ingrid), staff_id), utcnow())
+                handover.accept(own, own.get(Handover, offer.id), Actor.of(own.get(type(ingrid), staff_id)), utcnow())
                 own.commit()
                 outcomes[staff_id] = "won"
             except Conflict:

@@ -38,5 +38,5 @@ def test_a_ticket_of_a_sensitive_contact_is_not_shown_to_a_host_by_guessing(clie
     session.commit()
     make_staff("lotte", roles=["host"])
     auth.login("lotte")
-    html = client.get(f"/lobby?volgnummer={contact.id}").get_data(as_text=True)
+    html = client.get(f"/lobby?ticket={contact.id}").get_data(as_text=True)
     assert "schulden" not in html and "Volgnummer" not in html

@@ -9,6 +9,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
+from kcc.core.actor import Actor
 from kcc.handover import operations as handover
 from kcc.contacts import intake
 from kcc.mail import operations as mail
@@ -52,9 +53,9 @@ def task(session, make_staff):
     contact = intake.receive(session, intake.parse_contact({
         "channel": "phone", "question": "", "domain": "sociaal", "topic": "hulpmiddelen",
         "citizen": {"name": "Jan Smit", "email": "jan.smit@example.nl"}}),
-        Router.from_session(session), QueueSettings(headstart_s={}), utcnow()).contact
+        Router.from_session(session), QueueSettings(headstart_s={}), utcnow(), actor=Actor.system("test")).contact
     team = session.scalar(select(Team).where(Team.slug == "wmo-consulenten"))
-    created = handover.create_task(session, contact, team, STORY, utcnow(), created_by=agent)
+    created = handover.create_task(session, contact, team, STORY, utcnow(), created_by_id=agent.id)
     session.commit()
     return created
 

@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from kcc.core.actor import Actor
 from kcc.contacts import intake
 from kcc.queues import operations as queues
 from kcc.config import QueueSettings
@@ -32,7 +33,7 @@ def arrive(session, router):
     """arrive(question=..., channel=..., at=...) → a routed, waiting contact."""
     def make(question="ik wil mijn paspoort verlengen", channel="phone", at=None, **fields):
         data = intake.parse_contact({"channel": channel, "question": question, **fields})
-        received = intake.receive(session, data, router, SETTINGS, at or utcnow())
+        received = intake.receive(session, data, router, SETTINGS, at or utcnow(), actor=Actor.system("test"))
         session.commit()
         return received
     return make
@@ -123,9 +124,9 @@ def test_oldest_first_with_a_head_start_for_callers_on_the_line(arrive, on_duty,
     now = utcnow()
     mail = arrive("paspoort verlengen", channel="email", at=now - timedelta(minutes=4)).contact
     call = arrive("paspoort verlengen", channel="phone", at=now - timedelta(minutes=1)).contact
-    assert queues.claim_next(session, anna, now, SETTINGS).id == call.id  # 1 min + 5 min head start > 4 min
-    queues.resolve(session, call.id, anna, "answered", now)
-    assert queues.claim_next(session, anna, now, SETTINGS).id == mail.id
+    assert queues.claim_next(session, Actor.of(anna), now, SETTINGS).id == call.id  # 1 min + 5 min head start > 4 min
+    queues.resolve(session, call.id, Actor.of(anna), "answered", now)
+    assert queues.claim_next(session, Actor.of(anna), now, SETTINGS).id == mail.id
 
 
 def test_the_longest_idle_colleague_gets_the_contact_first(arrive, on_duty, session):
@@ -133,8 +134,8 @@ def test_the_longest_idle_colleague_gets_the_contact_first(arrive, on_duty, sess
     fresh = on_duty("fresh", idle_for=5)
     arrive()
     now = utcnow()
-    assert queues.claim_next(session, fresh, now, SETTINGS) is None  # not fresh's turn
-    assert queues.claim_next(session, rested, now, SETTINGS) is not None
+    assert queues.claim_next(session, Actor.of(fresh), now, SETTINGS) is None  # not fresh's turn
+    assert queues.claim_next(session, Actor.of(rested), now, SETTINGS) is not None
 
 
 def test_primary_skill_goes_before_secondary(arrive, on_duty, session):
@@ -142,8 +143,8 @@ def test_primary_skill_goes_before_secondary(arrive, on_duty, session):
     primary = on_duty("first", skills=[("burgerzaken", "primary")], idle_for=10)
     arrive()
     now = utcnow()
-    assert queues.claim_next(session, secondary, now, SETTINGS) is None
-    assert queues.claim_next(session, primary, now, SETTINGS) is not None
+    assert queues.claim_next(session, Actor.of(secondary), now, SETTINGS) is None
+    assert queues.claim_next(session, Actor.of(primary), now, SETTINGS) is not None
 
 
 def test_a_colleague_who_is_not_there_is_not_waited_for(arrive, on_duty, session):
@@ -151,13 +152,13 @@ def test_a_colleague_who_is_not_there_is_not_waited_for(arrive, on_duty, session
     gone.last_seen_at = utcnow() - timedelta(minutes=5)
     here = on_duty("here", idle_for=5)
     arrive()
-    assert queues.claim_next(session, here, utcnow(), SETTINGS) is not None
+    assert queues.claim_next(session, Actor.of(here), utcnow(), SETTINGS) is not None
 
 
 def test_no_skill_no_contact(arrive, on_duty, session):
     other = on_duty("vera", skills=[("vergunningen", "primary")])
     arrive()
-    assert queues.claim_next(session, other, utcnow(), SETTINGS) is None
+    assert queues.claim_next(session, Actor.of(other), utcnow(), SETTINGS) is None
 
 
 def test_language_is_matched_until_the_wait_is_too_long(arrive, on_duty, session):
@@ -165,10 +166,10 @@ def test_language_is_matched_until_the_wait_is_too_long(arrive, on_duty, session
     english = on_duty("english", languages=["nl", "en"], idle_for=5)
     now = utcnow()
     arrive("I need to renew my passport", language="en", at=now - timedelta(seconds=30))
-    assert queues.claim_next(session, dutch, now, SETTINGS) is None
-    assert queues.claim_next(session, english, now, SETTINGS) is not None
+    assert queues.claim_next(session, Actor.of(dutch), now, SETTINGS) is None
+    assert queues.claim_next(session, Actor.of(english), now, SETTINGS) is not None
     arrive("I lost my passport", language="en", at=now - timedelta(seconds=200))
-    assert queues.claim_next(session, dutch, now, SETTINGS) is not None  # waited past language_wait_s
+    assert queues.claim_next(session, Actor.of(dutch), now, SETTINGS) is not None  # waited past language_wait_s
 
 
 def test_lobby_visitors_go_only_to_someone_at_a_desk(arrive, on_duty, session):
@@ -178,8 +179,8 @@ def test_lobby_visitors_go_only_to_someone_at_a_desk(arrive, on_duty, session):
     at_desk = on_duty("desk", idle_for=5, desk="7")
     visitor = arrive(channel="counter").contact
     now = utcnow()
-    assert queues.claim_next(session, phone_only, now, SETTINGS) is None
-    claimed = queues.claim_next(session, at_desk, now, SETTINGS)
+    assert queues.claim_next(session, Actor.of(phone_only), now, SETTINGS) is None
+    claimed = queues.claim_next(session, Actor.of(at_desk), now, SETTINGS)
     assert claimed.id == visitor.id and claimed.desk.number == "7"
 
 
@@ -190,36 +191,36 @@ def test_paused_or_busy_employees_get_nothing(arrive, on_duty, session):
     now = utcnow()
     queues.set_presence(session, anna, "paused", now)
     with pytest.raises(Conflict):
-        queues.claim_next(session, anna, now, SETTINGS)
+        queues.claim_next(session, Actor.of(anna), now, SETTINGS)
     queues.set_presence(session, anna, "available", now)
-    assert queues.claim_next(session, anna, now, SETTINGS) is not None
+    assert queues.claim_next(session, Actor.of(anna), now, SETTINGS) is not None
     assert queues.presence_of(session, anna) == "busy"
     with pytest.raises(Conflict):
-        queues.claim_next(session, anna, now, SETTINGS)
+        queues.claim_next(session, Actor.of(anna), now, SETTINGS)
 
 
 def test_resolve_needs_the_owner_and_a_referral_needs_whom(arrive, on_duty, session):
     anna, bert = on_duty("anna", idle_for=60), on_duty("bert")
     arrive()
     now = utcnow()
-    contact = queues.claim_next(session, anna, now, SETTINGS)
+    contact = queues.claim_next(session, Actor.of(anna), now, SETTINGS)
     with pytest.raises(Conflict):
-        queues.resolve(session, contact.id, bert, "answered", now)
+        queues.resolve(session, contact.id, Actor.of(bert), "answered", now)
     with pytest.raises(ValidationError) as caught:
-        queues.resolve(session, contact.id, anna, "referred_external", now, referred_to="  ")
+        queues.resolve(session, contact.id, Actor.of(anna), "referred_external", now, referred_to="  ")
     assert "referred_to" in caught.value.fields
-    queues.resolve(session, contact.id, anna, "referred_external", now, referred_to="UWV, gesproken met Joke")
+    queues.resolve(session, contact.id, Actor.of(anna), "referred_external", now, referred_to="UWV, gesproken met Joke")
     assert contact.status == "resolved" and contact.outcome == "referred_external"
     with pytest.raises(Conflict):
-        queues.resolve(session, contact.id, anna, "answered", now)
+        queues.resolve(session, contact.id, Actor.of(anna), "answered", now)
 
 
 def test_abandon_only_while_waiting(arrive, on_duty, session):
     waiting = arrive().contact
-    queues.abandon(session, waiting, utcnow())
+    queues.abandon(session, waiting, utcnow(), actor=Actor.system("test"))
     assert waiting.status == "abandoned"
     with pytest.raises(Conflict):
-        queues.abandon(session, waiting, utcnow())
+        queues.abandon(session, waiting, utcnow(), actor=Actor.system("test"))
 
 
 def test_queue_status_shows_waiting_longest_wait_staff_and_service_level(arrive, on_duty, session):
@@ -247,8 +248,8 @@ def test_estimated_wait_follows_recent_handling_times(arrive, on_duty, session):
     now = utcnow()
     for handling_s in (100, 200):
         arrive(at=now - timedelta(seconds=handling_s + 10))
-        taken = queues.claim_next(session, anna, now - timedelta(seconds=handling_s), SETTINGS)
-        queues.resolve(session, taken.id, anna, "answered", now)
+        taken = queues.claim_next(session, Actor.of(anna), now - timedelta(seconds=handling_s), SETTINGS)
+        queues.resolve(session, taken.id, Actor.of(anna), "answered", now)
         session.commit()
     waiting = arrive(at=now).contact
     assert queues.position_and_wait(session, waiting, now) == (1, 75)  # 150 s, two people working
@@ -265,7 +266,7 @@ def _prepare_many(session, make_staff, count_staff: int, count_contacts: int, ro
         ids.append(staff.id)
     for i in range(count_contacts):
         intake.receive(session, intake.parse_contact({"channel": "phone", "question": "paspoort"}), router,
-                       SETTINGS, now + timedelta(milliseconds=i))
+                       SETTINGS, now + timedelta(milliseconds=i), actor=Actor.system("test"))
     session.commit()
     return ids
 

@@ -2,6 +2,7 @@
 import pytest
 from sqlalchemy import select
 
+from kcc.core.actor import Actor
 from kcc.staff import accounts
 from kcc.core.errors import ValidationError
 from kcc.models import ApiToken, Staff
@@ -16,7 +17,7 @@ def _input(**overrides):
 
 
 def test_create_staff_hashes_with_argon2(session):
-    staff = accounts.create_staff(session, _input(), "a-long-enough-password")
+    staff = accounts.create_staff(session, _input(), "a-long-enough-password", actor=Actor.system("test"))
     session.commit()
     assert staff.password_hash.startswith("$argon2id$")
     assert staff.roles == ["agent"] and sorted(staff.languages) == ["en", "nl"]
@@ -27,7 +28,7 @@ def test_every_problem_is_reported_and_nothing_written(session):
     with pytest.raises(ValidationError) as error:
         accounts.create_staff(session, _input(username="A B", roles=["boss"], languages=["dutch"],
                                               skills=[("burgerzaken", "primary"), ("sociaal", "primary")],
-                                              teams=["nope"]), "short")
+                                              teams=["nope"]), "short", actor=Actor.system("test"))
     assert set(error.value.fields) == {"username", "roles", "languages", "skills", "teams", "password"}
     session.rollback()
     assert session.scalar(select(Staff).where(Staff.username == "a b")) is None
@@ -40,39 +41,39 @@ def test_every_problem_is_reported_and_nothing_written(session):
 ])
 def test_skills_are_checked(session, skills, message):
     with pytest.raises(ValidationError, match=message):
-        accounts.create_staff(session, _input(skills=skills), "a-long-enough-password")
+        accounts.create_staff(session, _input(skills=skills), "a-long-enough-password", actor=Actor.system("test"))
 
 
 def test_duplicate_username_is_refused(session, make_staff):
     make_staff("anna")
     with pytest.raises(ValidationError, match="bestaat al"):
-        accounts.create_staff(session, _input(username="Anna"), "a-long-enough-password")
+        accounts.create_staff(session, _input(username="Anna"), "a-long-enough-password", actor=Actor.system("test"))
 
 
 def test_password_change_bumps_session_version(session, make_staff):
     staff = make_staff("anna")
     version = staff.session_version
-    accounts.set_password(session, staff, "another-long-password")
+    accounts.set_password(session, staff, "another-long-password", actor=Actor.system("test"))
     assert staff.session_version == version + 1
     with pytest.raises(ValidationError, match="minstens 12"):
-        accounts.set_password(session, staff, "kort")
+        accounts.set_password(session, staff, "kort", actor=Actor.system("test"))
 
 
 def test_token_is_stored_only_as_hash_and_can_be_revoked(session, make_staff):
     staff = make_staff("telefonie", roles=["integration"])
-    row, plain = accounts.create_token(session, staff, "telefonie")
+    row, plain = accounts.create_token(session, staff, "telefonie", actor=Actor.system("test"))
     session.commit()
     assert plain.startswith("kcc_") and plain not in {t.token_hash for t in session.scalars(select(ApiToken))}
     principals = accounts.Principals()
     assert principals.for_token(session, plain, utcnow())[0].id == staff.id
     assert principals.for_token(session, plain + "x", utcnow())[0] is None
-    accounts.revoke_token(session, row.id)
+    accounts.revoke_token(session, row.id, actor=Actor.system("test"))
     assert principals.for_token(session, plain, utcnow())[0] is None
 
 
 def test_token_of_deactivated_staff_stops_working(session, make_staff):
     staff = make_staff("telefonie", roles=["integration"])
-    _, plain = accounts.create_token(session, staff)
+    _, plain = accounts.create_token(session, staff, actor=Actor.system("test"))
     session.commit()
     principals = accounts.Principals()
     assert principals.for_token(session, plain, utcnow())[0].has_role("integration")
@@ -84,7 +85,7 @@ def test_token_of_deactivated_staff_stops_working(session, make_staff):
 def test_token_profile_follows_role_and_skill_changes_at_once(session, make_staff):
     """The cached profile is only trusted while the employee's revision is unchanged."""
     staff = make_staff("anna", roles=["agent"], skills=[("burgerzaken", "primary")])
-    _, plain = accounts.create_token(session, staff)
+    _, plain = accounts.create_token(session, staff, actor=Actor.system("test"))
     session.commit()
     principals = accounts.Principals()
     before = principals.for_token(session, plain, utcnow())[0]
@@ -92,7 +93,7 @@ def test_token_profile_follows_role_and_skill_changes_at_once(session, make_staf
     assert principals.for_token(session, plain, utcnow())[0] is before  # unchanged: not loaded again
     accounts.update_staff(session, staff, accounts.StaffInput(
         username="anna", name="Anna", roles=["lead"], skills=[("sociaal", "primary")], languages=["nl", "en"],
-        teams=[]))
+        teams=[]), actor=Actor.system("test"))
     session.commit()
     after = principals.for_token(session, plain, utcnow())[0]
     assert after.has_role("lead") and not after.has_role("agent")

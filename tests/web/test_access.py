@@ -2,9 +2,10 @@
 import pytest
 from sqlalchemy import select
 
+from kcc.core.actor import Actor
 from kcc.staff.accounts import create_token
 from kcc.models import ROLES, AuditLog, Contact, Domain
-from kcc.policy import may_see
+from kcc.policy import may_see_contact
 
 from tests.conftest import csrf_from
 
@@ -22,7 +23,7 @@ def _routes(app):
             yield method, path, rule.endpoint
 
 
-OWNER_ONLY = {"teamwork.handled"}
+OWNER_ONLY = {"handover.handled"}
 
 
 def _rule_of(app, endpoint):
@@ -59,7 +60,7 @@ def test_each_role_is_allowed_or_refused(app, make_staff, session, role):
     sample = Contact(id=1, channel="counter", question="paspoort", domain=burgerzaken)
     session.add(sample)
     session.commit()
-    _, token = create_token(session, session.merge(staff))
+    _, token = create_token(session, session.merge(staff), actor=Actor.system("test"))
     session.commit()
     web = app.test_client()
     page = web.get("/inloggen")
@@ -71,7 +72,7 @@ def test_each_role_is_allowed_or_refused(app, make_staff, session, role):
         rule = app.view_functions[endpoint].kcc_access
         allowed = rule.public or not rule.roles or role == "admin" or role in rule.roles
         if "<int:contact_id>" in _rule_of(app, endpoint):
-            allowed = allowed and may_see(session.merge(staff), sample)  # the object check after the role check
+            allowed = allowed and may_see_contact(Actor.of(session.merge(staff)), sample)  # the object check after the role check
         if endpoint in OWNER_ONLY:
             allowed = False  # only the contact's owner, and the sample contact has none
         if path.startswith("/api/"):
@@ -92,7 +93,7 @@ def test_refusal_is_audited_and_explained_in_dutch(client, auth, make_staff, ses
     auth.login("hanna")
     response = client.get("/beheer/")
     assert response.status_code == 403 and "Geen toegang" in response.get_data(as_text=True)
-    entry = session.scalars(select(AuditLog).where(AuditLog.action == "authorisation")).all()[-1]
+    entry = session.scalars(select(AuditLog).where(AuditLog.action == "access.denied")).all()[-1]
     assert entry.actor_name == "hanna" and entry.result == "denied" and entry.object_id == "admin.staff_list"
 
 

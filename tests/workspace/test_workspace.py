@@ -4,6 +4,7 @@ import re
 import pytest
 from sqlalchemy import select
 
+from kcc.core.actor import Actor
 from kcc.contacts import intake
 from kcc.config import QueueSettings
 from kcc.models import AuditLog, Contact, RoutingCorrection
@@ -21,7 +22,7 @@ def arrive(session):
 
     def make(question="ik wil mijn paspoort verlengen", channel="phone", **fields):
         contact = intake.receive(session, intake.parse_contact({"channel": channel, "question": question, **fields}),
-                                 router, QueueSettings(headstart_s={}), utcnow()).contact
+                                 router, QueueSettings(headstart_s={}), utcnow(), actor=Actor.system("test")).contact
         session.commit()
         return contact
     return make
@@ -130,7 +131,7 @@ def test_a_sensitive_contact_of_another_domain_cannot_be_opened_by_id(desk, arri
     contact = arrive("", domain="sociaal", topic="schulden", citizen={"name": "Mevrouw K."})
     response = desk.get(f"/werkplek/contact/{contact.id}/inwoner")
     assert response.status_code == 403 and "Mevrouw K." not in response.get_data(as_text=True)
-    assert session.scalars(select(AuditLog).where(AuditLog.action == "authorisation",
+    assert session.scalars(select(AuditLog).where(AuditLog.action == "access.denied",
                                                   AuditLog.result == "denied")).all()
 
 

@@ -1,0 +1,70 @@
+"""API: the caller's own profile, presence and next contact; colleagues to hand over to."""
+from __future__ import annotations
+
+from flask import jsonify, request
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from kcc.api import bp, caller_staff, json_body, reject_unknown
+from kcc.api.contacts import for_handling
+from kcc.core.errors import Msg, ValidationError
+from kcc.core.timeutil import utcnow
+from kcc.models import Skill, Staff
+from kcc.queues import operations as queues
+from kcc.web.access import roles, staff
+from kcc.web.request import actor, db, settings
+
+
+def _me_json(me: Staff) -> dict:
+    return {"id": me.id, "name": me.name, "roles": me.roles,
+            "skills": [{"domain": s.domain.slug, "level": s.level} for s in me.skills],
+            "languages": me.languages, "teams": [t.slug for t in me.teams],
+            "presence": queues.presence_of(db(), me), "desk": me.desk.number if me.desk else None}
+
+
+@bp.get("/me")
+@staff
+def me():
+    return jsonify(_me_json(caller_staff()))
+
+
+@bp.put("/me/presence")
+@staff
+def put_presence():
+    body = reject_unknown(json_body(), {"state", "desk"})
+    desk = body.get("desk")
+    if desk is not None and not isinstance(desk, (str, int)):
+        raise ValidationError({"desk": Msg("geef het nummer van de balie, bijvoorbeeld \"3\"")})
+    me = caller_staff()
+    queues.set_presence(db(), me, body.get("state"), utcnow(), desk_number=None if desk is None else str(desk),
+                        desk_given="desk" in body)
+    return jsonify({"state": me.presence, "desk": me.desk.number if me.desk else None})
+
+
+@bp.post("/me/next")
+@roles("agent", "lead", "senior")
+def next_contact():
+    reject_unknown(json_body(optional=True), set())
+    claimed = queues.claim(db(), actor(), utcnow(), settings().queue)
+    if claimed is None:
+        return "", 204  # still committed: the employee was seen
+    return jsonify(for_handling(claimed))
+
+
+@bp.get("/staff")
+@staff
+def staff_list():
+    """Colleagues for choosing a handover target; ?available=true for those who can take it now."""
+    only_available = request.args.get("available", "").lower() in ("1", "true", "yes")
+    query = select(Staff).where(Staff.active.is_(True)).options(joinedload(Staff.skills).joinedload(Skill.domain))
+    if only_available:
+        query = query.where(Staff.presence == "available")
+    rows = db().scalars(query.order_by(Staff.name)).unique().all()
+    result = []
+    for person in rows:
+        presence = queues.presence_of(db(), person)
+        if only_available and presence != "available":
+            continue
+        result.append({"id": person.id, "name": person.name, "presence": presence,
+                       "skills": [{"domain": s.domain.slug, "level": s.level} for s in person.skills]})
+    return jsonify({"staff": result})

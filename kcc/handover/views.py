@@ -1,0 +1,100 @@
+"""The receiving side of a warm handover: offers arriving live, accept or decline, and finishing an
+accepted contact without a queue workspace (a specialist's /overdracht/contact/<id>).
+
+An offer shows the whole story and the contact's timeline before anyone accepts.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, redirect, request, url_for
+
+from kcc.contacts import handling
+from kcc.core.errors import Conflict, NotAllowed, ValidationError
+from kcc.core.timeutil import utcnow
+from kcc.handover import operations as handover
+from kcc.policy import contact_or_404, handover_or_404
+from kcc.queues import operations as queues
+from kcc.web import unit_of_work
+from kcc.web.access import staff
+from kcc.web.request import actor, db, field_errors, render, translate, wants_fragment
+
+bp = Blueprint("handover", __name__, template_folder="templates")
+
+
+def _offers(errors: dict | None = None, status: int = 200):
+    response = render("handover/_offers.html", "handover/_offers.html",
+                      offers=handover.incoming(db(), actor(), utcnow()), now=utcnow(), errors=errors or {})
+    response.status_code = status
+    return response
+
+
+@bp.get("/overdracht/aanbod")
+@staff
+def offers():
+    """The live list of offers for me; polled by the workspace and the task screen.
+
+    The poll sends the offers it shows; when nothing changed the answer is 204 and htmx leaves the
+    part alone, so a decline reason being typed is never wiped by a refresh.
+    """
+    found = handover.incoming(db(), actor(), utcnow())
+    if wants_fragment() and request.args.get("known", "") == ",".join(str(offer.id) for offer in found):
+        return "", 204
+    handover.read(db(), actor(), found, utcnow())
+    return render("handover/offers_page.html", "handover/_offers.html", offers=found, now=utcnow(), errors={})
+
+
+@bp.post("/overdracht/<int:handover_id>/aannemen")
+@staff
+def accept(handover_id: int):
+    offer = handover_or_404(db(), actor(), handover_id, answer=True)
+    try:
+        contact = handover.accept(db(), offer, actor(), utcnow())
+    except (Conflict, NotAllowed) as error:
+        unit_of_work.keep_on_error("expiry")
+        return _offers({handover_id: translate(error.args[0])}, 409)
+    endpoint = handover.landing_after_accept(actor())
+    target = url_for(endpoint, **({"contact_id": contact.id} if endpoint == "handover.handled" else {}))
+    if wants_fragment():
+        response = render("handover/_offers.html", "handover/_offers.html", offers=[], now=utcnow(), errors={})
+        response.headers["HX-Redirect"] = target
+        return response
+    return redirect(target)
+
+
+@bp.post("/overdracht/<int:handover_id>/weigeren")
+@staff
+def decline(handover_id: int):
+    offer = handover_or_404(db(), actor(), handover_id, answer=True)
+    try:
+        handover.decline(db(), offer, actor(), request.form.get("reason", ""), utcnow())
+    except (Conflict, NotAllowed, ValidationError) as error:
+        db().rollback()
+        message = translate(error.fields.get("reason", "")) if isinstance(error, ValidationError) else \
+            translate(error.args[0])
+        return _offers({handover_id: message}, 422 if isinstance(error, ValidationError) else 409)
+    if wants_fragment():
+        return _offers()
+    return redirect(url_for("callbacks.task_list"))
+
+
+@bp.get("/overdracht/contact/<int:contact_id>")
+@staff
+def handled(contact_id: int):
+    """A specialist who accepted a handover finishes the contact here (no queue workspace needed)."""
+    contact = handling.open_contact(db(), actor(), contact_or_404(db(), actor(), contact_id, own=True))
+    return render("handover/handled.html", contact=contact, errors={}, values={})
+
+
+@bp.post("/overdracht/contact/<int:contact_id>/afronden")
+@staff
+def finish_handled(contact_id: int):
+    """The receiver closes the contact they accepted: answered, or warmly referred on."""
+    contact = contact_or_404(db(), actor(), contact_id, own=True)
+    values = {key: request.form.get(key, "") for key in ("outcome", "note", "referred_to")}
+    try:
+        queues.resolve(db(), contact.id, actor(), values["outcome"], utcnow(), note=values["note"],
+                       referred_to=values["referred_to"])
+    except (ValidationError, Conflict) as error:
+        db().rollback()
+        return render("handover/handled.html", contact=contact, errors=field_errors(error), values=values), \
+            422 if isinstance(error, ValidationError) else 409
+    return redirect(url_for("callbacks.task_list"))
