@@ -8,7 +8,8 @@ PORT   ?= 5000
 DEMO_EVERY ?= 45
 export KCC_ENV ?= development
 
-.PHONY: run test install translations messages vendor bench constraints clean
+
+.PHONY: run test lint types install translations messages vendor bench constraints clean
 
 # The virtualenv is rebuilt whenever pyproject.toml or constraints.txt changes; constraints.txt pins
 # every package, the ones kcc pulls in indirectly too.
@@ -37,8 +38,15 @@ run: install
 	trap 'kill $$pids 2>/dev/null; true' EXIT INT TERM; \
 	$(KCC) serve --host $(HOST) --port $(PORT)
 
-test: install
+test: install lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The house rules: ruff (style, imports, likely bugs). mypy is configured in pyproject.toml; `make types` runs it.
+lint: $(BIN)/.installed
+	$(BIN)/ruff check kcc tests bench wsgi.py
+
+types: $(BIN)/.installed
+	$(BIN)/mypy
 
 # After changing interface texts: collect them and update the English catalogue, then translate the new ones.
 messages: $(BIN)/.installed

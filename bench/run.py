@@ -42,11 +42,11 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import text  # noqa: E402
 
-from kcc.core.actor import Actor
-from kcc.staff import accounts
-from kcc.core import migrate
-from kcc.core.db import make_engine, make_sessionmaker  # noqa: E402
 from kcc.content.domains import load_dir, sync  # noqa: E402
+from kcc.core import migrate  # noqa: E402
+from kcc.core.actor import Actor  # noqa: E402
+from kcc.core.db import make_engine, make_sessionmaker  # noqa: E402
+from kcc.staff import accounts  # noqa: E402
 from tests.pgserver import PgServer, find_bindir  # noqa: E402
 
 QUESTIONS = ["ik wil mijn paspoort verlengen", "mijn container is niet geleegd", "ik heb hulp nodig in huis",

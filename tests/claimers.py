@@ -5,12 +5,12 @@ import time
 
 from sqlalchemy import func, select
 
-from kcc.core.actor import Actor
 from kcc.config import QueueSettings
+from kcc.core.actor import Actor
 from kcc.core.db import make_engine, make_sessionmaker
+from kcc.core.timeutil import utcnow
 from kcc.models import Contact, Staff
 from kcc.queues.operations import claim_next, resolve
-from kcc.core.timeutil import utcnow
 
 SETTINGS = QueueSettings(language_wait_s=0, presence_fresh_s=3600, headstart_s={})
 

@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from kcc.core.actor import Actor
 from kcc import create_app
-from kcc.core import migrate
-from kcc.staff.accounts import StaffInput, create_staff, create_token
-from kcc.core.db import make_engine, make_sessionmaker
 from kcc.content.domains import load_dir, sync
+from kcc.core import migrate
+from kcc.core.actor import Actor
+from kcc.core.db import make_engine, make_sessionmaker
+from kcc.staff.accounts import StaffInput, create_staff, create_token
 
 from .pgserver import PgServer, find_bindir
 

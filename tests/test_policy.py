@@ -17,7 +17,6 @@ from kcc.handover import operations as handover
 from kcc.models import Contact, Handover, Staff, Task
 from kcc.queues import operations as queues
 from kcc.staff.accounts import create_token
-
 from tests.conftest import csrf_from
 
 SETTINGS = QueueSettings(headstart_s={})

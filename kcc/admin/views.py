@@ -2,21 +2,22 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, request, url_for
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import or_, select
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, SelectMultipleField, StringField
-from wtforms.validators import DataRequired, Length, Optional
 from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from kcc.staff import accounts
 from kcc.core import audit
-from kcc.web.access import roles
 from kcc.core.errors import ValidationError
 from kcc.models import ROLES, AuditLog, Domain, Staff, Team
-from kcc.web.templating import ROLE_LABELS
+from kcc.staff import accounts
+from kcc.web.access import roles
 from kcc.web.request import actor, db, render, translate
+from kcc.web.templating import ROLE_LABELS
 
 bp = Blueprint("admin", __name__, url_prefix="/beheer", template_folder="templates")
 

@@ -8,11 +8,11 @@ from flask import Blueprint, current_app, g, jsonify, request
 from sqlalchemy import select
 from werkzeug.http import HTTP_STATUS_CODES
 
-from kcc.web.access import public, staff
 from kcc.core.errors import Conflict, Msg, ValidationError
+from kcc.core.timeutil import utcnow
 from kcc.extensions import csrf
 from kcc.models import Staff, Team
-from kcc.core.timeutil import utcnow
+from kcc.web.access import public, staff
 from kcc.web.request import db
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")

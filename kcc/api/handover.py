@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from flask import jsonify
 
-from kcc.api import bp, json_body, reject_unknown, text_field as _text
+from kcc.api import bp, json_body, reject_unknown
+from kcc.api import text_field as _text
 from kcc.api.contacts import contact_detail, contact_for
 from kcc.api.tasks import task_json
 from kcc.core.errors import Msg, ValidationError

@@ -4,7 +4,8 @@ from __future__ import annotations
 from flask import abort, jsonify, request
 from sqlalchemy import select
 
-from kcc.api import bp, json_body, reject_unknown, text_field as _text
+from kcc.api import bp, json_body, reject_unknown
+from kcc.api import text_field as _text
 from kcc.callbacks import operations as tasks
 from kcc.core.errors import Msg, ValidationError
 from kcc.core.timeutil import isoformat, utcnow

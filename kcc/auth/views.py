@@ -4,18 +4,19 @@ from __future__ import annotations
 import secrets
 import time
 
-from flask import (Blueprint, current_app, flash, redirect, request, session, url_for)
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask import Blueprint, current_app, flash, redirect, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from kcc.staff import accounts
 from kcc.core import audit
-from kcc.web.access import public, staff
 from kcc.models import Staff
+from kcc.staff import accounts
 from kcc.web import unit_of_work
+from kcc.web.access import public, staff
 from kcc.web.request import actor, client_origin, current_actor, db, render
 
 bp = Blueprint("auth", __name__, template_folder="templates")

@@ -11,13 +11,13 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
+from kcc.contacts.intake import same_person
 from kcc.core import audit
 from kcc.core.actor import Actor
 from kcc.core.errors import Conflict, Msg, NotAllowed, ValidationError
-from kcc.policy import contacts_visible_to, may_work_task, tasks_workable_by
-from kcc.contacts.intake import same_person
-from kcc.models import Citizen, Contact, ContactEvent, Staff, Task, TaskAttempt, Team
 from kcc.core.workinghours import working_hours_between
+from kcc.models import Citizen, Contact, ContactEvent, Staff, Task, TaskAttempt, Team
+from kcc.policy import contacts_visible_to, may_work_task, tasks_workable_by
 
 MAX_NOTE = 4000
 NEARLY_DUE_HOURS = 4  # working hours left at which a task is highlighted as nearly due

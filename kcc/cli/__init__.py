@@ -13,15 +13,15 @@ from flask.cli import FlaskGroup
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from kcc.staff import accounts
 from kcc import create_app
 from kcc.cli import demo
-from kcc.core import migrate
 from kcc.config import ConfigError
 from kcc.content.domains import load_dir, sync
+from kcc.core import migrate
 from kcc.core.actor import Actor
 from kcc.core.db import transaction
 from kcc.core.errors import NotFound, ValidationError
+from kcc.staff import accounts
 
 cli = FlaskGroup(create_app=lambda: create_app(), load_dotenv=False,
                  help="kcc — klantcontactcentrum. Settings come from KCC_* environment variables.")
@@ -311,9 +311,9 @@ def mail():
 @click.argument("maildir", type=click.Path(file_okay=False))
 def mail_import(maildir):
     """Turn each message in MAILDIR/new into a contact; a message that cannot be used stays and is reported."""
-    from kcc.mail.importer import import_maildir
     from kcc.content.router import Router
     from kcc.core.timeutil import utcnow
+    from kcc.mail.importer import import_maildir
 
     require_schema()
     maker = current_app.extensions["kcc.sessionmaker"]
@@ -344,9 +344,9 @@ def worker(every, once, outbox):
     """The sweeper: expire handover offers into callback tasks, queue overdue reminders, send mail."""
     import time
 
+    from kcc.core.timeutil import utcnow
     from kcc.handover import operations as handover
     from kcc.mail import operations as mail
-    from kcc.core.timeutil import utcnow
 
     require_schema()
     settings = current_app.config["KCC"]

@@ -8,13 +8,13 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kcc.core.actor import Actor
-from kcc.staff import accounts
-from kcc.contacts import intake
 from kcc.config import DEFAULT_HEADSTART, QueueSettings
-from kcc.models import Contact, ContactEvent, Desk, Domain, Staff
+from kcc.contacts import intake
 from kcc.content.router import Router
+from kcc.core.actor import Actor
 from kcc.core.timeutil import utcnow
+from kcc.models import Contact, ContactEvent, Desk, Domain, Staff
+from kcc.staff import accounts
 
 DEMO_PASSWORD = "kcc-demo-wachtwoord"
 DEMO = Actor.system("demo", name="kcc-demo")

@@ -6,9 +6,9 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from kcc.contacts.intake import recent_contacts
 from kcc.core import audit
 from kcc.core.actor import Actor
-from kcc.contacts.intake import recent_contacts
 from kcc.core.errors import Conflict, Msg, ValidationError
 from kcc.models import Contact, ContactEvent, Domain, RoutingCorrection, Topic
 

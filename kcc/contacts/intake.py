@@ -13,15 +13,15 @@ from sqlalchemy import String, and_, bindparam, exists, func, insert, or_, selec
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from kcc.contacts.citizens import normalise_email, normalise_phone
 from kcc.config import QueueSettings
+from kcc.contacts.citizens import normalise_email, normalise_phone
+from kcc.content.router import FALLBACK_DOMAIN, Router
 from kcc.core import audit
 from kcc.core.actor import Actor
 from kcc.core.errors import Msg, ValidationError
-from kcc.policy import contacts_visible_to
-from kcc.models import CHANNELS, Citizen, Contact, ContactEvent, Domain, Task, TicketCounter, Topic
-from kcc.content.router import FALLBACK_DOMAIN, Router
 from kcc.core.timeutil import local
+from kcc.models import CHANNELS, Citizen, Contact, ContactEvent, Domain, Task, TicketCounter, Topic
+from kcc.policy import contacts_visible_to
 
 MAX_QUESTION = 2000
 MAX_NAME = 150

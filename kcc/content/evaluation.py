@@ -5,8 +5,8 @@ import csv
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kcc.core.errors import ValidationError
 from kcc.content.router import Router, confusion
+from kcc.core.errors import ValidationError
 
 COLUMNS = ("question", "domain", "topic")
 

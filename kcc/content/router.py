@@ -13,9 +13,9 @@ import math
 import re
 import unicodedata
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Iterable
 
 import Stemmer
 from rapidfuzz import fuzz, process

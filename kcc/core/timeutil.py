@@ -1,14 +1,14 @@
 """Time is stored in UTC and shown in Europe/Amsterdam; these helpers keep that in one place."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def local(value: datetime) -> datetime:

@@ -6,7 +6,7 @@ channel, per weekday: "08:30-12:30, 13:30-17:00"); times are reckoned in Europe/
 """
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 
 import holidays
@@ -56,7 +56,7 @@ def add_working_hours(start: datetime, hours: float, opening: dict[str, list[lis
                 continue
             available = closes - begin
             if remaining <= available:
-                return (begin + remaining).astimezone(timezone.utc)
+                return (begin + remaining).astimezone(UTC)
             remaining -= available
         day += timedelta(days=1)
         cursor = datetime.combine(day, time(0), tzinfo=AMSTERDAM)

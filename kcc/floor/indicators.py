@@ -11,8 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kcc.contacts.intake import is_repeat
-from kcc.models import CHANNELS, Contact, Domain, Handover, Task
 from kcc.core.timeutil import AMSTERDAM
+from kcc.models import CHANNELS, Contact, Domain, Handover, Task
 
 FIELDS = ("contacts", "answered_in_one_go", "abandoned", "service_level", "handovers_offered",
           "handovers_accepted", "handovers_expired", "handovers_declined", "callbacks_created",

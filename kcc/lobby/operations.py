@@ -10,8 +10,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from kcc.models import Contact, Desk, Domain
 from kcc.core.timeutil import local
+from kcc.models import Contact, Desk, Domain
 
 CALLED_FOR = timedelta(minutes=15)  # a call stays on the screen this long
 CALLED_SHOWN = 8

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from flask import Blueprint, redirect, request, url_for
 
+from kcc.contacts import intake
 from kcc.content.catalogue import active_domains, counter_topics
 from kcc.content.domains import DAYS
-from kcc.contacts import intake
 from kcc.core.errors import ValidationError
 from kcc.core.timeutil import local, utcnow
 from kcc.models import Contact

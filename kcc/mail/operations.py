@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 
 from kcc.config import Settings
 from kcc.contacts.intake import reference
-from kcc.models import OutgoingMail, Task
 from kcc.core.timeutil import local
+from kcc.models import OutgoingMail, Task
 
 DAYS_NL = ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag")
 MONTHS_NL = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober",

@@ -15,13 +15,13 @@ from wtforms import EmailField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
+from kcc.contacts import intake
+from kcc.contacts.intake import reference
 from kcc.core import audit
 from kcc.core.actor import Actor
-from kcc.contacts.intake import reference
-from kcc.contacts import intake
-from kcc.web.access import public
 from kcc.core.errors import ValidationError
 from kcc.core.timeutil import utcnow
+from kcc.web.access import public
 from kcc.web.request import client_origin, db, render, router, settings, translate
 
 WEB_FORM = "webformulier"  # who the audit log names as the sender: the citizen has no account

@@ -33,8 +33,8 @@ from kcc.core import audit
 from kcc.core.actor import Actor
 from kcc.core.db import UTCDateTime, expire_loaded, row_locks, seconds_between
 from kcc.core.errors import Conflict, Msg, NotFound, ValidationError
-from kcc.models import PRESENCE_STATES, Contact, ContactEvent, Desk, Domain, Skill, Staff, StaffLanguage, Topic
 from kcc.core.timeutil import local
+from kcc.models import PRESENCE_STATES, Contact, ContactEvent, Desk, Domain, Skill, Staff, StaffLanguage, Topic
 
 CANDIDATES = 100  # waiting contacts looked at per claim at most; the queue head is what matters
 HEAD = 12  # read first; more only when many free colleagues make fairness look further down

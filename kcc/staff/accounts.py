@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session, joinedload
 from kcc.core import audit
 from kcc.core.actor import Actor
 from kcc.core.errors import Msg, NotFound, ValidationError
-from kcc.models import (ROLES, SKILL_LEVELS, ApiToken, Domain, Skill, Staff, StaffLanguage, StaffRole, Team)
-from kcc.staff.passwords import hash_password, policy_problem, verify_password
 from kcc.core.timeutil import utcnow
+from kcc.models import ROLES, SKILL_LEVELS, ApiToken, Domain, Skill, Staff, StaffLanguage, StaffRole, Team
+from kcc.staff.passwords import hash_password, policy_problem, verify_password
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,59}$")
 LANGUAGE_RE = re.compile(r"^[a-z]{2}$")

@@ -5,8 +5,9 @@ screens (session login) and the API (bearer token) alike, and writes every refus
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, NoReturn
+from typing import NoReturn
 
 from flask import abort, current_app, request
 

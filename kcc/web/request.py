@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from flask import abort, current_app, g, make_response, render_template, request
-from flask_login import current_user
 from flask_babel import gettext
+from flask_login import current_user
 from sqlalchemy.orm import Session
 
 from kcc.core.actor import Actor

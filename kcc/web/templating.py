@@ -4,7 +4,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import Flask, current_app, request
-from flask_babel import get_locale, lazy_gettext as _l
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from kcc.core.timeutil import local

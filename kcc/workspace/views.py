@@ -5,22 +5,20 @@ only its own part. Without JavaScript every form still works (post, then redirec
 """
 from __future__ import annotations
 
-
 from flask import Blueprint, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from kcc.content.catalogue import active_desks, active_domains, active_teams
-from kcc.contacts import handling
-from kcc.handover import operations as handover
-from kcc.contacts import intake
-from kcc.queues import operations as queues
 from kcc.callbacks import operations as tasks
-from kcc.web.access import roles
+from kcc.contacts import handling, intake
+from kcc.content.catalogue import active_desks, active_domains, active_teams
 from kcc.core.errors import Conflict, Msg, ValidationError
-from kcc.models import Contact, Handover, Staff
 from kcc.core.timeutil import utcnow
+from kcc.handover import operations as handover
+from kcc.models import Contact, Handover, Staff
 from kcc.policy import contact_or_404
+from kcc.queues import operations as queues
+from kcc.web.access import roles
 from kcc.web.request import actor, db, field_errors, render, router, settings, translate, wants_fragment
 
 bp = Blueprint("workspace", __name__, url_prefix="/werkplek", template_folder="templates")

@@ -2,7 +2,6 @@
 from sqlalchemy import select
 
 from kcc.models import AuditLog, Staff
-
 from tests.conftest import csrf_from
 
 

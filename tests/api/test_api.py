@@ -52,8 +52,8 @@ def test_wrong_method_is_405_json(client, session, make_staff):
 
 def test_revoking_a_token_or_changing_roles_counts_from_the_next_call(api, session, telefonie):
     """The app keeps employees' profiles between calls; a change by an administrator must still count at once."""
-    from kcc.staff import accounts
     from kcc.models import ApiToken, Staff
+    from kcc.staff import accounts
 
     fatima = api("fatima", roles=["agent"], skills=[("burgerzaken", "primary")])
     assert fatima.put("/me/presence", json={"state": "available"}).status_code == 200

@@ -5,7 +5,6 @@ import pytest
 from sqlalchemy import select
 
 from kcc.models import AuditLog, Contact, Desk
-
 from tests.conftest import api_error
 
 

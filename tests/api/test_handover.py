@@ -4,9 +4,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
-from kcc.models import Handover, Task
 from kcc.core.timeutil import utcnow
-
+from kcc.models import Handover, Task
 from tests.conftest import api_error
 
 STORY = {"summary": "Mevrouw (82) is gevallen, kan niet meer zelf douchen; dochter belt namens haar.",

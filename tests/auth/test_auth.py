@@ -5,7 +5,6 @@ from sqlalchemy import select
 
 from kcc.core.actor import Actor
 from kcc.models import AuditLog
-
 from tests.conftest import PASSWORD, csrf_from
 
 

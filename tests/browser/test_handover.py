@@ -7,16 +7,16 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select, update
 
-from kcc.core.actor import Actor
-from kcc.staff import accounts
-from kcc.contacts import intake
-from kcc.mail import operations as mail
-from kcc.config import QueueSettings, load_settings
 from kcc.cli.demo import DEMO_PASSWORD
-from kcc.models import Contact, Domain, Task
+from kcc.config import QueueSettings, load_settings
+from kcc.contacts import intake
 from kcc.content.router import Router
+from kcc.core.actor import Actor
 from kcc.core.timeutil import utcnow
 from kcc.core.workinghours import add_working_hours
+from kcc.mail import operations as mail
+from kcc.models import Contact, Domain, Task
+from kcc.staff import accounts
 
 pytestmark = pytest.mark.browser
 

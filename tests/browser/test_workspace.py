@@ -5,14 +5,14 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select, update
 
-from kcc.core.actor import Actor
-from kcc.staff import accounts
-from kcc.contacts import intake
-from kcc.config import QueueSettings
 from kcc.cli.demo import DEMO_PASSWORD
-from kcc.models import Contact, Domain
+from kcc.config import QueueSettings
+from kcc.contacts import intake
 from kcc.content.router import Router
+from kcc.core.actor import Actor
 from kcc.core.timeutil import utcnow
+from kcc.models import Contact, Domain
+from kcc.staff import accounts
 
 pytestmark = pytest.mark.browser
 

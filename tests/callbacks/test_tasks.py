@@ -4,16 +4,16 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from kcc.core.actor import Actor
-from kcc.handover import operations as handover
-from kcc.contacts import intake
-from kcc.queues import operations as queues
 from kcc.callbacks import operations as tasks
 from kcc.config import QueueSettings
-from kcc.core.errors import Conflict, NotAllowed, ValidationError
-from kcc.models import Contact, Team
+from kcc.contacts import intake
 from kcc.content.router import Router
+from kcc.core.actor import Actor
+from kcc.core.errors import Conflict, NotAllowed, ValidationError
 from kcc.core.timeutil import utcnow
+from kcc.handover import operations as handover
+from kcc.models import Contact, Team
+from kcc.queues import operations as queues
 
 STORY = handover.Context("Mevrouw vraagt of de traplift nog dit jaar geplaatst kan worden; ze valt vaak.", "", "")
 
@@ -98,10 +98,11 @@ def test_a_caller_with_an_open_task_is_shown_it_and_counts_as_repeat(session, ta
 
 
 def test_overdue_tasks_remind_the_team_once_a_working_day(session, task, team):
+    from datetime import datetime
+
+    from kcc.core.timeutil import AMSTERDAM
     from kcc.mail import operations as mail
     from kcc.models import OutgoingMail
-    from kcc.core.timeutil import AMSTERDAM
-    from datetime import datetime
     ingrid, mees = team
     ingrid.email, mees.email = "ingrid@gemeente.example", "mees@gemeente.example"
     monday = datetime(2030, 1, 7, 9, 0, tzinfo=AMSTERDAM)  # long after the deadline, on a working day

@@ -2,13 +2,12 @@
 import pytest
 from sqlalchemy import select
 
-from kcc.core.actor import Actor
-from kcc.contacts import intake
 from kcc.config import QueueSettings
-from kcc.models import Contact, Handover, Task
+from kcc.contacts import intake
 from kcc.content.router import Router
+from kcc.core.actor import Actor
 from kcc.core.timeutil import utcnow
-
+from kcc.models import Contact, Handover, Task
 from tests.conftest import Auth, csrf_from
 
 HTMX = {"HX-Request": "true"}

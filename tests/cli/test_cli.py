@@ -7,7 +7,6 @@ from pathlib import Path
 from sqlalchemy import select
 
 from kcc.models import Contact, Staff
-
 from tests.conftest import DOMAINS
 
 KCC = str(Path(sys.executable).parent / "kcc")

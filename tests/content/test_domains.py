@@ -6,7 +6,6 @@ from sqlalchemy import func, select
 
 from kcc.content.domains import load_dir, sync
 from kcc.models import Domain, Team, Topic
-
 from tests.conftest import DOMAINS
 
 

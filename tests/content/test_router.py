@@ -3,12 +3,11 @@
 import pytest
 
 from kcc.content.domains import load_dir
-from kcc.content.router import Router, normalise
 from kcc.content.evaluation import evaluate, load_labelled
+from kcc.content.router import Router, normalise
 from kcc.core.errors import ValidationError
-
-from tests.conftest import DOMAINS, ROOT
 from tests.cli.test_cli import run
+from tests.conftest import DOMAINS, ROOT
 
 DATA = ROOT / "tests" / "data"
 

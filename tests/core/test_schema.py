@@ -1,5 +1,5 @@
 """The schema comes from Alembic and equals the models; citizens hold only what a task needs."""
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import inspect
 
@@ -17,7 +17,7 @@ def test_citizen_has_no_bsn_birth_date_or_gender(app):
 
 
 def test_times_round_trip_as_utc(session):
-    moment = datetime(2026, 4, 27, 10, 30, tzinfo=timezone.utc)
+    moment = datetime(2026, 4, 27, 10, 30, tzinfo=UTC)
     contact = Contact(channel="phone", created_at=moment, updated_at=moment)
     session.add(contact)
     session.commit()

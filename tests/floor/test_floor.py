@@ -1,12 +1,12 @@
 """The floor lead's overview: queues live, staff presence per domain, figures for the team only."""
 from datetime import timedelta
 
-from kcc.core.actor import Actor
-from kcc.contacts import intake
-from kcc.queues import operations as queues
 from kcc.config import QueueSettings
+from kcc.contacts import intake
 from kcc.content.router import Router
+from kcc.core.actor import Actor
 from kcc.core.timeutil import utcnow
+from kcc.queues import operations as queues
 
 
 def test_the_floor_shows_queues_and_who_is_available(client, auth, make_staff, session):

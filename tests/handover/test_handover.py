@@ -7,16 +7,16 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from kcc.core.actor import Actor
-from kcc.handover import operations as handover
-from kcc.contacts import intake
-from kcc.queues import operations as queues
 from kcc.config import QueueSettings
+from kcc.contacts import intake
+from kcc.content.router import Router
+from kcc.core.actor import Actor
 from kcc.core.db import make_engine, make_sessionmaker
 from kcc.core.errors import Conflict, NotAllowed, ValidationError
-from kcc.models import Contact, Handover, Task, Team
-from kcc.content.router import Router
 from kcc.core.timeutil import AMSTERDAM, utcnow
+from kcc.handover import operations as handover
+from kcc.models import Contact, Handover, Task, Team
+from kcc.queues import operations as queues
 
 SETTINGS = QueueSettings(headstart_s={})
 STORY = handover.Context("Mevrouw (82) is gevallen en kan niet meer zelf douchen; dochter belt namens haar.",

@@ -2,7 +2,6 @@
 from sqlalchemy import select
 
 from kcc.models import Contact
-
 from tests.conftest import csrf_from
 
 

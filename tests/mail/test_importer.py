@@ -4,7 +4,6 @@ from email.message import EmailMessage
 from sqlalchemy import select
 
 from kcc.models import Contact
-
 from tests.cli.test_cli import run
 
 

@@ -9,15 +9,15 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
-from kcc.core.actor import Actor
-from kcc.handover import operations as handover
-from kcc.contacts import intake
-from kcc.mail import operations as mail
-from kcc.queues import operations as queues
 from kcc.config import QueueSettings
-from kcc.models import OutgoingMail, Team
+from kcc.contacts import intake
 from kcc.content.router import Router
+from kcc.core.actor import Actor
 from kcc.core.timeutil import utcnow
+from kcc.handover import operations as handover
+from kcc.mail import operations as mail
+from kcc.models import OutgoingMail, Team
+from kcc.queues import operations as queues
 
 STORY = handover.Context("Meneer wil weten of zijn aanvraag voor een scootmobiel al is behandeld.", "", "")
 

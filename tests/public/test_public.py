@@ -4,7 +4,6 @@ from sqlalchemy import select
 
 from kcc import create_app
 from kcc.models import Contact
-
 from tests.conftest import csrf_from
 
 

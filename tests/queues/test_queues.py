@@ -9,15 +9,14 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from kcc.core.actor import Actor
-from kcc.contacts import intake
-from kcc.queues import operations as queues
 from kcc.config import QueueSettings
-from kcc.core.errors import Conflict, ValidationError
-from kcc.models import Contact, ContactEvent, Desk
+from kcc.contacts import intake
 from kcc.content.router import Router
+from kcc.core.actor import Actor
+from kcc.core.errors import Conflict, ValidationError
 from kcc.core.timeutil import utcnow
-
+from kcc.models import Contact, ContactEvent, Desk
+from kcc.queues import operations as queues
 from tests.claimers import claim_until_empty
 
 SETTINGS = QueueSettings(language_wait_s=120, presence_fresh_s=30, headstart_s={"phone": 300, "counter": 300})
@@ -244,7 +243,7 @@ def test_estimated_wait_grows_with_the_queue(arrive, on_duty, session):
 
 def test_estimated_wait_follows_recent_handling_times(arrive, on_duty, session):
     """Two contacts handled in 100 and 200 s: the next in line waits about 150 s per person ahead."""
-    anna, bert = on_duty("anna", idle_for=60), on_duty("bert", idle_for=30)
+    anna, _bert = on_duty("anna", idle_for=60), on_duty("bert", idle_for=30)
     now = utcnow()
     for handling_s in (100, 200):
         arrive(at=now - timedelta(seconds=handling_s + 10))

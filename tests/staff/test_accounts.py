@@ -3,10 +3,10 @@ import pytest
 from sqlalchemy import select
 
 from kcc.core.actor import Actor
-from kcc.staff import accounts
 from kcc.core.errors import ValidationError
-from kcc.models import ApiToken, Staff
 from kcc.core.timeutil import utcnow
+from kcc.models import ApiToken, Staff
+from kcc.staff import accounts
 
 
 def _input(**overrides):

@@ -3,10 +3,9 @@ import pytest
 from sqlalchemy import select
 
 from kcc.core.actor import Actor
-from kcc.staff.accounts import create_token
 from kcc.models import ROLES, AuditLog, Contact, Domain
 from kcc.policy import may_see_contact
-
+from kcc.staff.accounts import create_token
 from tests.conftest import csrf_from
 
 

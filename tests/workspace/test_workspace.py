@@ -4,13 +4,12 @@ import re
 import pytest
 from sqlalchemy import select
 
-from kcc.core.actor import Actor
-from kcc.contacts import intake
 from kcc.config import QueueSettings
-from kcc.models import AuditLog, Contact, RoutingCorrection
+from kcc.contacts import intake
 from kcc.content.router import Router
+from kcc.core.actor import Actor
 from kcc.core.timeutil import utcnow
-
+from kcc.models import AuditLog, Contact, RoutingCorrection
 from tests.conftest import csrf_from
 
 HTMX = {"HX-Request": "true"}
