@@ -160,7 +160,7 @@ def test_no_trace_of_social_domain_history_for_an_employee_without_the_skill(app
     ids = {"<int:contact_id>": social.id, "<int:task_id>": task.id, "<int:handover_id>": 1,
            "<int:staff_id>": sara.id}
     traces = [SECRET_STORY[:30], "Budgetcoach", "Terugbellen voor vrijdag", "ik heb schulden", f"KCC-{social.id:06d}",
-              f"/contact/{social.id}\""]
+              f'href="/contact/{social.id}"']
     auth.login("bert")
     bodies = {}
     for path in _sample_paths(app, ids):
