@@ -7,7 +7,7 @@ from flask import abort, jsonify, request
 
 from kcc.api import bp
 from kcc.core.errors import Msg, ValidationError
-from kcc.core.timeutil import utcnow
+from kcc.core.timeutil import local, utcnow
 from kcc.floor.indicators import indicators
 from kcc.web.access import roles
 from kcc.web.request import db
@@ -20,7 +20,7 @@ def indicator_list():
     unknown = sorted(set(request.args) - {"domain", "from", "to"})
     if unknown:
         raise ValidationError({k: Msg("onbekende parameter; toegestaan zijn: domain, from, to") for k in unknown})
-    today = utcnow().date()
+    today = local(utcnow()).date()  # the municipality's day: just after midnight it is already today
     try:
         start = date.fromisoformat(request.args.get("from", today.isoformat()))
         end = date.fromisoformat(request.args.get("to", start.isoformat()))

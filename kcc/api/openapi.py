@@ -97,7 +97,8 @@ PATHS: dict[str, Any] = {
         "responses": {"200": _json(_ref("Contact"), "The contact"), **_errors("404")}}},
     "/contacts/{id}/abandon": {"post": {
         "summary": "The caller hung up while waiting", "operationId": "abandonContact", "parameters": CONTACT_ID,
-        "responses": {"200": _json(_ref("ContactSummary"), "Abandoned"), **_errors("404", "409")}}},
+        "responses": {"200": _json(_ref("ContactSummary"), "Abandoned"),
+                      **_errors("400", "404", "409", "422")}}},
     "/contacts/{id}/resolve": {"post": {
         "summary": "Close a contact: answered, or warmly referred to another organisation",
         "operationId": "resolveContact", "parameters": CONTACT_ID,
@@ -148,7 +149,8 @@ PATHS: dict[str, Any] = {
     "/me/next": {"post": {
         "summary": "Take the next contact that fits the caller's skills and languages", "operationId": "next",
         "responses": {"200": _json(_ref("ContactForHandling"), "The contact, now in progress for the caller"),
-                      "204": {"description": "Nothing waiting for the caller now"}, **_errors("409")}}},
+                      "204": {"description": "Nothing waiting for the caller now"},
+                      **_errors("400", "409", "422")}}},
     "/staff": {"get": {
         "summary": "Colleagues, for choosing a handover target", "operationId": "staff",
         "parameters": [{"name": "available", "in": "query", "schema": {"type": "boolean"}}],
@@ -183,7 +185,7 @@ PATHS: dict[str, Any] = {
     "/handovers/{id}/accept": {"post": {
         "summary": "Accept: the contact is now the caller's, with everything", "operationId": "acceptHandover",
         "parameters": CONTACT_ID,
-        "responses": {"200": _json(_ref("Contact"), "Accepted"), **_errors("404", "409")}}},
+        "responses": {"200": _json(_ref("Contact"), "Accepted"), **_errors("400", "404", "409", "422")}}},
     "/handovers/{id}/decline": {"post": {
         "summary": "Decline with a reason; the contact becomes a callback task", "operationId": "declineHandover",
         "parameters": CONTACT_ID,
@@ -201,7 +203,7 @@ PATHS: dict[str, Any] = {
                       **_errors("404", "422")}}},
     "/tasks/{id}/claim": {"post": {
         "summary": "Assign to myself", "operationId": "claimTask", "parameters": CONTACT_ID,
-        "responses": {"200": _json(_ref("Task"), "Claimed"), **_errors("404", "409")}}},
+        "responses": {"200": _json(_ref("Task"), "Claimed"), **_errors("400", "404", "409", "422")}}},
     "/tasks/{id}/attempt": {"post": {
         "summary": "Log a call attempt", "operationId": "taskAttempt", "parameters": CONTACT_ID,
         "requestBody": _body({"type": "object", "additionalProperties": False, "required": ["reached"],

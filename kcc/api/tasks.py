@@ -29,6 +29,9 @@ def task_json(task: Task) -> dict:
 @staff
 def task_list():
     """Tasks of a team (members and leads), or of the caller's own teams."""
+    unknown = sorted(set(request.args) - {"state", "team"})
+    if unknown:
+        raise ValidationError({k: Msg("onbekende parameter; toegestaan zijn: state, team") for k in unknown})
     state = request.args.get("state", "open")
     if state not in ("open", "done"):
         raise ValidationError({"state": Msg("kies open of done")})

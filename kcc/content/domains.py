@@ -125,7 +125,8 @@ class _Checker:
             if key not in allowed:
                 self.add(path + (key,), f"unknown field; known fields are {', '.join(sorted(allowed))}")
 
-    def text(self, table: dict, key: str, path: tuple, required: bool = True) -> str:
+    def text(self, table: dict, key: str, path: tuple, required: bool = True, limit: int | None = None) -> str:
+        """A text field; `limit` is the column's length, so a text that passes the check also fits the database."""
         value = table.get(key)
         if value is None:
             if required:
@@ -134,6 +135,8 @@ class _Checker:
         if not isinstance(value, str) or (required and not value.strip()):
             self.add(path + (key,), "must be a non-empty text")
             return ""
+        if limit is not None and len(value.strip()) > limit:
+            self.add(path + (key,), f"is {len(value.strip())} characters long; at most {limit} fit")
         return value.strip()
 
     def integer(self, table: dict, key: str, path: tuple, low: int, high: int, default: int | None = None) -> int:
@@ -212,7 +215,7 @@ def _parse_file(path: Path) -> tuple[DomainSpec | None, list[Problem]]:
         return None, checker.problems
     checker.unknown_keys(head, DOMAIN_FIELDS, ("domain",))
     d = ("domain",)
-    slug = checker.text(head, "slug", d)
+    slug = checker.text(head, "slug", d, limit=40)
     if slug and not SLUG_RE.match(slug):
         checker.add(d + ("slug",), "use lower-case letters, digits and dashes")
     elif slug and slug != path.stem:
@@ -221,7 +224,7 @@ def _parse_file(path: Path) -> tuple[DomainSpec | None, list[Problem]]:
     if prefix and not PREFIX_RE.match(prefix):
         checker.add(d + ("ticket_prefix",), "use one or two capital letters, e.g. \"B\"")
     domain = DomainSpec(
-        slug=slug, name=checker.text(head, "name", d), ticket_prefix=prefix,
+        slug=slug, name=checker.text(head, "name", d, limit=100), ticket_prefix=prefix,
         phone_answer_target_s=checker.integer(head, "phone_answer_target_s", d, 5, 600),
         callback_norm_hours=checker.integer(head, "callback_norm_hours", d, 1, 400),
         position=checker.integer(head, "position", d, 0, 99, default=0),
@@ -238,7 +241,7 @@ def _parse_file(path: Path) -> tuple[DomainSpec | None, list[Problem]]:
         if team_slug and not SLUG_RE.match(team_slug):
             checker.add(t + ("slug",), "use lower-case letters, digits and dashes")
         norm = team.get("callback_norm_hours")
-        domain.teams.append(TeamSpec(team_slug, checker.text(team, "name", t),
+        domain.teams.append(TeamSpec(team_slug, checker.text(team, "name", t, limit=150),
                                      None if norm is None else checker.integer(team, "callback_norm_hours", t, 1, 400)))
     topics = data.get("topics", [])
     if not isinstance(topics, list) or not topics:
@@ -273,7 +276,7 @@ def _parse_file(path: Path) -> tuple[DomainSpec | None, list[Problem]]:
             checker.add(t + ("handover_team",), "must be a team slug")
             handover = None
         domain.topics.append(TopicSpec(
-            slug=topic_slug, name=checker.text(topic, "name", t), upl=checker.strings(topic, "upl", t),
+            slug=topic_slug, name=checker.text(topic, "name", t, limit=150), upl=checker.strings(topic, "upl", t),
             words=checker.strings(topic, "words", t, minimum=3), prerequisites=prerequisites, answer=answer,
             links=links, handover_team=handover,
             callback_norm_hours=checker.integer(topic, "callback_norm_hours", t, 1, 400,

@@ -1,6 +1,6 @@
 """Indicators for the team, never per person: per domain and channel over a range of days.
 
-Read them as signals, not targets (DESIGN.md): waiting, service level, answered in one go, warm
+Read them as signals, not targets (the seniors and leads read them as such): waiting, service level, answered in one go, warm
 handovers and what became of them, callbacks on time, repeat contacts.
 """
 from __future__ import annotations

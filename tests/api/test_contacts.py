@@ -1,4 +1,4 @@
-"""The contact, routing, queue and me/* API, exactly as ../shared/API.md specifies it."""
+"""The contact, routing, queue and me/* API, exactly as docs/api.md specifies it."""
 import json
 
 import pytest

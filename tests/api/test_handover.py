@@ -1,4 +1,4 @@
-"""The handover, task and indicator API as ../shared/API.md specifies it."""
+"""The handover, task and indicator API as docs/api.md specifies it."""
 from datetime import timedelta
 
 import pytest
@@ -125,3 +125,11 @@ def test_indicators_count_the_flow_for_the_team(in_hand, ingrid, api, session):
     assert not any("staff" in key or "name" in key for key in phone)
     api_error(pieter.get("/indicators"), 403, "forbidden")
     api_error(lead.get("/indicators?from=gisteren"), 422, "validation_failed")
+
+
+def test_an_unknown_task_list_parameter_is_refused_not_ignored(ingrid):
+    """?overdue=1 is a screen's parameter; the API says which it takes instead of listing every task."""
+    response = ingrid.get("/tasks?overdue=1")
+    assert response.status_code == 422
+    body = response.get_json()["error"]
+    assert body["code"] == "validation_failed" and "state, team" in body["fields"]["overdue"]

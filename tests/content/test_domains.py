@@ -135,3 +135,14 @@ def test_changed_answer_is_updated_in_place(session, tmp_path):
     assert (report.created, report.updated, report.deactivated) == (0, 1, 0)
     assert session.scalar(select(Topic).where(Topic.slug == "grofvuil")).answer.startswith("Grofvuil halen wij")
     assert session.scalar(select(Team).where(Team.slug == "afval")).active
+
+
+def test_a_text_longer_than_its_column_is_refused_by_the_check_not_by_the_database(tmp_path):
+    """A domain name that passes `kcc domains check` must also fit the database at `kcc domains sync`."""
+    folder = _copy(tmp_path)
+    target = folder / "burgerzaken.toml"
+    long_name = "Burgerzaken " + "en nog veel meer " * 8
+    _edit(target, 'name = "Burgerzaken"', f'name = "{long_name}"')
+    _, problems = load_dir(folder)
+    assert [(p.field, p.line) for p in problems] == [("domain.name", _line_of(target, long_name))]
+    assert "at most 100 fit" in problems[0].message
