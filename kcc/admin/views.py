@@ -11,10 +11,11 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from kcc.content.catalogue import active_domains, active_teams
 from kcc.core import audit
 from kcc.core.errors import ValidationError
-from kcc.models import ROLES, AuditLog, Domain, Staff, Team
-from kcc.staff import accounts
+from kcc.models import ROLES, AuditLog, Staff
+from kcc.staff import accounts, directory
 from kcc.web.access import roles
 from kcc.web.request import actor, db, render, translate
 from kcc.web.templating import ROLE_LABELS
@@ -43,12 +44,12 @@ class StaffForm(FlaskForm):
                              description=_l("Minstens 12 tekens. Laat leeg om het wachtwoord niet te wijzigen."))
 
     def fill_choices(self) -> None:
-        domains = db().scalars(select(Domain).where(Domain.active.is_(True)).order_by(Domain.position)).all()
+        domains = active_domains(db())
         options = [SelectChoice("", _("— geen —"))] + [SelectChoice(d.slug, d.name) for d in domains]
         self.primary.choices = options
         self.secondary.choices = list(options)
         self.teams.choices = [SelectChoice(t.slug, f"{t.name} ({t.domain.name})")
-                              for t in db().scalars(select(Team).where(Team.active.is_(True)).order_by(Team.name))]
+                              for t in active_teams(db())]
 
     def to_input(self) -> accounts.StaffInput:
         skills = [(slug, level) for slug, level in ((self.primary.data, "primary"), (self.secondary.data, "secondary"))
@@ -79,11 +80,7 @@ def _staff_or_404(staff_id: int) -> Staff:
 @roles("admin")
 def staff_list():
     query = request.args.get("q", "").strip()
-    statement = select(Staff).order_by(Staff.name)
-    if query:
-        like = f"%{query.lower()}%"
-        statement = statement.where(or_(Staff.username.ilike(like), Staff.name.ilike(like)))
-    people = db().scalars(statement).all()
+    people = directory.search(db(), query)
     return render("admin/staff_list.html", "admin/_staff_rows.html", people=people, q=query)
 
 

@@ -5,13 +5,13 @@ One adapter package over the same operations the screens use; each module is one
 from __future__ import annotations
 
 from flask import Blueprint, current_app, g, jsonify, request
-from sqlalchemy import select
 from werkzeug.http import HTTP_STATUS_CODES
 
 from kcc.core.errors import Conflict, Msg, ValidationError
 from kcc.core.timeutil import utcnow
 from kcc.extensions import csrf
-from kcc.models import Staff, Team
+from kcc.models import Staff
+from kcc.staff import directory
 from kcc.web.access import public, staff
 from kcc.web.request import db
 
@@ -114,7 +114,7 @@ def caller_staff() -> Staff:
 @staff
 def teams():
     """Teams with their members, for choosing a handover target."""
-    rows = db().scalars(select(Team).where(Team.active.is_(True)).order_by(Team.name)).all()
+    rows = directory.teams_with_members(db())
     return jsonify({"teams": [{
         "slug": team.slug, "name": team.name, "domain": team.domain.slug,
         "members": [{"id": m.id, "name": m.name} for m in team.members if m.active],

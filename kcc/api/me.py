@@ -2,15 +2,14 @@
 from __future__ import annotations
 
 from flask import jsonify, request
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
 from kcc.api import bp, caller_staff, json_body, reject_unknown
 from kcc.api.contacts import for_handling
 from kcc.core.errors import Msg, ValidationError
 from kcc.core.timeutil import utcnow
-from kcc.models import Skill, Staff
+from kcc.models import Staff
 from kcc.queues import operations as queues
+from kcc.staff import directory
 from kcc.web.access import roles, staff
 from kcc.web.request import actor, db, settings
 
@@ -56,15 +55,7 @@ def next_contact():
 def staff_list():
     """Colleagues for choosing a handover target; ?available=true for those who can take it now."""
     only_available = request.args.get("available", "").lower() in ("1", "true", "yes")
-    query = select(Staff).where(Staff.active.is_(True)).options(joinedload(Staff.skills).joinedload(Skill.domain))
-    if only_available:
-        query = query.where(Staff.presence == "available")
-    rows = db().scalars(query.order_by(Staff.name)).unique().all()
-    result = []
-    for person in rows:
-        presence = queues.presence_of(db(), person)
-        if only_available and presence != "available":
-            continue
-        result.append({"id": person.id, "name": person.name, "presence": presence,
-                       "skills": [{"domain": s.domain.slug, "level": s.level} for s in person.skills]})
-    return jsonify({"staff": result})
+    return jsonify({"staff": [
+        {"id": person.id, "name": person.name, "presence": presence,
+         "skills": [{"domain": s.domain.slug, "level": s.level} for s in person.skills]}
+        for person, presence in directory.colleagues(db(), available_only=only_available)]})

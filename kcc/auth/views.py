@@ -12,12 +12,12 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from kcc.core import audit
+from kcc.core.actor import Actor
 from kcc.models import Staff
 from kcc.staff import accounts
 from kcc.web import unit_of_work
 from kcc.web.access import public, staff
-from kcc.web.request import actor, client_origin, current_actor, db, render
+from kcc.web.request import actor, client_origin, db, render
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 
@@ -80,7 +80,7 @@ def login():
 @bp.route("/uitloggen", methods=["POST"])
 @staff
 def logout():
-    audit.record(db(), actor(), "session.logout")
+    accounts.end_session(db(), actor(), "logout")
     logout_user()
     session.clear()
     flash(_("Je bent uitgelogd."), "info")
@@ -104,7 +104,7 @@ def enforce_idle_timeout():
     now = int(time.time())
     last_seen = session.get("last_seen", 0)
     if now - last_seen > current_app.config["IDLE_TIMEOUT_S"]:
-        audit.record(db(), current_actor(), "session.timeout")
+        accounts.end_session(db(), Actor.of(current_user, client_origin()), "timeout")
         logout_user()
         session.clear()
         flash(_("Je sessie is verlopen omdat je een tijd niets hebt gedaan. Log opnieuw in."), "warning")

@@ -4,12 +4,11 @@ from __future__ import annotations
 from collections import defaultdict
 
 from flask import Blueprint
-from sqlalchemy import select
 
 from kcc.callbacks import operations as tasks
 from kcc.core.timeutil import utcnow
-from kcc.models import Staff
 from kcc.queues import operations as queues
+from kcc.staff import directory
 from kcc.web.access import roles
 from kcc.web.request import actor, db, render
 
@@ -21,10 +20,8 @@ bp = Blueprint("floor", __name__, template_folder="templates")
 def page():
     """Queues (waiting, longest wait, service level) and who is on which domain — figures for the team."""
     now = utcnow()
-    people = db().scalars(select(Staff).where(Staff.active.is_(True)).order_by(Staff.name)).all()
     by_domain = defaultdict(list)
-    for person in people:
-        presence = queues.presence_of(db(), person)
+    for person, presence in directory.colleagues(db()):
         for skill in person.skills:
             by_domain[skill.domain_id].append((person, skill.level, presence))
     overdue = tasks.task_list(db(), actor(), overdue_at=now)

@@ -221,6 +221,11 @@ def authenticate(session: Session, username: str, password: str, origin: str, po
     return staff, "ok"
 
 
+def end_session(session: Session, actor: Actor, why: str) -> None:
+    """A staff session ends: logged out, or idle past the timeout (`why`: "logout" or "timeout")."""
+    audit.record(session, actor, {"logout": "session.logout", "timeout": "session.timeout"}[why])
+
+
 # --- API tokens -------------------------------------------------------------------------------------
 
 def _token_hash(token: str) -> str:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from flask import Blueprint, redirect, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
 from kcc.callbacks import operations as tasks
 from kcc.contacts import handling, intake
@@ -15,9 +14,10 @@ from kcc.content.catalogue import active_desks, active_domains, active_teams
 from kcc.core.errors import Conflict, Msg, ValidationError
 from kcc.core.timeutil import utcnow
 from kcc.handover import operations as handover
-from kcc.models import Contact, Handover, Staff
+from kcc.models import Contact, Handover
 from kcc.policy import contact_or_404
 from kcc.queues import operations as queues
+from kcc.staff import directory
 from kcc.web.access import roles
 from kcc.web.request import actor, db, field_errors, render, router, settings, translate, wants_fragment
 
@@ -49,9 +49,7 @@ def current_context(errors: dict | None = None, values: dict | None = None) -> d
         domains=active_domains(db()),
         notes=[e for e in contact.events if e.type == "note"],
         open_tasks=tasks.open_tasks_for_citizen(db(), actor(), contact),
-        colleagues=[(person, queues.presence_of(db(), person)) for person in db().scalars(
-            select(Staff).where(Staff.active.is_(True), Staff.id != current_user.id).order_by(Staff.name))
-            if set(person.roles) & {"agent", "specialist", "senior", "lead"}],
+        colleagues=directory.colleagues(db(), exclude_id=actor().id, roles=directory.HANDOVER_ROLES),
         teams=active_teams(db()),
     )
     return context

@@ -136,6 +136,10 @@ def test_staff_and_token_changes_audit_once(session, desk):
         token, _plain = accounts.create_token(session, karin, "softphone", actor=admin)
     with desk.one("token.revoke"):
         accounts.revoke_token(session, token.id, actor=admin)
+    with desk.one("session.logout"):
+        accounts.end_session(session, admin, "logout")
+    with desk.one("session.timeout"):
+        accounts.end_session(session, admin, "timeout")
 
 
 def test_every_action_has_a_label_and_unknown_actions_are_refused(session):
