@@ -223,7 +223,8 @@ def authenticate(session: Session, username: str, password: str, origin: str, po
 
 def end_session(session: Session, actor: Actor, why: str) -> None:
     """A staff session ends: logged out, or idle past the timeout (`why`: "logout" or "timeout")."""
-    audit.record(session, actor, {"logout": "session.logout", "timeout": "session.timeout"}[why])
+    audit.record(session, actor, {"logout": "session.logout", "timeout": "session.timeout"}[why],
+                 object_type="staff", object_id=actor.id or "")
 
 
 # --- API tokens -------------------------------------------------------------------------------------
