@@ -1,0 +1,30 @@
+"""Each role lands on its own start screen after login; someone without a role is told so."""
+import pytest
+
+START = {"host": "/lobby", "agent": "/werkplek", "lead": "/vloer", "senior": "/verbeteren",
+         "specialist": "/taken", "admin": "/beheer/", "integration": "/koppeling"}
+
+
+@pytest.mark.parametrize("role", sorted(START))
+def test_the_start_page_sends_each_role_to_its_own_screen(client, auth, make_staff, role):
+    make_staff(f"user-{role}", roles=[role])
+    auth.login(f"user-{role}")
+    response = client.get("/")
+    assert response.status_code == 302 and response.headers["Location"].endswith(START[role])
+    assert client.get(START[role]).status_code == 200
+
+
+def test_a_lead_who_also_answers_lands_on_the_floor(client, auth, make_staff):
+    make_staff("ahmed", roles=["lead", "agent"], skills=[("burgerzaken", "primary")])
+    auth.login("ahmed")
+    assert client.get("/").headers["Location"].endswith("/vloer")
+
+
+def test_without_a_role_the_page_says_whom_to_ask(client, auth, make_staff, session):
+    from kcc.models import StaffRole
+    staff = make_staff("nora", roles=["agent"])
+    session.query(StaffRole).filter(StaffRole.staff_id == staff.id).delete()
+    session.commit()
+    auth.login("nora")
+    assert client.get("/").headers["Location"].endswith("/geen-rol")
+    assert "beheer" in client.get("/geen-rol").get_data(as_text=True).lower()
