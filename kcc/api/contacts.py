@@ -9,7 +9,7 @@ from sqlalchemy import bindparam, select
 
 from kcc.api import bp, json_body, reject_unknown
 from kcc.contacts import handling, intake
-from kcc.core.errors import Conflict, Msg, NotFound, ValidationError
+from kcc.core.errors import Conflict, Msg, NotFound, ValidationError, too_long
 from kcc.core.timeutil import isoformat, utcnow
 from kcc.handover import operations as handover
 from kcc.models import Citizen, Contact, ContactEvent, Staff
@@ -119,9 +119,8 @@ def route_question():
     question = body.get("question")
     if not isinstance(question, str) or not question.strip():
         raise ValidationError({"question": Msg("beschrijf de vraag")})
-    if len(question) > intake.MAX_QUESTION:
-        raise ValidationError({"question": Msg("is te lang: %(length)s tekens, het maximum is %(limit)s",
-                                               length=len(question), limit=intake.MAX_QUESTION)})
+    if (problem := too_long(question, intake.MAX_QUESTION)) is not None:
+        raise ValidationError({"question": problem})
     result = router().route(question)
     return jsonify({"domain": result.domain, "topic": result.topic, "confidence": result.confidence,
                     "alternatives": [{"domain": a.domain, "topic": a.topic, "confidence": a.confidence}

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, selectinload
 from kcc.contacts.intake import same_person
 from kcc.core import audit
 from kcc.core.actor import Actor
-from kcc.core.errors import Conflict, Msg, NotAllowed, ValidationError
+from kcc.core.errors import Conflict, Msg, NotAllowed, ValidationError, too_long
 from kcc.core.workinghours import working_hours_between
 from kcc.models import Citizen, Contact, ContactEvent, Staff, Task, TaskAttempt, Team
 from kcc.policy import contacts_visible_to, may_work_task, tasks_workable_by
@@ -36,9 +36,8 @@ def _note(text: str | None, field: str = "note", required: bool = False) -> str:
     text = (text or "").strip()
     if required and not text:
         raise ValidationError({field: Msg("schrijf een korte toelichting")})
-    if len(text) > MAX_NOTE:
-        raise ValidationError({field: Msg("is te lang: %(length)s tekens, het maximum is %(limit)s",
-                                          length=len(text), limit=MAX_NOTE)})
+    if (problem := too_long(text, MAX_NOTE)) is not None:
+        raise ValidationError({field: problem})
     return text
 
 

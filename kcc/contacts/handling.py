@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from kcc.contacts.intake import recent_contacts
 from kcc.core import audit
 from kcc.core.actor import Actor
-from kcc.core.errors import Conflict, Msg, ValidationError
+from kcc.core.errors import Conflict, Msg, ValidationError, too_long
 from kcc.models import Contact, ContactEvent, Domain, RoutingCorrection, Topic
 
 MAX_NOTE = 4000
@@ -57,9 +57,8 @@ def add_note(session: Session, contact: Contact, actor: Actor, text: str, now: d
     text = (text or "").strip()
     if not text:
         raise ValidationError({"note": Msg("schrijf eerst een notitie")})
-    if len(text) > MAX_NOTE:
-        raise ValidationError({"note": Msg("is te lang: %(length)s tekens, het maximum is %(limit)s",
-                                           length=len(text), limit=MAX_NOTE)})
+    if (problem := too_long(text, MAX_NOTE)) is not None:
+        raise ValidationError({"note": problem})
     event = ContactEvent(contact=contact, type="note", actor_id=actor.id, at=now, data={"text": text})
     session.add(event)
     contact.updated_at = now

@@ -18,7 +18,7 @@ from kcc.contacts.citizens import normalise_email, normalise_phone
 from kcc.content.router import FALLBACK_DOMAIN, Router
 from kcc.core import audit
 from kcc.core.actor import Actor
-from kcc.core.errors import Msg, ValidationError
+from kcc.core.errors import Msg, ValidationError, too_long
 from kcc.core.timeutil import local
 from kcc.models import CHANNELS, Citizen, Contact, ContactEvent, Domain, Task, TicketCounter, Topic
 from kcc.policy import contacts_visible_to
@@ -52,8 +52,8 @@ def _text(value: Any, field: str, problems: dict, limit: int) -> str | None:
         problems[field] = Msg("moet tekst zijn")
         return None
     value = value.strip()
-    if len(value) > limit:
-        problems[field] = Msg("is te lang: %(length)s tekens, het maximum is %(limit)s", length=len(value), limit=limit)
+    if (problem := too_long(value, limit)) is not None:
+        problems[field] = problem
         return None
     return value or None
 

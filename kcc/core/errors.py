@@ -50,3 +50,10 @@ class NotAllowed(Exception):
     def __init__(self, message: Msg | str, reason: str = ""):
         super().__init__(message)
         self.reason = reason or str(message)
+
+
+def too_long(text: str, limit: int) -> Msg | None:
+    """The one message for a text over its limit, with both numbers, so a person knows how much to cut."""
+    if len(text) <= limit:
+        return None
+    return Msg("is te lang: %(length)s tekens, het maximum is %(limit)s", length=len(text), limit=limit)

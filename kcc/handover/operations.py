@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, selectinload
 from kcc.core import audit
 from kcc.core.actor import Actor
 from kcc.core.db import row_locks
-from kcc.core.errors import Conflict, Msg, NotAllowed, ValidationError
+from kcc.core.errors import Conflict, Msg, NotAllowed, ValidationError, too_long
 from kcc.core.workinghours import add_working_hours
 from kcc.mail.operations import queue_task_confirmation
 from kcc.models import Contact, ContactEvent, Handover, Staff, Task, Team
@@ -46,9 +46,8 @@ def check_context(context: Context) -> Context:
         problems["context.summary"] = Msg("beschrijf in minstens %(n)s tekens wat de inwoner nodig heeft en wat de "
                                           "situatie is: zonder verhaal geen overdracht", n=MIN_SUMMARY)
     for field, text in (("context.summary", summary), ("context.done", done), ("context.promised", promised)):
-        if len(text) > MAX_TEXT:
-            problems[field] = Msg("is te lang: %(length)s tekens, het maximum is %(limit)s", length=len(text),
-                                  limit=MAX_TEXT)
+        if (problem := too_long(text, MAX_TEXT)) is not None:
+            problems[field] = problem
     if problems:
         raise ValidationError(problems)
     return Context(summary, done, promised)

@@ -6,6 +6,7 @@ from flask import Blueprint, redirect, request, url_for
 from kcc.contacts import intake
 from kcc.content.catalogue import active_domains, counter_topics
 from kcc.content.domains import DAYS
+from kcc.content.languages import CITIZEN_LANGUAGES
 from kcc.core.errors import ValidationError
 from kcc.core.timeutil import local, utcnow
 from kcc.models import Contact
@@ -34,7 +35,8 @@ def _context(ticket_id: int | None = None, errors: dict | None = None, values: d
         else:
             _position, wait = queues.position_and_wait(db(), ticket, now)
     return {"domains": active_domains(db()), "topics": counter_topics(db()), "today": DAYS[local(now).weekday()],
-            "ticket": ticket, "wait": wait, "errors": errors or {}, "values": values or {}}
+            "ticket": ticket, "wait": wait, "languages": CITIZEN_LANGUAGES, "errors": errors or {},
+            "values": values or {}}
 
 
 @bp.post("/lobby/aanmelden")

@@ -17,6 +17,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from kcc.contacts import intake
 from kcc.contacts.intake import reference
+from kcc.content.languages import CITIZEN_LANGUAGES
 from kcc.core import audit
 from kcc.core.actor import Actor
 from kcc.core.errors import ValidationError
@@ -27,8 +28,6 @@ from kcc.web.request import client_origin, db, render, router, settings, transla
 WEB_FORM = "webformulier"  # who the audit log names as the sender: the citizen has no account
 bp = Blueprint("public", __name__, template_folder="templates")
 
-LANGUAGES = [("nl", "Nederlands"), ("fy", "Frysk"), ("en", "English"), ("de", "Deutsch"), ("pl", "Polski"),
-             ("tr", "Türkçe"), ("ar", "العربية"), ("uk", "Українська")]
 
 
 class QuestionForm(FlaskForm):
@@ -42,7 +41,7 @@ class QuestionForm(FlaskForm):
     phone = StringField(_l("Uw telefoonnummer (niet verplicht)"), validators=[Optional(), Length(max=30)],
                         description=_l("Als u liever gebeld wordt."))
     language = SelectField(_l("In welke taal wilt u antwoord?"),
-                           choices=[SelectChoice(code, label) for code, label in LANGUAGES], default="nl")
+                           choices=[SelectChoice(code, label) for code, label in CITIZEN_LANGUAGES], default="nl")
 
 
 def _limited() -> bool:

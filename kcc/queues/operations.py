@@ -32,12 +32,14 @@ from kcc.config import QueueSettings
 from kcc.core import audit
 from kcc.core.actor import Actor
 from kcc.core.db import UTCDateTime, expire_loaded, row_locks, seconds_between
-from kcc.core.errors import Conflict, Msg, NotFound, ValidationError
+from kcc.core.errors import Conflict, Msg, NotFound, ValidationError, too_long
 from kcc.core.timeutil import local
 from kcc.models import PRESENCE_STATES, Contact, ContactEvent, Desk, Domain, Skill, Staff, StaffLanguage, Topic
 
 CANDIDATES = 100  # waiting contacts looked at per claim at most; the queue head is what matters
 HEAD = 12  # read first; more only when many free colleagues make fairness look further down
+MAX_NOTE = 4000
+MAX_REFERRED_TO = 1000
 DEFAULT_HANDLING_S = 240  # until a domain has its own recent handling times
 
 
@@ -324,11 +326,10 @@ def _outcome_problems(outcome: str, note: str, referred_to: str) -> dict[str, Ms
         problems["outcome"] = Msg("kies answered of referred_external")
     if outcome == "referred_external" and not referred_to:
         problems["referred_to"] = Msg("schrijf naar wie je hebt verwezen en wat je hebt afgesproken")
-    if len(note) > 4000:
-        problems["note"] = Msg("is te lang: %(length)s tekens, het maximum is %(limit)s", length=len(note), limit=4000)
-    if len(referred_to) > 1000:
-        problems["referred_to"] = Msg("is te lang: %(length)s tekens, het maximum is %(limit)s",
-                                      length=len(referred_to), limit=1000)
+    if (problem := too_long(note, MAX_NOTE)) is not None:
+        problems["note"] = problem
+    if (problem := too_long(referred_to, MAX_REFERRED_TO)) is not None:
+        problems["referred_to"] = problem
     return problems
 
 
