@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from kcc.contacts.intake import same_person
@@ -52,9 +53,9 @@ def _event(session: Session, task: Task, kind: str, actor: Actor, now: datetime,
 def claim(session: Session, task: Task, actor: Actor, now: datetime) -> Task:
     """'Assign to myself': exactly one colleague gets it, even when two click at the same moment."""
     _check(actor, task)
-    result = session.execute(update(Task).where(Task.id == task.id, Task.state == "open",
-                                                (Task.owner_id.is_(None)) | (Task.owner_id == actor.id))
-                             .values(owner_id=actor.id).execution_options(synchronize_session=False))
+    result = cast(CursorResult, session.execute(
+        update(Task).where(Task.id == task.id, Task.state == "open", (Task.owner_id.is_(None)) | (Task.owner_id == actor.id))
+        .values(owner_id=actor.id).execution_options(synchronize_session=False)))
     session.refresh(task)
     if result.rowcount != 1:
         raise Conflict(Msg("%(name)s heeft deze taak al opgepakt.", name=task.owner.name if task.owner else "?"))

@@ -24,8 +24,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
+from typing import cast
 
-from sqlalchemy import Connection, Integer, and_, bindparam, case, exists, func, insert, select, union_all, update
+from sqlalchemy import Connection, CursorResult, Integer, and_, bindparam, case, exists, func, insert, select, union_all, update
 from sqlalchemy.orm import Session, aliased
 
 from kcc.config import QueueSettings
@@ -388,9 +389,9 @@ def resolve(session: Session, contact_id: int, staff: Actor, outcome: str, now: 
 
 def abandon(session: Session, contact: Contact, now: datetime, actor: Actor) -> None:
     """The caller hung up while waiting; only a waiting contact can be abandoned (atomically)."""
-    result = session.execute(update(Contact).where(Contact.id == contact.id, Contact.status == "waiting")
-                             .values(status="abandoned", closed_at=now, updated_at=now)
-                             .execution_options(synchronize_session=False))
+    result = cast(CursorResult, session.execute(update(Contact).where(Contact.id == contact.id, Contact.status == "waiting")
+                                                .values(status="abandoned", closed_at=now, updated_at=now)
+                                                .execution_options(synchronize_session=False)))
     if result.rowcount != 1:
         session.refresh(contact)
         raise Conflict(Msg("Dit contact wacht niet meer (status: %(status)s); ophangen kan alleen in de wachtrij.",
