@@ -95,7 +95,8 @@ class _Waiting:
     queued_at: datetime
 
 
-def _claimer(staff: Actor, desk_id: int | None, idle_since: datetime | None) -> _Claimer:
+def _claimer(staff: Actor | Staff, desk_id: int | None, idle_since: datetime) -> _Claimer:
+    assert staff.id is not None  # a person: a Staff row, or an Actor whose staff row _me has just read
     levels = {domain_id: 0 if level == "primary" else 1 for domain_id, level in staff.skill_levels.items()}
     return _Claimer(staff.id, levels, set(staff.languages) | {"nl"}, desk_id is not None, idle_since)
 
@@ -262,7 +263,7 @@ def claim(session: Session, staff: Actor, now: datetime, settings: QueueSettings
         raise Conflict(Msg("Je hebt al een contact in behandeling. Rond dat eerst af."))
     me = _claimer(staff, state.desk_id, state.idle_since or state.presence_since or now)
     for candidate in _my_turn(conn, me, now, settings):
-        row = _take(conn, candidate.id, staff.id, state.desk_id, now)
+        row = _take(conn, candidate.id, me.staff_id, state.desk_id, now)
         if row is None:
             continue  # another claimer has it
         data = {"waited_s": int((now - row.queued_at).total_seconds())}
@@ -455,7 +456,10 @@ def service_level_today(session: Session, domain: Domain, now: datetime) -> floa
         Contact.answered_at.is_not(None))).all()
     if not rows:
         return None
-    within = sum((answered - created).total_seconds() <= domain.phone_answer_target_s for created, answered in rows)
+    within = 0
+    for created, answered in rows:
+        assert answered is not None  # the query asks for answered contacts only
+        within += (answered - created).total_seconds() <= domain.phone_answer_target_s
     return round(within / len(rows), 3)
 
 
