@@ -89,8 +89,8 @@ def forward(session: Session, task: Task, actor: Actor, now: datetime, note: str
     return task
 
 
-def attempt(session: Session, task: Task, actor: Actor, reached: bool, note: str, now: datetime) -> TaskAttempt:
-    """A call attempt: reached or not, and what was said."""
+def attempt(session: Session, task: Task, actor: Actor, reached: bool | None, note: str, now: datetime) -> TaskAttempt:
+    """A call attempt: reached or not (None: not said, refused), and what was said."""
     _check(actor, task)
     if task.owner_id != actor.id:
         raise Conflict(Msg("Pak de taak eerst op ('aan mij toewijzen')."))
@@ -109,7 +109,7 @@ def complete(session: Session, task: Task, actor: Actor, note: str, now: datetim
     if task.owner_id != actor.id:
         raise Conflict(Msg("Alleen wie de taak heeft opgepakt, kan hem afronden."))
     task.state, task.completed_at, task.outcome_note = "done", now, _note(note, required=True)
-    contact = session.get(Contact, task.contact_id)
+    contact = session.get_one(Contact, task.contact_id)  # a task's contact_id is a foreign key: it is there
     contact.status, contact.outcome, contact.closed_at, contact.updated_at = "resolved", "callback_done", now, now
     _event(session, task, "task_completed", actor, now, note=task.outcome_note,
            on_time=now <= task.deadline)
