@@ -35,8 +35,9 @@ def create_app(test_config: dict[str, Any] | None = None, environ: dict[str, str
     if test_config:
         app.config.update(test_config)
     if settings.proxies:
-        # the citizen's address (audit log, per-address limits) and https, as the trusted proxies pass them on
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxies, x_proto=settings.proxies,
+        # the citizen's address (audit log, per-address limits) and https, as the trusted proxies pass them on;
+        # replacing the method is Flask's documented way to add WSGI middleware, which mypy cannot express
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxies, x_proto=settings.proxies,  # type: ignore[method-assign]
                                 x_host=settings.proxies)
     engine = make_engine(app.config["DATABASE_URL"])
     app.extensions["kcc.engine"] = engine

@@ -11,7 +11,7 @@ turns into a 403 and an audit entry.
 """
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
+from sqlalchemy import ColumnElement, ColumnExpressionArgument, and_, exists, false, or_, select, true
 from sqlalchemy.orm import Session, aliased, object_session
 
 from kcc.core.actor import Actor
@@ -48,7 +48,7 @@ def _handed_to(actor: Actor, contact: Contact) -> bool:
     return bool(session.scalar(select(_tasks_for_me(actor, contact.id) | _offers_for_me(actor, contact.id))))
 
 
-def _tasks_for_me(actor: Actor, contact_id: ColumnElement[int] | int):
+def _tasks_for_me(actor: Actor, contact_id: ColumnExpressionArgument[int] | int):
     """A callback task of this contact for me or one of my teams (an alias: never correlated away)."""
     task = aliased(Task)
     mine = task.owner_id == actor.id
@@ -56,7 +56,7 @@ def _tasks_for_me(actor: Actor, contact_id: ColumnElement[int] | int):
                           or_(mine, task.team_id.in_(actor.team_ids)) if actor.team_ids else mine)
 
 
-def _offers_for_me(actor: Actor, contact_id: ColumnElement[int] | int):
+def _offers_for_me(actor: Actor, contact_id: ColumnExpressionArgument[int] | int):
     """A handover offer of this contact to me or one of my teams."""
     offer = aliased(Handover)
     mine = offer.to_staff_id == actor.id

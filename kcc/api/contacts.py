@@ -103,7 +103,7 @@ def resolve_contact(contact_id: int):
         if body.get(field) is not None and not isinstance(body[field], str):
             raise ValidationError({field: Msg("moet tekst zijn")})
     try:
-        done = queues.resolve(db(), contact_id, actor(), body.get("outcome"), utcnow(), note=body.get("note") or "",
+        done = queues.resolve(db(), contact_id, actor(), body.get("outcome") or "", utcnow(), note=body.get("note") or "",
                               referred_to=body.get("referred_to") or "")
     except (ValidationError, Conflict, NotFound):
         db().rollback()

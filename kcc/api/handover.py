@@ -17,10 +17,17 @@ from kcc.web.access import staff
 from kcc.web.request import actor, db, settings
 
 
+def _to_json(item: Handover) -> dict[str, int | str]:
+    if item.to_staff:
+        return {"staff": item.to_staff.id}
+    assert item.to_team is not None  # an offer goes to a colleague or a team (CHECK one_target)
+    return {"team": item.to_team.slug}
+
+
 def handover_json(item: Handover) -> dict:
     return {"id": item.id, "status": item.status, "expires_at": isoformat(item.expires_at),
             "contact_id": item.contact_id, "from": {"id": item.from_staff.id, "name": item.from_staff.name},
-            "to": {"staff": item.to_staff.id} if item.to_staff else {"team": item.to_team.slug},
+            "to": _to_json(item),
             "context": {"summary": item.summary, "done": item.done, "promised": item.promised}}
 
 

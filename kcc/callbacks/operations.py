@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from kcc.contacts.intake import same_person
@@ -51,9 +52,9 @@ def _event(session: Session, task: Task, kind: str, actor: Actor, now: datetime,
 def claim(session: Session, task: Task, actor: Actor, now: datetime) -> Task:
     """'Assign to myself': exactly one colleague gets it, even when two click at the same moment."""
     _check(actor, task)
-    result = session.execute(update(Task).where(Task.id == task.id, Task.state == "open",
-                                                (Task.owner_id.is_(None)) | (Task.owner_id == actor.id))
-                             .values(owner_id=actor.id).execution_options(synchronize_session=False))
+    result = cast(CursorResult, session.execute(
+        update(Task).where(Task.id == task.id, Task.state == "open", (Task.owner_id.is_(None)) | (Task.owner_id == actor.id))
+        .values(owner_id=actor.id).execution_options(synchronize_session=False)))
     session.refresh(task)
     if result.rowcount != 1:
         raise Conflict(Msg("%(name)s heeft deze taak al opgepakt.", name=task.owner.name if task.owner else "?"))
@@ -87,8 +88,8 @@ def forward(session: Session, task: Task, actor: Actor, now: datetime, note: str
     return task
 
 
-def attempt(session: Session, task: Task, actor: Actor, reached: bool, note: str, now: datetime) -> TaskAttempt:
-    """A call attempt: reached or not, and what was said."""
+def attempt(session: Session, task: Task, actor: Actor, reached: bool | None, note: str, now: datetime) -> TaskAttempt:
+    """A call attempt: reached or not (None: not said, refused), and what was said."""
     _check(actor, task)
     if task.owner_id != actor.id:
         raise Conflict(Msg("Pak de taak eerst op ('aan mij toewijzen')."))
@@ -107,7 +108,7 @@ def complete(session: Session, task: Task, actor: Actor, note: str, now: datetim
     if task.owner_id != actor.id:
         raise Conflict(Msg("Alleen wie de taak heeft opgepakt, kan hem afronden."))
     task.state, task.completed_at, task.outcome_note = "done", now, _note(note, required=True)
-    contact = session.get(Contact, task.contact_id)
+    contact = session.get_one(Contact, task.contact_id)  # a task's contact_id is a foreign key: it is there
     contact.status, contact.outcome, contact.closed_at, contact.updated_at = "resolved", "callback_done", now, now
     _event(session, task, "task_completed", actor, now, note=task.outcome_note,
            on_time=now <= task.deadline)

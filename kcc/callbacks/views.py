@@ -65,10 +65,9 @@ def claim(task_id: int):
 @bp.post("/taken/<int:task_id>/poging")
 @roles(*WORKERS)
 def attempt(task_id: int):
-    reached = request.form.get("reached")
-    return _act(task_id, lambda task: tasks.attempt(
-        db(), task, actor(), {"ja": True, "nee": False}.get(reached, reached), request.form.get("note", ""),
-        utcnow()))
+    reached = {"ja": True, "nee": False}.get(request.form.get("reached", ""))  # None: neither chosen
+    return _act(task_id, lambda task: tasks.attempt(db(), task, actor(), reached, request.form.get("note", ""),
+                                                    utcnow()))
 
 
 @bp.post("/taken/<int:task_id>/doorsturen")

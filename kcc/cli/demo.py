@@ -136,7 +136,7 @@ def _morning(session: Session, people: dict[str, Staff], result: DemoResult) -> 
     for index, (channel, domain_slug, topic_slug, question) in enumerate(QUESTIONS):
         arrived = start + step * index + timedelta(seconds=rng.randint(0, 90))
         name, phone, email = CITIZENS[index % len(CITIZENS)]
-        data = {"channel": channel, "question": question, "external_ref": f"demo-{index + 1:03d}"}
+        data: dict[str, object] = {"channel": channel, "question": question, "external_ref": f"demo-{index + 1:03d}"}
         if channel in ("phone", "counter"):
             data["domain"] = domain_slug
         if channel == "counter":
@@ -185,8 +185,8 @@ def arrive(session: Session, rng: random.Random, number: int) -> Contact:
     channel, domain_slug, topic_slug, question = rng.choice(QUESTIONS)
     channel = rng.choice(["phone", "phone", "phone", "web", "email", "counter"])
     name, phone, email = rng.choice(CITIZENS)
-    data = {"channel": channel, "question": question or f"{topic_slug.replace('-', ' ')}",
-            "external_ref": f"demo-live-{utcnow():%Y%m%d%H%M%S}-{number}"}
+    data: dict[str, object] = {"channel": channel, "question": question or f"{topic_slug.replace('-', ' ')}",
+                               "external_ref": f"demo-live-{utcnow():%Y%m%d%H%M%S}-{number}"}
     if channel == "phone" and rng.random() < 0.5:
         data["domain"] = domain_slug  # chosen in the phone menu
     if channel == "counter":

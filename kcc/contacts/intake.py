@@ -45,7 +45,7 @@ class ContactInput:
     external_ref: str | None = None
 
 
-def _text(value: Any, field: str, problems: dict, limit: int) -> str | None:
+def _text(value: Any, field: str, problems: dict[str, str | Msg], limit: int) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):
@@ -62,7 +62,7 @@ def parse_contact(data: Any) -> ContactInput:
     """Check a contact as the API (or a form) sends it; every problem at once, per field, unknown fields refused."""
     if not isinstance(data, dict):
         raise ValidationError({"body": Msg("stuur een JSON-object")})
-    problems: dict[str, Msg] = {}
+    problems: dict[str, str | Msg] = {}
     for unknown in sorted(set(data) - CONTACT_FIELDS):
         problems[unknown] = Msg("onbekend veld; toegestaan zijn: %(fields)s", fields=", ".join(sorted(CONTACT_FIELDS)))
     channel = data.get("channel")
@@ -100,6 +100,7 @@ def parse_contact(data: Any) -> ContactInput:
                 email = value
     if problems:
         raise ValidationError(problems)
+    assert isinstance(channel, str)  # no problems: it is one of CHANNELS
     return ContactInput(channel=channel, question=question, domain=domain, topic=topic, language=language,
                         name=name, phone=phone, email=email, external_ref=external_ref)
 
@@ -116,7 +117,7 @@ class Received:
     status: str
     channel: str
     language: str
-    domain_id: int
+    domain_id: int | None  # None only when domains/ has no active fallback domain (algemeen)
     rank_at: datetime
     ticket: str | None
     routing: dict
@@ -128,7 +129,7 @@ class Received:
 
     @property
     def contact(self) -> Contact:
-        return self.session.get(Contact, self.id)
+        return self.session.get_one(Contact, self.id)  # stored by intake: it is there
 
 
 def reference(contact_id: int) -> str:
@@ -184,7 +185,8 @@ def receive(session: Session, data: ContactInput, router: Router, settings: Queu
         dict(contact_id=contact_id, type="routed", actor_id=actor_id, at=now, data=routing)])
     ticket = None
     if data.channel == "counter":
-        ticket = next_ticket(session, session.get(Domain, domain_id), now)
+        # routed contacts have a domain unless domains/ lacks an active fallback (algemeen): get_one raises then
+        ticket = next_ticket(session, session.get_one(Domain, domain_id), now)
         conn.execute(update(Contact).where(Contact.id == contact_id).values(ticket=ticket))
     repeat = bool(citizen_id) and repeat_of(session, contact_id, data.phone, data.email, now)
     return _audited(session, actor, Received(session, contact_id, True, repeat, "waiting", data.channel,
@@ -197,7 +199,7 @@ def _audited(session: Session, actor: Actor, received: Received) -> Received:
     return received
 
 
-def _route(session: Session, data: ContactInput, router: Router) -> tuple[int, int | None, dict]:
+def _route(session: Session, data: ContactInput, router: Router) -> tuple[int | None, int | None, dict[str, Any]]:
     """A choice already made (phone menu, host) stands; otherwise the router decides, or triage in algemeen."""
     if data.domain:
         domain_id, topic_id = _ids(session, data.domain, data.topic)
@@ -251,6 +253,7 @@ def next_ticket(session: Session, domain: Domain, now: datetime) -> str:
         except IntegrityError:
             counter = session.scalar(select(TicketCounter).where(TicketCounter.domain_id == domain.id,
                                                                  TicketCounter.day == day).with_for_update())
+            assert counter is not None  # the insert collided with this very row, written by another host
     counter.last += 1
     return f"{domain.ticket_prefix}{counter.last:03d}"
 

@@ -106,7 +106,7 @@ def format_report(report: Report, show_misses: bool = False) -> str:
         lines.append(f"  {expected:<{width}}" + "".join(f"{row.get(p, 0):>13}" for p in names))
     if show_misses and report.misses:
         lines += ["", "Misses (line: expected → routed, confidence):"]
-        for row, domain, topic, confidence in report.misses:
-            lines.append(f"  {row.line}: {row.domain}/{row.topic or '-'} → {domain}/{topic or '-'} "
-                         f"({confidence:.2f})  {row.question[:70]}")
+        for labelled, domain, topic, confidence in report.misses:
+            lines.append(f"  {labelled.line}: {labelled.domain}/{labelled.topic or '-'} → {domain}/{topic or '-'} "
+                         f"({confidence:.2f})  {labelled.question[:70]}")
     return "\n".join(lines)

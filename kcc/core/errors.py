@@ -1,6 +1,8 @@
 """Errors the domain raises; views and the CLI turn them into a 4xx, a form message or a CLI error."""
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 
 class Msg:
     """A message from the domain, in Dutch, with its values apart so a screen can translate it.
@@ -28,7 +30,7 @@ class Msg:
 class ValidationError(Exception):
     """Input that cannot be used; `fields` maps each field to what is wrong with it."""
 
-    def __init__(self, fields: dict[str, str | Msg], message: str | None = None):
+    def __init__(self, fields: Mapping[str, str | Msg], message: str | None = None):
         self.fields = fields
         super().__init__(message or "; ".join(f"{k}: {v}" for k, v in fields.items()))
 

@@ -40,6 +40,7 @@ def indicators(session: Session, start: date, end: date, now: datetime, domain: 
     moved: set[int] = set(session.scalars(select(Handover.contact_id).where(Handover.contact_id.in_(
         [c.id for c in contacts])))) if contacts else set()
     for contact in contacts:
+        assert contact.domain_id is not None  # the query asks for these domains' contacts only
         row = rows[contact.domain_id, contact.channel]
         row["contacts"] += 1
         row["abandoned"] += contact.status == "abandoned"
@@ -58,9 +59,11 @@ def indicators(session: Session, start: date, end: date, now: datetime, domain: 
         key = (task.contact.domain_id, task.contact.channel)
         if key in rows:
             rows[key]["callbacks_created"] += 1
-            on_time = task.state == "done" and task.completed_at <= task.deadline
-            late = (task.state == "done" and task.completed_at > task.deadline) or \
-                (task.state == "open" and now > task.deadline)
+            if task.state == "done":
+                assert task.completed_at is not None  # complete() sets the state and the time together
+                on_time, late = task.completed_at <= task.deadline, task.completed_at > task.deadline
+            else:
+                on_time, late = False, task.state == "open" and now > task.deadline
             rows[key]["callbacks_on_time"] += on_time
             rows[key]["callbacks_overdue"] += late
     result = []

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from kcc.core import audit
@@ -115,9 +116,9 @@ def _close(session: Session, handover: Handover, status: str, now: datetime, act
     conditions = [Handover.id == handover.id, Handover.status == "offered"]
     if status != "expired":
         conditions.append(Handover.expires_at > now)
-    result = session.execute(update(Handover).where(*conditions).values(
+    result = cast(CursorResult, session.execute(update(Handover).where(*conditions).values(
         status=status, answered_at=now, answered_by_id=actor.id if actor else None, decline_reason=reason)
-        .execution_options(synchronize_session=False))
+        .execution_options(synchronize_session=False)))
     session.refresh(handover)
     return result.rowcount == 1
 

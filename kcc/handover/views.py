@@ -52,7 +52,7 @@ def accept(handover_id: int):
         unit_of_work.keep_on_error("expiry")
         return _offers({handover_id: translate(error.args[0])}, 409)
     endpoint = handover.landing_after_accept(actor())
-    target = url_for(endpoint, **({"contact_id": contact.id} if endpoint == "handover.handled" else {}))
+    target = url_for(endpoint, contact_id=contact.id) if endpoint == "handover.handled" else url_for(endpoint)
     if wants_fragment():
         response = render("handover/_offers.html", "handover/_offers.html", offers=[], now=utcnow(), errors={})
         response.headers["HX-Redirect"] = target

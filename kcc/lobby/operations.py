@@ -42,5 +42,8 @@ def board(session: Session, now: datetime) -> Board:
         .group_by(Contact.domain_id)).all())
     domains = session.execute(select(Domain.id, Domain.slug).where(Domain.active.is_(True))
                               .order_by(Domain.position, Domain.slug)).all()
-    return Board([Called(ticket, desk, at) for ticket, desk, at in called],
-                 {slug: counts.get(domain_id, 0) for domain_id, slug in domains})
+    calls = []
+    for ticket, desk, at in called:
+        assert ticket is not None and at is not None  # the query asks for ticketed, answered contacts only
+        calls.append(Called(ticket, desk, at))
+    return Board(calls, {slug: counts.get(domain_id, 0) for domain_id, slug in domains})

@@ -34,7 +34,7 @@ QUOTED_REPLY = re.compile(r"^\s*(>|Op .+ schreef .+:$|On .+ wrote:$)", re.MULTIL
 class _Text(HTMLParser):
     """Just the text of an HTML mail body."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__()
         self.parts: list[str] = []
 

@@ -24,8 +24,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
+from typing import cast
 
-from sqlalchemy import Connection, Integer, and_, bindparam, case, exists, func, insert, select, union_all, update
+from sqlalchemy import Connection, CursorResult, Integer, and_, bindparam, case, exists, func, insert, select, union_all, update
 from sqlalchemy.orm import Session, aliased
 
 from kcc.config import QueueSettings
@@ -96,7 +97,8 @@ class _Waiting:
     queued_at: datetime
 
 
-def _claimer(staff: Actor, desk_id: int | None, idle_since: datetime | None) -> _Claimer:
+def _claimer(staff: Actor | Staff, desk_id: int | None, idle_since: datetime) -> _Claimer:
+    assert staff.id is not None  # a person: a Staff row, or an Actor whose staff row _me has just read
     levels = {domain_id: 0 if level == "primary" else 1 for domain_id, level in staff.skill_levels.items()}
     return _Claimer(staff.id, levels, set(staff.languages) | {"nl"}, desk_id is not None, idle_since)
 
@@ -263,7 +265,7 @@ def claim(session: Session, staff: Actor, now: datetime, settings: QueueSettings
         raise Conflict(Msg("Je hebt al een contact in behandeling. Rond dat eerst af."))
     me = _claimer(staff, state.desk_id, state.idle_since or state.presence_since or now)
     for candidate in _my_turn(conn, me, now, settings):
-        row = _take(conn, candidate.id, staff.id, state.desk_id, now)
+        row = _take(conn, candidate.id, me.staff_id, state.desk_id, now)
         if row is None:
             continue  # another claimer has it
         data = {"waited_s": int((now - row.queued_at).total_seconds())}
@@ -389,9 +391,9 @@ def resolve(session: Session, contact_id: int, staff: Actor, outcome: str, now: 
 
 def abandon(session: Session, contact: Contact, now: datetime, actor: Actor) -> None:
     """The caller hung up while waiting; only a waiting contact can be abandoned (atomically)."""
-    result = session.execute(update(Contact).where(Contact.id == contact.id, Contact.status == "waiting")
-                             .values(status="abandoned", closed_at=now, updated_at=now)
-                             .execution_options(synchronize_session=False))
+    result = cast(CursorResult, session.execute(update(Contact).where(Contact.id == contact.id, Contact.status == "waiting")
+                                                .values(status="abandoned", closed_at=now, updated_at=now)
+                                                .execution_options(synchronize_session=False)))
     if result.rowcount != 1:
         session.refresh(contact)
         raise Conflict(Msg("Dit contact wacht niet meer (status: %(status)s); ophangen kan alleen in de wachtrij.",
@@ -455,7 +457,10 @@ def service_level_today(session: Session, domain: Domain, now: datetime) -> floa
         Contact.answered_at.is_not(None))).all()
     if not rows:
         return None
-    within = sum((answered - created).total_seconds() <= domain.phone_answer_target_s for created, answered in rows)
+    within = 0
+    for created, answered in rows:
+        assert answered is not None  # the query asks for answered contacts only
+        within += (answered - created).total_seconds() <= domain.phone_answer_target_s
     return round(within / len(rows), 3)
 
 

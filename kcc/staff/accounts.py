@@ -288,6 +288,7 @@ class Principals:
             staff = session.scalar(select(Staff).where(Staff.id == row.staff_id).options(
                 joinedload(Staff.role_rows), joinedload(Staff.language_rows), joinedload(Staff.skills),
                 joinedload(Staff.teams)).execution_options(populate_existing=True))
+            assert staff is not None  # the token's row was just read joined to this staff row
             principal = Actor.of(staff, channel="api")
             if len(self._profiles) >= self._max:
                 self._profiles.clear()

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import NoReturn
+from typing import Any, NoReturn, TypeVar
 
 from flask import abort, current_app, request
 
@@ -22,9 +22,13 @@ class Rule:
     roles: tuple[str, ...] = ()  # empty: any logged-in staff member
 
 
-def _mark(rule: Rule) -> Callable:
-    def decorate(view: Callable) -> Callable:
-        view.kcc_access = rule
+ACCESS_ATTRIBUTE = "kcc_access"  # where a view function carries its Rule
+View = TypeVar("View", bound=Callable[..., Any])
+
+
+def _mark(rule: Rule) -> Callable[[View], View]:
+    def decorate(view: View) -> View:
+        setattr(view, ACCESS_ATTRIBUTE, rule)
         return view
     return decorate
 
@@ -33,7 +37,7 @@ public = _mark(Rule(public=True))
 staff = _mark(Rule())
 
 
-def roles(*names: str) -> Callable:
+def roles(*names: str) -> Callable[[View], View]:
     """Allow these roles (and admin, who may do everything)."""
     return _mark(Rule(roles=names))
 
@@ -42,7 +46,7 @@ def rule_for(endpoint: str | None) -> Rule | None:
     if endpoint is None:
         return None
     view = current_app.view_functions.get(endpoint)
-    return getattr(view, "kcc_access", None)
+    return getattr(view, ACCESS_ATTRIBUTE, None)
 
 
 def allowed(user: Actor, rule: Rule) -> bool:

@@ -5,6 +5,8 @@ only its own part. Without JavaScript every form still works (post, then redirec
 """
 from __future__ import annotations
 
+from typing import Any, TypedDict
+
 from flask import Blueprint, redirect, request, url_for
 from flask_login import current_user
 
@@ -25,6 +27,13 @@ bp = Blueprint("workspace", __name__, url_prefix="/werkplek", template_folder="t
 NOTHING_WAITING = Msg("Er wacht nu niemand voor jou. Een nieuw contact verschijnt hier vanzelf.")
 
 
+class _Target(TypedDict, total=False):
+    """Whom a handover or callback goes to: handover.offer's and callback_now's keyword arguments, one of them."""
+
+    to_staff_id: int
+    to_team_slug: str
+
+
 def _my_domain_ids() -> list[int]:
     return actor().domain_ids
 
@@ -38,8 +47,8 @@ def current_context(errors: dict | None = None, values: dict | None = None) -> d
     """Everything the current-contact panel shows; the page and every fragment build on this one function."""
     now = utcnow()
     contact = queues.busy(db(), current_user)
-    context = {"contact": contact, "errors": errors or {}, "values": values or {}, "now": now,
-               "presence": queues.presence_of(db(), current_user), "offer": None}
+    context: dict[str, Any] = {"contact": contact, "errors": errors or {}, "values": values or {}, "now": now,
+                               "presence": queues.presence_of(db(), current_user), "offer": None}
     if contact is None:
         context["offer"] = queues.peek_next(db(), current_user, now, settings().queue)
         return context
@@ -198,6 +207,7 @@ def hand_over(contact_id: int):
     kind, _, value = form["target"].partition(":")
     story = handover.Context(form["summary"], form["done"], form["promised"])
     try:
+        target: _Target
         if kind == "staff" and value.isdigit():
             target = {"to_staff_id": int(value)}
         elif kind == "team" and value:
@@ -212,11 +222,15 @@ def hand_over(contact_id: int):
         errors = {key.replace("context.", "").replace("to.staff", "to").replace("to.team", "to"): value
                   for key, value in field_errors(error).items()}
         return _answer("workspace/_current.html", current_context(errors=errors, values=form), _status(error))
-    target_name = offer.to_staff.name if offer.to_staff else offer.to_team.name
+    if offer.to_staff:
+        target_name = offer.to_staff.name
+    else:
+        assert offer.to_team is not None  # an offer goes to a colleague or a team (CHECK one_target)
+        target_name = offer.to_team.name
     return _answer("workspace/_current.html", {**current_context(), "offered_to": target_name})
 
 
-def _direct_callback(contact: Contact, story, target: dict, form: dict):
+def _direct_callback(contact: Contact, story, target: _Target, form: dict):
     """The employee's own choice: no one needs to pick up now, the team calls back before the deadline."""
     task = handover.callback_now(db(), contact, actor(), story, utcnow(), **target)
     return _answer("workspace/_current.html", {**current_context(), "callback": task})
