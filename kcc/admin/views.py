@@ -5,7 +5,6 @@ from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from sqlalchemy import or_, select
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
@@ -14,7 +13,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from kcc.content.catalogue import active_domains, active_teams
 from kcc.core import audit
 from kcc.core.errors import ValidationError
-from kcc.models import ROLES, AuditLog, Staff
+from kcc.models import ROLES, Staff
 from kcc.staff import accounts, directory
 from kcc.web.access import roles
 from kcc.web.request import actor, db, render, translate
@@ -135,13 +134,12 @@ def staff_edit(staff_id: int):
 @bp.get("/auditlog")
 @roles("admin")
 def audit_log():
-    """The latest audit entries, newest first, filterable by action or name."""
-    query = request.args.get("q", "").strip()
-    statement = select(AuditLog).order_by(AuditLog.at.desc(), AuditLog.id.desc()).limit(200)
-    if query:
-        like = f"%{query}%"
-        statement = statement.where(or_(AuditLog.action.ilike(like), AuditLog.actor_name.ilike(like),
-                                        AuditLog.object_id.ilike(like)))
-    return render("admin/audit_log.html", entries=db().scalars(statement).all(), q=query,
-                  actions={name: translate(label) for name, label in audit.ACTIONS.items()},
-                  results={name: translate(label) for name, label in audit.RESULTS.items()})
+    """The latest audit entries, newest first, filterable by what an administrator reads: the Dutch label
+    of an action or result, a user name or a person's name, an object or the explanation."""
+    query = request.args.get("q", "").strip()[:100]
+    actions = {name: translate(label) for name, label in audit.ACTIONS.items()}
+    results = {name: translate(label) for name, label in audit.RESULTS.items()}
+    lowered = query.lower()
+    entries = audit.search(db(), query, actions=[name for name, label in actions.items() if lowered in label.lower()],
+                           results=[name for name, label in results.items() if lowered in label.lower()])
+    return render("admin/audit_log.html", entries=entries, q=query, actions=actions, results=results)

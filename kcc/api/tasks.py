@@ -9,14 +9,14 @@ from kcc.api import text_field as _text
 from kcc.callbacks import operations as tasks
 from kcc.core.errors import Msg, ValidationError
 from kcc.core.timeutil import isoformat, utcnow
-from kcc.models import Task, Team
+from kcc.models import Task, TaskState, Team
 from kcc.policy import task_or_404, team_scope
 from kcc.web.access import deny, staff
 from kcc.web.request import actor, db
 
 
 def task_json(task: Task) -> dict:
-    urgency = tasks.urgency(task, utcnow()) if task.state == "open" else None
+    urgency = tasks.urgency(task, utcnow()) if task.state == TaskState.open else None
     return {"id": task.id, "contact_id": task.contact_id, "team": task.team.slug,
             "owner": {"id": task.owner.id, "name": task.owner.name} if task.owner else None,
             "deadline": isoformat(task.deadline), "state": task.state,
@@ -33,7 +33,7 @@ def task_list():
     if unknown:
         raise ValidationError({k: Msg("onbekende parameter; toegestaan zijn: state, team") for k in unknown})
     state = request.args.get("state", "open")
-    if state not in ("open", "done"):
+    if state not in tuple(TaskState):
         raise ValidationError({"state": Msg("kies open of done")})
     team_id = None
     slug = request.args.get("team")

@@ -17,7 +17,7 @@ from kcc.core import audit
 from kcc.core.actor import Actor
 from kcc.core.errors import Conflict, Msg, NotAllowed, ValidationError, too_long
 from kcc.core.workinghours import working_hours_between
-from kcc.models import Citizen, Contact, ContactEvent, Staff, Task, TaskAttempt, Team
+from kcc.models import Citizen, Contact, ContactEvent, ContactStatus, Outcome, Staff, Task, TaskAttempt, TaskState, Team
 from kcc.policy import contacts_visible_to, may_work_task, tasks_workable_by
 
 MAX_NOTE = 4000
@@ -29,7 +29,7 @@ AUDIT_ACTIONS = {"task_claimed": "task.claim", "task_forwarded": "task.forward",
 def _check(actor: Actor, task: Task) -> None:
     if not may_work_task(actor, task):
         raise NotAllowed(Msg("Deze taak is van een ander team."), f"task {task.id} belongs to another team")
-    if task.state != "open":
+    if task.state != TaskState.open:
         raise Conflict(Msg("Deze taak is al afgerond."))
 
 
@@ -53,7 +53,7 @@ def claim(session: Session, task: Task, actor: Actor, now: datetime) -> Task:
     """'Assign to myself': exactly one colleague gets it, even when two click at the same moment."""
     _check(actor, task)
     result = cast(CursorResult, session.execute(
-        update(Task).where(Task.id == task.id, Task.state == "open", (Task.owner_id.is_(None)) | (Task.owner_id == actor.id))
+        update(Task).where(Task.id == task.id, Task.state == TaskState.open, (Task.owner_id.is_(None)) | (Task.owner_id == actor.id))
         .values(owner_id=actor.id).execution_options(synchronize_session=False)))
     session.refresh(task)
     if result.rowcount != 1:
@@ -107,9 +107,10 @@ def complete(session: Session, task: Task, actor: Actor, note: str, now: datetim
     _check(actor, task)
     if task.owner_id != actor.id:
         raise Conflict(Msg("Alleen wie de taak heeft opgepakt, kan hem afronden."))
-    task.state, task.completed_at, task.outcome_note = "done", now, _note(note, required=True)
+    task.state, task.completed_at, task.outcome_note = TaskState.done, now, _note(note, required=True)
     contact = session.get_one(Contact, task.contact_id)  # a task's contact_id is a foreign key: it is there
-    contact.status, contact.outcome, contact.closed_at, contact.updated_at = "resolved", "callback_done", now, now
+    contact.status, contact.outcome, contact.closed_at, contact.updated_at = (
+        ContactStatus.resolved, Outcome.callback_done, now, now)
     _event(session, task, "task_completed", actor, now, note=task.outcome_note,
            on_time=now <= task.deadline)
     session.flush()
@@ -137,7 +138,7 @@ def urgency(task: Task, now: datetime) -> Urgency:
     return Urgency("soon" if hours <= NEARLY_DUE_HOURS else "ok", hours)
 
 
-def task_list(session: Session, actor: Actor, *, state: str = "open", team_id: int | None = None,
+def task_list(session: Session, actor: Actor, *, state: str = TaskState.open, team_id: int | None = None,
               overdue_at: datetime | None = None, limit: int | None = None) -> list[Task]:
     """The tasks this actor works (their teams; floor leads every team), most urgent first; of one team, or
     only the overdue ones (the floor lead's list). Screens and API both list tasks with this."""
@@ -158,6 +159,6 @@ def open_tasks_for_citizen(session: Session, actor: Actor, contact: Contact) -> 
         return []
     return list(session.scalars(select(Task).join(Contact, Task.contact_id == Contact.id)
                                 .join(Citizen, Contact.citizen_id == Citizen.id)
-                                .where(Task.state == "open", same_person(citizen.phone, citizen.email),
+                                .where(Task.state == TaskState.open, same_person(citizen.phone, citizen.email),
                                        contacts_visible_to(actor))
                                 .order_by(Task.deadline)))

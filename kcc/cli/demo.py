@@ -13,7 +13,7 @@ from kcc.contacts import intake
 from kcc.content.router import Router
 from kcc.core.actor import Actor
 from kcc.core.timeutil import utcnow
-from kcc.models import Contact, ContactEvent, Desk, Domain, Staff
+from kcc.models import Contact, ContactEvent, ContactStatus, Desk, Domain, Outcome, Staff
 from kcc.staff import accounts
 
 DEMO_PASSWORD = "kcc-demo-wachtwoord"
@@ -149,7 +149,7 @@ def _morning(session: Session, people: dict[str, Staff], result: DemoResult) -> 
             owner = rng.choice(agents[domain_slug])
             answered = arrived + timedelta(seconds=rng.randint(8, 140))
             closed = answered + timedelta(minutes=rng.randint(2, 9))
-            contact.status, contact.owner, contact.outcome = "resolved", owner, "answered"
+            contact.status, contact.owner, contact.outcome = ContactStatus.resolved, owner, Outcome.answered
             contact.answered_at, contact.closed_at, contact.updated_at = answered, closed, closed
             session.add(ContactEvent(contact=contact, type="claimed", actor=owner, at=answered,
                                      data={"waited_s": int((answered - arrived).total_seconds())}))

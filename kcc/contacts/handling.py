@@ -10,13 +10,13 @@ from kcc.contacts.intake import recent_contacts
 from kcc.core import audit
 from kcc.core.actor import Actor
 from kcc.core.errors import Conflict, Msg, ValidationError, too_long
-from kcc.models import Contact, ContactEvent, Domain, RoutingCorrection, Topic
+from kcc.models import Contact, ContactEvent, ContactStatus, Domain, RoutingCorrection, Topic
 
 MAX_NOTE = 4000
 
 
 def _owned(contact: Contact, actor: Actor) -> None:
-    if contact.owner_id != actor.id or contact.status != "in_progress":
+    if contact.owner_id != actor.id or contact.status != ContactStatus.in_progress:
         raise Conflict(Msg("Dit contact is niet (meer) bij jou in behandeling."))
 
 

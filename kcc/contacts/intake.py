@@ -19,8 +19,8 @@ from kcc.content.router import FALLBACK_DOMAIN, Router
 from kcc.core import audit
 from kcc.core.actor import Actor
 from kcc.core.errors import Msg, ValidationError, too_long
-from kcc.core.timeutil import local
-from kcc.models import CHANNELS, Citizen, Contact, ContactEvent, Domain, Task, TicketCounter, Topic
+from kcc.lobby import operations as lobby
+from kcc.models import CHANNELS, Citizen, Contact, ContactEvent, ContactStatus, Domain, RoutingMethod, Task, TaskState, Topic
 from kcc.policy import contacts_visible_to
 
 MAX_QUESTION = 2000
@@ -162,7 +162,7 @@ def receive(session: Session, data: ContactInput, router: Router, settings: Queu
                                                  "created_at": now}).scalar_one()
     rank_at = now - timedelta(seconds=settings.headstart(data.channel))
     row = dict(channel=data.channel, citizen_id=citizen_id, question=data.question, domain_id=domain_id,
-               topic_id=topic_id, language=data.language, status="waiting", triage=routing["method"] == "fallback",
+               topic_id=topic_id, language=data.language, status=ContactStatus.waiting, triage=routing["method"] == RoutingMethod.fallback,
                external_ref=data.external_ref, routing_method=routing["method"],
                routing_confidence=routing.get("confidence"), created_at=now, updated_at=now, queued_at=now,
                rank_at=rank_at)
@@ -186,10 +186,10 @@ def receive(session: Session, data: ContactInput, router: Router, settings: Queu
     ticket = None
     if data.channel == "counter":
         # routed contacts have a domain unless domains/ lacks an active fallback (algemeen): get_one raises then
-        ticket = next_ticket(session, session.get_one(Domain, domain_id), now)
+        ticket = lobby.next_ticket(session, session.get_one(Domain, domain_id), now)
         conn.execute(update(Contact).where(Contact.id == contact_id).values(ticket=ticket))
     repeat = bool(citizen_id) and repeat_of(session, contact_id, data.phone, data.email, now)
-    return _audited(session, actor, Received(session, contact_id, True, repeat, "waiting", data.channel,
+    return _audited(session, actor, Received(session, contact_id, True, repeat, ContactStatus.waiting, data.channel,
                                              data.language, domain_id, rank_at, ticket, routing))
 
 
@@ -209,7 +209,7 @@ def _route(session: Session, data: ContactInput, router: Router) -> tuple[int | 
         if data.topic and topic_id is None:
             raise ValidationError({"topic": Msg("onbekend onderwerp %(slug)s in %(domain)s",
                                                 slug=data.topic, domain=data.domain)})
-        return domain_id, topic_id, {"method": "choice", "domain": data.domain, "topic": data.topic,
+        return domain_id, topic_id, {"method": RoutingMethod.choice, "domain": data.domain, "topic": data.topic,
                                      "confidence": 1.0}
     result = router.route(data.question)
     domain_id, topic_id = _ids(session, result.domain, result.topic)
@@ -239,25 +239,6 @@ def _ids(session: Session, domain: str, topic: str | None) -> tuple[int | None, 
     return (row[0], row[1]) if row else (None, None)
 
 
-def next_ticket(session: Session, domain: Domain, now: datetime) -> str:
-    """B001, B002, … per domain and local day; the counter row is locked so two hosts never print the same."""
-    day = local(now).date()
-    counter = session.scalar(select(TicketCounter).where(TicketCounter.domain_id == domain.id,
-                                                         TicketCounter.day == day).with_for_update())
-    if counter is None:
-        try:
-            with session.begin_nested():
-                counter = TicketCounter(domain_id=domain.id, day=day, last=0)
-                session.add(counter)
-                session.flush()
-        except IntegrityError:
-            counter = session.scalar(select(TicketCounter).where(TicketCounter.domain_id == domain.id,
-                                                                 TicketCounter.day == day).with_for_update())
-            assert counter is not None  # the insert collided with this very row, written by another host
-    counter.last += 1
-    return f"{domain.ticket_prefix}{counter.last:03d}"
-
-
 def is_repeat(session: Session, contact: Contact) -> bool:
     """The same phone number or e-mail address came in during the last 7 days, or has an open callback task."""
     citizen = contact.citizen
@@ -274,7 +255,7 @@ def repeat_of(session: Session, contact_id: int, phone: str | None, email: str |
     recent = exists().where(
         Contact.id != contact_id, Contact.citizen_id == Citizen.id,
         Contact.created_at >= created_at - REPEAT_WINDOW, Contact.created_at <= created_at, person)
-    waiting_for_us = exists().where(Task.state == "open", Task.contact_id == Contact.id, Contact.id != contact_id,
+    waiting_for_us = exists().where(Task.state == TaskState.open, Task.contact_id == Contact.id, Contact.id != contact_id,
                                     Contact.citizen_id == Citizen.id, person)
     return bool(session.connection().execute(select(recent | waiting_for_us)).scalar())
 

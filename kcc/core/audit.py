@@ -6,15 +6,16 @@ administrator reads in /beheer/auditlog; an unlisted name is a programming error
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from kcc.core.actor import Actor
 from kcc.core.errors import Msg
 from kcc.core.timeutil import utcnow
-from kcc.models import AuditLog
+from kcc.models import AuditLog, Staff
 
 ACTIONS: dict[str, Msg] = {
     "session.login": Msg("Inloggen"),
@@ -76,6 +77,20 @@ def record(session: Session, actor: Actor | None, action: str, *, object_type: s
         "origin": (origin if origin is not None else actor.origin if actor is not None else "")[:100],
         "detail": detail[:500],
     })
+
+
+def search(session: Session, text: str = "", *, actions: Iterable[str] = (), results: Iterable[str] = (),
+           limit: int = 200) -> list[AuditLog]:
+    """The latest entries, newest first; with `text`, those whose action, result, user name, the person's
+    name or object matches it, or whose action or result is one of those given (matched on their label)."""
+    query = select(AuditLog).order_by(AuditLog.at.desc(), AuditLog.id.desc()).limit(limit)
+    if text:
+        like = f"%{text}%"
+        query = query.outerjoin(Staff, Staff.id == AuditLog.actor_id).where(or_(
+            AuditLog.action.ilike(like), AuditLog.result.ilike(like), AuditLog.actor_name.ilike(like),
+            Staff.name.ilike(like), AuditLog.object_id.ilike(like), AuditLog.detail.ilike(like),
+            AuditLog.action.in_(list(actions)), AuditLog.result.in_(list(results))))
+    return list(session.scalars(query))
 
 
 def count_since(session: Session, action: str, result: str, since: datetime, *, actor_name: str | None = None,

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from kcc.contacts.intake import is_repeat
 from kcc.core.timeutil import AMSTERDAM
-from kcc.models import CHANNELS, Contact, Domain, Handover, Task
+from kcc.models import CHANNELS, Contact, ContactStatus, Domain, Handover, HandoverState, Outcome, Task, TaskState
 
 FIELDS = ("contacts", "answered_in_one_go", "abandoned", "service_level", "handovers_offered",
           "handovers_accepted", "handovers_expired", "handovers_declined", "callbacks_created",
@@ -43,8 +43,8 @@ def indicators(session: Session, start: date, end: date, now: datetime, domain: 
         assert contact.domain_id is not None  # the query asks for these domains' contacts only
         row = rows[contact.domain_id, contact.channel]
         row["contacts"] += 1
-        row["abandoned"] += contact.status == "abandoned"
-        row["answered_in_one_go"] += contact.outcome == "answered" and contact.id not in moved
+        row["abandoned"] += contact.status == ContactStatus.abandoned
+        row["answered_in_one_go"] += contact.outcome == Outcome.answered and contact.id not in moved
         row["repeat_contacts"] += is_repeat(session, contact)
         if contact.channel == "phone" and contact.answered_at is not None:
             row["_answered"] += 1
@@ -53,17 +53,17 @@ def indicators(session: Session, start: date, end: date, now: datetime, domain: 
         key = (handover.contact.domain_id, handover.contact.channel)
         if key in rows:
             rows[key]["handovers_offered"] += 1
-            for status in ("accepted", "expired", "declined"):
+            for status in (HandoverState.accepted, HandoverState.expired, HandoverState.declined):
                 rows[key][f"handovers_{status}"] += handover.status == status
     for task in session.scalars(select(Task).where(Task.created_at >= low, Task.created_at < high)):
         key = (task.contact.domain_id, task.contact.channel)
         if key in rows:
             rows[key]["callbacks_created"] += 1
-            if task.state == "done":
+            if task.state == TaskState.done:
                 assert task.completed_at is not None  # complete() sets the state and the time together
                 on_time, late = task.completed_at <= task.deadline, task.completed_at > task.deadline
             else:
-                on_time, late = False, task.state == "open" and now > task.deadline
+                on_time, late = False, task.state == TaskState.open and now > task.deadline
             rows[key]["callbacks_on_time"] += on_time
             rows[key]["callbacks_overdue"] += late
     result = []

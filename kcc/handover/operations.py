@@ -22,7 +22,7 @@ from kcc.core.db import row_locks
 from kcc.core.errors import Conflict, Msg, NotAllowed, ValidationError, too_long
 from kcc.core.workinghours import add_working_hours
 from kcc.mail.operations import queue_task_confirmation
-from kcc.models import Contact, ContactEvent, Handover, Staff, Task, Team
+from kcc.models import Contact, ContactEvent, ContactStatus, Handover, HandoverState, Presence, Staff, Task, TaskState, Team
 from kcc.policy import may_answer_offer, offers_for
 
 MIN_SUMMARY = 20
@@ -61,7 +61,7 @@ def _event(session: Session, contact: Contact, kind: str, actor: Actor | None, n
 def _free_again(session: Session, actor: Actor, now: datetime) -> None:
     """The sender's hands are free: if available, their idle time starts now (fair turns)."""
     sender = session.get(Staff, actor.id)
-    if sender is not None and sender.presence == "available":
+    if sender is not None and sender.presence == Presence.available:
         sender.idle_since = now
 
 
@@ -86,7 +86,7 @@ def _target(session: Session, sender: Actor, to_staff_id: int | None,
 def _hold(session: Session, contact: Contact, sender: Actor) -> None:
     """Only the employee with the contact in hand moves it (the row is locked on PostgreSQL while we do)."""
     session.refresh(contact, with_for_update=row_locks(session))
-    if contact.owner_id != sender.id or contact.status != "in_progress":
+    if contact.owner_id != sender.id or contact.status != ContactStatus.in_progress:
         raise Conflict(Msg("Alleen wie het contact in behandeling heeft, kan het overdragen."))
 
 
@@ -97,10 +97,10 @@ def offer(session: Session, contact: Contact, sender: Actor, context: Context, n
     to_staff, to_team = _target(session, sender, to_staff_id, to_team_slug)
     _hold(session, contact, sender)
     handover = Handover(contact=contact, from_staff_id=sender.id, to_staff=to_staff, to_team=to_team,
-                        summary=context.summary, done=context.done, promised=context.promised, status="offered",
+                        summary=context.summary, done=context.done, promised=context.promised, status=HandoverState.offered,
                         created_at=now, expires_at=now + timedelta(seconds=timeout_s))
     session.add(handover)
-    contact.status, contact.updated_at = "handover_offered", now
+    contact.status, contact.updated_at = ContactStatus.handover_offered, now
     target = to_staff.name if to_staff else to_team.name if to_team else ""
     _event(session, contact, "handover_offered", sender, now, to=target, summary=context.summary)
     _free_again(session, sender, now)
@@ -113,8 +113,8 @@ def offer(session: Session, contact: Contact, sender: Actor, context: Context, n
 def _close(session: Session, handover: Handover, status: str, now: datetime, actor: Actor | None,
            reason: str | None = None) -> bool:
     """Move an open offer to its end state; exactly one caller wins (conditional UPDATE)."""
-    conditions = [Handover.id == handover.id, Handover.status == "offered"]
-    if status != "expired":
+    conditions = [Handover.id == handover.id, Handover.status == HandoverState.offered]
+    if status != HandoverState.expired:
         conditions.append(Handover.expires_at > now)
     result = cast(CursorResult, session.execute(update(Handover).where(*conditions).values(
         status=status, answered_at=now, answered_by_id=actor.id if actor else None, decline_reason=reason)
@@ -125,9 +125,9 @@ def _close(session: Session, handover: Handover, status: str, now: datetime, act
 
 def apply_expiry(session: Session, handover: Handover, now: datetime) -> Task | None:
     """An offer past its time becomes a callback task; called on every read and by the sweeper."""
-    if handover.status != "offered" or handover.expires_at > now:
+    if handover.status != HandoverState.offered or handover.expires_at > now:
         return None
-    if not _close(session, handover, "expired", now, None):
+    if not _close(session, handover, HandoverState.expired, now, None):
         return None
     _event(session, handover.contact, "handover_expired", None, now)
     audit.record(session, EXPIRY, "handover.expire", object_type="contact", object_id=handover.contact_id,
@@ -137,19 +137,19 @@ def apply_expiry(session: Session, handover: Handover, now: datetime) -> Task | 
 
 def settle(session: Session, contact: Contact, now: datetime) -> None:
     """Apply the expiry of any offer of this contact before it is read or changed (never waits for the sweeper)."""
-    if contact.status == "handover_offered":
+    if contact.status == ContactStatus.handover_offered:
         for item in session.scalars(select(Handover).where(Handover.contact_id == contact.id,
-                                                            Handover.status == "offered")):
+                                                            Handover.status == HandoverState.offered)):
             apply_expiry(session, item, now)
 
 
 def incoming(session: Session, actor: Actor, now: datetime) -> list[Handover]:
     """Open offers for this person or one of their teams, expiry applied first (it never waits for the sweeper)."""
-    found = session.scalars(select(Handover).where(Handover.status == "offered", offers_for(actor))
+    found = session.scalars(select(Handover).where(Handover.status == HandoverState.offered, offers_for(actor))
                             .order_by(Handover.created_at)).all()
     for item in found:
         apply_expiry(session, item, now)
-    return [item for item in found if item.status == "offered"]
+    return [item for item in found if item.status == HandoverState.offered]
 
 
 def read(session: Session, actor: Actor, offers: list[Handover], now: datetime) -> None:
@@ -176,18 +176,18 @@ def accept(session: Session, handover: Handover, staff: Actor, now: datetime) ->
     apply_expiry(session, handover, now)
     if not may_answer_offer(staff, handover):
         raise NotAllowed(Msg("Deze overdracht is voor iemand anders."), f"handover {handover.id} is for someone else")
-    if handover.status != "offered":
+    if handover.status != HandoverState.offered:
         raise Conflict(Msg("Deze overdracht is niet meer open (%(status)s).", status=handover.status))
-    busy = session.scalar(select(Contact.id).where(Contact.owner_id == staff.id, Contact.status == "in_progress"))
+    busy = session.scalar(select(Contact.id).where(Contact.owner_id == staff.id, Contact.status == ContactStatus.in_progress))
     if busy is not None:
         raise Conflict(Msg("Je hebt al een contact in behandeling. Rond dat eerst af en neem dan de overdracht aan."))
-    if not _close(session, handover, "accepted", now, staff):
+    if not _close(session, handover, HandoverState.accepted, now, staff):
         session.refresh(handover)
         raise Conflict(Msg("Iemand anders was je voor, of de tijd is verstreken (%(status)s).",
                            status=handover.status))
     contact = handover.contact
     session.refresh(contact)
-    contact.owner_id, contact.status, contact.updated_at = staff.id, "in_progress", now
+    contact.owner_id, contact.status, contact.updated_at = staff.id, ContactStatus.in_progress, now
     _event(session, contact, "handover_accepted", staff, now, warm=contact.channel == "phone",
            by=staff.name)
     audit.record(session, staff, "handover.accept", object_type="contact", object_id=contact.id,
@@ -209,7 +209,7 @@ def decline(session: Session, handover: Handover, staff: Actor, reason: str, now
     apply_expiry(session, handover, now)
     if not may_answer_offer(staff, handover):
         raise NotAllowed(Msg("Deze overdracht is voor iemand anders."), f"handover {handover.id} is for someone else")
-    if handover.status != "offered" or not _close(session, handover, "declined", now, staff, reason):
+    if handover.status != HandoverState.offered or not _close(session, handover, HandoverState.declined, now, staff, reason):
         raise Conflict(Msg("Deze overdracht is niet meer open (%(status)s).", status=handover.status))
     _event(session, handover.contact, "handover_declined", staff, now, reason=reason)
     audit.record(session, staff, "handover.decline", object_type="contact", object_id=handover.contact_id,
@@ -238,6 +238,12 @@ def _team_for(session: Session, contact: Contact, named: Staff | None = None) ->
     return team
 
 
+def suggested_target(contact: Contact) -> str:
+    """The handover target a form proposes first: the team that handles the contact's topic ("team:<slug>")."""
+    team = contact.topic.handover_team if contact.topic is not None else None
+    return f"team:{team.slug}" if team is not None else ""
+
+
 def norm_hours(contact: Contact, team: Team) -> int:
     """The callback norm: the topic's when this team handles the topic, else the team's, else the domain's."""
     if contact.topic is not None and contact.topic.handover_team_id == team.id:
@@ -250,10 +256,10 @@ def create_task(session: Session, contact: Contact, team: Team, context: Context
     """A callback task with its deadline in working hours (the team's phone hours, Dutch holidays skipped)."""
     deadline = add_working_hours(now, norm_hours(contact, team), team.domain.hours.get("phone", {}))
     task = Task(contact=contact, team=team, owner=named, handover=handover, created_by_id=created_by_id,
-                summary=context.summary, done=context.done, promised=context.promised, state="open",
+                summary=context.summary, done=context.done, promised=context.promised, state=TaskState.open,
                 created_at=now, deadline=deadline)
     session.add(task)
-    contact.status, contact.owner_id, contact.updated_at = "callback_scheduled", None, now
+    contact.status, contact.owner_id, contact.updated_at = ContactStatus.callback_scheduled, None, now
     session.add(ContactEvent(contact=contact, type="task_created", actor_id=created_by_id, at=now, data=dict(
         team=team.name, summary=context.summary, deadline=deadline.isoformat(),
         **({"named": named.name} if named else {}))))
@@ -280,6 +286,6 @@ def callback_now(session: Session, contact: Contact, sender: Actor, context: Con
 
 def expire_due(session: Session, now: datetime) -> list[Task]:
     """The sweeper's work: every offer past its time becomes a callback task."""
-    due = session.scalars(select(Handover).where(Handover.status == "offered", Handover.expires_at <= now)
+    due = session.scalars(select(Handover).where(Handover.status == HandoverState.offered, Handover.expires_at <= now)
                           .order_by(Handover.expires_at)).all()
     return [task for handover in due if (task := apply_expiry(session, handover, now)) is not None]

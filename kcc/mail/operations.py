@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from kcc.config import Settings
 from kcc.contacts.intake import reference
 from kcc.core.timeutil import local
-from kcc.models import OutgoingMail, Task
+from kcc.models import OutgoingMail, Task, TaskState
 
 DAYS_NL = ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag")
 MONTHS_NL = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober",
@@ -110,7 +110,7 @@ def queue_overdue_reminders(session: Session, now: datetime) -> int:
     today = local(now).date()
     if today.weekday() >= 5 or is_holiday(today):
         return 0
-    overdue = session.scalars(select(Task).where(Task.state == "open", Task.deadline < now)
+    overdue = session.scalars(select(Task).where(Task.state == TaskState.open, Task.deadline < now)
                               .order_by(Task.team_id, Task.deadline)).all()
     by_team: dict[int, list[Task]] = {}
     for task in overdue:

@@ -25,6 +25,7 @@ from kcc.models.states import (
     CONTACT_STATUSES,
     OUTCOMES,
     ROUTING_METHODS,
+    ContactStatus,
     one_of,
 )
 
@@ -67,7 +68,7 @@ class Contact(Base):
     domain_id: Mapped[int | None] = mapped_column(ForeignKey("domains.id"))
     topic_id: Mapped[int | None] = mapped_column(ForeignKey("topics.id"))
     language: Mapped[str] = mapped_column(String(8), default="nl")
-    status: Mapped[str] = mapped_column(String(20), default="waiting")
+    status: Mapped[str] = mapped_column(String(20), default=ContactStatus.waiting)
     triage: Mapped[bool] = mapped_column(Boolean, default=False)
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     external_ref: Mapped[str | None] = mapped_column(String(100), unique=True)

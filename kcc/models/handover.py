@@ -17,6 +17,7 @@ from kcc.core.db import Base
 from kcc.core.timeutil import utcnow
 from kcc.models.states import (
     HANDOVER_STATES,
+    HandoverState,
     one_of,
 )
 
@@ -48,7 +49,7 @@ class Handover(Base):
     summary: Mapped[str] = mapped_column(Text)
     done: Mapped[str] = mapped_column(Text, default="")
     promised: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[str] = mapped_column(String(10), default="offered")
+    status: Mapped[str] = mapped_column(String(10), default=HandoverState.offered)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
     answered_at: Mapped[datetime | None]

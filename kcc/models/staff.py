@@ -21,6 +21,7 @@ from kcc.models.states import (
     PRESENCE_STATES,
     ROLES,
     SKILL_LEVELS,
+    Presence,
     one_of,
 )
 
@@ -52,7 +53,7 @@ class Staff(Base):
     revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
-    presence: Mapped[str] = mapped_column(String(10), default="offline")
+    presence: Mapped[str] = mapped_column(String(10), default=Presence.offline)
     presence_since: Mapped[datetime | None]
     idle_since: Mapped[datetime | None]  # free for the next contact since; the fairest next is the longest idle
     last_seen_at: Mapped[datetime | None]  # the workspace or softphone last asked; stale means not waited for

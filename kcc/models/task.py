@@ -19,6 +19,7 @@ from kcc.core.db import Base
 from kcc.core.timeutil import utcnow
 from kcc.models.states import (
     TASK_STATES,
+    TaskState,
     one_of,
 )
 
@@ -45,7 +46,7 @@ class Task(Base):
     summary: Mapped[str] = mapped_column(Text)
     done: Mapped[str] = mapped_column(Text, default="")
     promised: Mapped[str] = mapped_column(Text, default="")
-    state: Mapped[str] = mapped_column(String(10), default="open")
+    state: Mapped[str] = mapped_column(String(10), default=TaskState.open)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     deadline: Mapped[datetime]
     completed_at: Mapped[datetime | None]

@@ -35,7 +35,7 @@ from kcc.core.actor import Actor
 from kcc.core.db import UTCDateTime, expire_loaded, row_locks, seconds_between
 from kcc.core.errors import Conflict, Msg, NotFound, ValidationError, too_long
 from kcc.core.timeutil import local
-from kcc.models import PRESENCE_STATES, Contact, ContactEvent, Desk, Domain, Skill, Staff, StaffLanguage, Topic
+from kcc.models import PRESENCE_STATES, Contact, ContactEvent, ContactStatus, Desk, Domain, Outcome, Presence, Skill, Staff, StaffLanguage, Topic
 
 CANDIDATES = 100  # waiting contacts looked at per claim at most; the queue head is what matters
 HEAD = 12  # read first; more only when many free colleagues make fairness look further down
@@ -46,12 +46,12 @@ DEFAULT_HANDLING_S = 240  # until a domain has its own recent handling times
 
 def busy(session: Session, staff: Staff) -> Contact | None:
     """The contact this employee has in progress, if any (being busy is that, not a state one picks)."""
-    return session.scalar(select(Contact).where(Contact.owner_id == staff.id, Contact.status == "in_progress")
+    return session.scalar(select(Contact).where(Contact.owner_id == staff.id, Contact.status == ContactStatus.in_progress)
                           .order_by(Contact.answered_at.desc()).limit(1))
 
 
 def presence_of(session: Session, staff: Staff) -> str:
-    return "busy" if staff.presence != "offline" and busy(session, staff) else staff.presence
+    return "busy" if staff.presence != Presence.offline and busy(session, staff) else staff.presence
 
 
 def set_presence(session: Session, staff: Staff, state: str, now: datetime, desk_number: str | None = None,
@@ -70,7 +70,7 @@ def set_presence(session: Session, staff: Staff, state: str, now: datetime, desk
     if state != staff.presence:
         staff.presence = state
         staff.presence_since = now
-        if state == "available":
+        if state == Presence.available:
             staff.idle_since = now
     staff.last_seen_at = now
 
@@ -122,7 +122,7 @@ def _heads(domains: int):
     (a single IN (...) query would make the database sort every waiting contact of those domains)."""
     heads = [select(Contact.rank_at, Contact.id, Contact.domain_id, Contact.channel, Contact.language,
                     Contact.queued_at)
-             .where(Contact.status == "waiting", Contact.domain_id == bindparam(f"domain{i}"))
+             .where(Contact.status == ContactStatus.waiting, Contact.domain_id == bindparam(f"domain{i}"))
              .order_by(Contact.rank_at, Contact.id).limit(bindparam("head", type_=Integer)).subquery()
              for i in range(domains)]
     return union_all(*(select(head) for head in heads)) if domains > 1 else select(heads[0])
@@ -131,9 +131,9 @@ def _heads(domains: int):
 _FREE_COLLEAGUES = (
     select(Staff.id, Staff.idle_since, Staff.presence_since, Staff.desk_id, Skill.domain_id, Skill.level)
     .join(Skill, Skill.staff_id == Staff.id)
-    .where(Staff.id != bindparam("claimer"), Staff.active.is_(True), Staff.presence == "available",
+    .where(Staff.id != bindparam("claimer"), Staff.active.is_(True), Staff.presence == Presence.available,
            Staff.last_seen_at >= bindparam("fresh"), Skill.domain_id.in_(bindparam("domains", expanding=True)),
-           ~exists().where(Contact.owner_id == Staff.id, Contact.status == "in_progress")))
+           ~exists().where(Contact.owner_id == Staff.id, Contact.status == ContactStatus.in_progress)))
 _LANGUAGES = select(StaffLanguage.staff_id, StaffLanguage.code).where(
     StaffLanguage.staff_id.in_(bindparam("staff", expanding=True)))
 
@@ -210,7 +210,7 @@ def _my_turn(conn: Connection, me: _Claimer, now: datetime, settings: QueueSetti
 
 def peek_next(session: Session, staff: Staff, now: datetime, settings: QueueSettings) -> Contact | None:
     """The contact that would be this employee's now, without taking it (the offer in the workspace)."""
-    if staff.presence != "available" or busy(session, staff) is not None:
+    if staff.presence != Presence.available or busy(session, staff) is not None:
         return None
     me = _claimer(staff, staff.desk_id, staff.idle_since or staff.presence_since or now)
     mine = _my_turn(session.connection(), me, now, settings)
@@ -220,7 +220,7 @@ def peek_next(session: Session, staff: Staff, now: datetime, settings: QueueSett
 _SEEN = (update(Staff).where(Staff.id == bindparam("claimer")).values(last_seen_at=bindparam("now"))
          .returning(Staff.presence, Staff.idle_since, Staff.presence_since, Staff.desk_id,
                     # the id as a value, not correlated: SQLite writes RETURNING columns without their table
-                    exists().where(Contact.owner_id == bindparam("claimer"), Contact.status == "in_progress")
+                    exists().where(Contact.owner_id == bindparam("claimer"), Contact.status == ContactStatus.in_progress)
                     .label("busy")))
 
 
@@ -259,7 +259,7 @@ def claim(session: Session, staff: Actor, now: datetime, settings: QueueSettings
     conn = session.connection()
     state = _me(conn, staff, now)
     expire_loaded(session, Staff, staff.id, ["last_seen_at"])
-    if state.presence != "available":
+    if state.presence != Presence.available:
         raise Conflict(Msg("Je staat niet op beschikbaar. Zet jezelf op beschikbaar om een contact te krijgen."))
     if state.busy:
         raise Conflict(Msg("Je hebt al een contact in behandeling. Rond dat eerst af."))
@@ -289,14 +289,14 @@ def _slug(model, id_column):
 @lru_cache(maxsize=2)
 def _take_statement(locks: bool):
     mine = aliased(Contact)
-    still_waiting = select(Contact.id).where(Contact.id == bindparam("candidate"), Contact.status == "waiting")
+    still_waiting = select(Contact.id).where(Contact.id == bindparam("candidate"), Contact.status == ContactStatus.waiting)
     if locks:
         still_waiting = still_waiting.with_for_update(skip_locked=True)
     return (
         update(Contact)
         .where(Contact.id == still_waiting.scalar_subquery(),
-               ~exists().where(mine.owner_id == bindparam("claimer"), mine.status == "in_progress"))
-        .values(status="in_progress", owner_id=bindparam("claimer"), answered_at=bindparam("now"),
+               ~exists().where(mine.owner_id == bindparam("claimer"), mine.status == ContactStatus.in_progress))
+        .values(status=ContactStatus.in_progress, owner_id=bindparam("claimer"), answered_at=bindparam("now"),
                 updated_at=bindparam("now"),
                 desk_id=case((Contact.channel == "counter", bindparam("desk", type_=Integer)), else_=Contact.desk_id))
         .returning(Contact.id, Contact.status, Contact.channel, Contact.question, Contact.language,
@@ -324,9 +324,9 @@ def claim_next(session: Session, staff: Actor, now: datetime, settings: QueueSet
 
 def _outcome_problems(outcome: str, note: str, referred_to: str) -> dict[str, Msg]:
     problems: dict[str, Msg] = {}
-    if outcome not in ("answered", "referred_external"):
+    if outcome not in (Outcome.answered, Outcome.referred_external):
         problems["outcome"] = Msg("kies answered of referred_external")
-    if outcome == "referred_external" and not referred_to:
+    if outcome == Outcome.referred_external and not referred_to:
         problems["referred_to"] = Msg("schrijf naar wie je hebt verwezen en wat je hebt afgesproken")
     if (problem := too_long(note, MAX_NOTE)) is not None:
         problems["note"] = problem
@@ -337,13 +337,13 @@ def _outcome_problems(outcome: str, note: str, referred_to: str) -> dict[str, Ms
 
 _RESOLVE = (update(Contact)
             .where(Contact.id == bindparam("contact"), Contact.owner_id == bindparam("claimer"),
-                   Contact.status == "in_progress")
+                   Contact.status == ContactStatus.in_progress)
             .returning(Contact.id, Contact.status, Contact.channel, Contact.language,
                        _slug(Domain, Contact.domain_id).label("domain"), _slug(Topic, Contact.topic_id).label("topic")))
 # free again: the longest idle goes first, so the clock starts now
 _FREE_AGAIN = update(Staff).where(Staff.id == bindparam("claimer")).values(
     last_seen_at=bindparam("now"),
-    idle_since=case((Staff.presence == "available", bindparam("now", type_=UTCDateTime())), else_=Staff.idle_since))
+    idle_since=case((Staff.presence == Presence.available, bindparam("now", type_=UTCDateTime())), else_=Staff.idle_since))
 
 
 @dataclass(frozen=True)
@@ -370,7 +370,7 @@ def resolve(session: Session, contact_id: int, staff: Actor, outcome: str, now: 
         raise ValidationError(problems)
     session.flush()
     conn = session.connection()
-    row = conn.execute(_RESOLVE, {"contact": contact_id, "claimer": staff.id, "status": "resolved", "outcome": outcome,
+    row = conn.execute(_RESOLVE, {"contact": contact_id, "claimer": staff.id, "status": ContactStatus.resolved, "outcome": outcome,
                                   "referred_to": referred_to or None, "closed_at": now, "updated_at": now}).first()
     if row is None:
         current = conn.execute(select(Contact.owner_id, Contact.status).where(Contact.id == contact_id)).first()
@@ -391,8 +391,8 @@ def resolve(session: Session, contact_id: int, staff: Actor, outcome: str, now: 
 
 def abandon(session: Session, contact: Contact, now: datetime, actor: Actor) -> None:
     """The caller hung up while waiting; only a waiting contact can be abandoned (atomically)."""
-    result = cast(CursorResult, session.execute(update(Contact).where(Contact.id == contact.id, Contact.status == "waiting")
-                                                .values(status="abandoned", closed_at=now, updated_at=now)
+    result = cast(CursorResult, session.execute(update(Contact).where(Contact.id == contact.id, Contact.status == ContactStatus.waiting)
+                                                .values(status=ContactStatus.abandoned, closed_at=now, updated_at=now)
                                                 .execution_options(synchronize_session=False)))
     if result.rowcount != 1:
         session.refresh(contact)
@@ -419,14 +419,14 @@ def _position_statement():
     """The contacts ahead, the employees working the domain now (available or busy: they will be free
     again) and the mean handling time of its last 50 contacts this week, in one statement."""
     ahead = select(func.count()).select_from(Contact).where(
-        Contact.status == "waiting", Contact.domain_id == bindparam("domain"),
+        Contact.status == ContactStatus.waiting, Contact.domain_id == bindparam("domain"),
         (Contact.rank_at < bindparam("rank")) | and_(Contact.rank_at == bindparam("rank"),
                                                       Contact.id < bindparam("contact")))
     working = (select(func.count(func.distinct(Staff.id))).join(Skill, Skill.staff_id == Staff.id)
-               .where(Skill.domain_id == bindparam("domain"), Staff.active.is_(True), Staff.presence == "available"))
+               .where(Skill.domain_id == bindparam("domain"), Staff.active.is_(True), Staff.presence == Presence.available))
     recent = (select(seconds_between(Contact.answered_at, Contact.closed_at).label("seconds"))
               .where(Contact.domain_id == bindparam("domain"), Contact.closed_at >= bindparam("since"),
-                     Contact.status == "resolved", Contact.answered_at.is_not(None))
+                     Contact.status == ContactStatus.resolved, Contact.answered_at.is_not(None))
               .order_by(Contact.closed_at.desc()).limit(50).subquery())
     handling = select(func.avg(recent.c.seconds)).where(recent.c.seconds > 0)
     return select(ahead.scalar_subquery(), working.scalar_subquery(), handling.scalar_subquery())
@@ -440,7 +440,7 @@ def position_and_wait(session: Session, contact, now: datetime) -> tuple[int | N
 
     `contact` is anything with id, status, domain_id and rank_at (a Contact, or what intake received).
     """
-    if contact.status != "waiting":
+    if contact.status != ContactStatus.waiting:
         return None, None
     ahead, working, handling = session.connection().execute(_POSITION, {
         "domain": contact.domain_id, "rank": contact.rank_at, "contact": contact.id,
@@ -469,14 +469,14 @@ def queue_status(session: Session, now: datetime, domain_ids: list[int] | None =
     query = select(Domain).where(Domain.active.is_(True)).order_by(Domain.position, Domain.slug)
     if domain_ids is not None:
         query = query.where(Domain.id.in_(domain_ids))
-    waiting = dict(session.execute(select(Contact.domain_id, func.count()).where(Contact.status == "waiting")
+    waiting = dict(session.execute(select(Contact.domain_id, func.count()).where(Contact.status == ContactStatus.waiting)
                                    .group_by(Contact.domain_id)).all())
     oldest = dict(session.execute(select(Contact.domain_id, func.min(Contact.queued_at))
-                                  .where(Contact.status == "waiting").group_by(Contact.domain_id)).all())
-    in_progress = exists().where(Contact.owner_id == Staff.id, Contact.status == "in_progress")
+                                  .where(Contact.status == ContactStatus.waiting).group_by(Contact.domain_id)).all())
+    in_progress = exists().where(Contact.owner_id == Staff.id, Contact.status == ContactStatus.in_progress)
     available = dict(session.execute(
         select(Skill.domain_id, func.count(func.distinct(Staff.id))).join(Staff, Skill.staff_id == Staff.id)
-        .where(Staff.active.is_(True), Staff.presence == "available", ~in_progress)
+        .where(Staff.active.is_(True), Staff.presence == Presence.available, ~in_progress)
         .group_by(Skill.domain_id)).all())
     result = []
     for domain in session.scalars(query):

@@ -60,6 +60,7 @@ def current_context(errors: dict | None = None, values: dict | None = None) -> d
         open_tasks=tasks.open_tasks_for_citizen(db(), actor(), contact),
         colleagues=directory.colleagues(db(), exclude_id=actor().id, roles=directory.HANDOVER_ROLES),
         teams=active_teams(db()),
+        suggested_target=handover.suggested_target(contact),
     )
     return context
 

@@ -93,3 +93,18 @@ def test_audit_log_screen_lists_failed_logins(client, auth, make_staff):
     _login_admin(auth, make_staff)
     body = client.get("/beheer/auditlog?q=login").get_data(as_text=True)
     assert "karin" in body and "Inloggen" in body and "mislukt" in body
+
+
+def test_the_audit_log_is_searched_by_what_the_administrator_reads(client, auth, make_staff):
+    """The Dutch label of an action or result, and a person's full name, find the entries."""
+    make_staff("karin", name="Karin Bos")
+    auth.login("karin", "not-the-password")
+    auth.login("karin")
+    auth.logout()
+    _login_admin(auth, make_staff)
+    for text in ("Uitloggen", "mislukt", "Karin Bos"):
+        body = client.get(f"/beheer/auditlog?q={text}").get_data(as_text=True)
+        assert "karin" in body and "Geen regels gevonden" not in body, text
+    failed = client.get("/beheer/auditlog?q=mislukt").get_data(as_text=True)
+    assert "Uitloggen" not in failed.split("<tbody", 1)[1]
+    assert "Geen regels gevonden" in client.get("/beheer/auditlog?q=zzzz-niets").get_data(as_text=True)
