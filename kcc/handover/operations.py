@@ -24,6 +24,7 @@ from kcc.core.workinghours import add_working_hours
 from kcc.mail.operations import queue_task_confirmation
 from kcc.models import Contact, ContactEvent, ContactStatus, Handover, HandoverState, Presence, Staff, Task, TaskState, Team
 from kcc.policy import may_answer_offer, offers_for
+from kcc.queues import operations as queues
 
 MIN_SUMMARY = 20
 MAX_TEXT = 4000
@@ -178,8 +179,8 @@ def accept(session: Session, handover: Handover, staff: Actor, now: datetime) ->
         raise NotAllowed(Msg("Deze overdracht is voor iemand anders."), f"handover {handover.id} is for someone else")
     if handover.status != HandoverState.offered:
         raise Conflict(Msg("Deze overdracht is niet meer open (%(status)s).", status=handover.status))
-    busy = session.scalar(select(Contact.id).where(Contact.owner_id == staff.id, Contact.status == ContactStatus.in_progress))
-    if busy is not None:
+    assert staff.id is not None  # may_answer_offer refuses an actor without a staff row
+    if queues.busy(session, staff.id) is not None:
         raise Conflict(Msg("Je hebt al een contact in behandeling. Rond dat eerst af en neem dan de overdracht aan."))
     if not _close(session, handover, HandoverState.accepted, now, staff):
         session.refresh(handover)

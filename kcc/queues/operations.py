@@ -44,14 +44,16 @@ MAX_REFERRED_TO = 1000
 DEFAULT_HANDLING_S = 240  # until a domain has its own recent handling times
 
 
-def busy(session: Session, staff: Staff) -> Contact | None:
-    """The contact this employee has in progress, if any (being busy is that, not a state one picks)."""
-    return session.scalar(select(Contact).where(Contact.owner_id == staff.id, Contact.status == ContactStatus.in_progress)
+def busy(session: Session, staff_id: int) -> Contact | None:
+    """The contact this employee has in progress, if any (being busy is that, not a state one picks).
+
+    The one place that says what busy means for one person; lists use staff.directory.busy_ids."""
+    return session.scalar(select(Contact).where(Contact.owner_id == staff_id, Contact.status == ContactStatus.in_progress)
                           .order_by(Contact.answered_at.desc()).limit(1))
 
 
 def presence_of(session: Session, staff: Staff) -> str:
-    return "busy" if staff.presence != Presence.offline and busy(session, staff) else staff.presence
+    return "busy" if staff.presence != Presence.offline and busy(session, staff.id) else staff.presence
 
 
 def set_presence(session: Session, staff: Staff, state: str, now: datetime, desk_number: str | None = None,
@@ -210,7 +212,7 @@ def _my_turn(conn: Connection, me: _Claimer, now: datetime, settings: QueueSetti
 
 def peek_next(session: Session, staff: Staff, now: datetime, settings: QueueSettings) -> Contact | None:
     """The contact that would be this employee's now, without taking it (the offer in the workspace)."""
-    if staff.presence != Presence.available or busy(session, staff) is not None:
+    if staff.presence != Presence.available or busy(session, staff.id) is not None:
         return None
     me = _claimer(staff, staff.desk_id, staff.idle_since or staff.presence_since or now)
     mine = _my_turn(session.connection(), me, now, settings)

@@ -46,7 +46,7 @@ def _seen() -> None:
 def current_context(errors: dict | None = None, values: dict | None = None) -> dict:
     """Everything the current-contact panel shows; the page and every fragment build on this one function."""
     now = utcnow()
-    contact = queues.busy(db(), current_user)
+    contact = queues.busy(db(), current_user.id)
     context: dict[str, Any] = {"contact": contact, "errors": errors or {}, "values": values or {}, "now": now,
                                "presence": queues.presence_of(db(), current_user), "offer": None}
     if contact is None:
@@ -250,7 +250,7 @@ def topics():
     """Search all topics of the employee's domains; the knowledge opens in place."""
     query = request.args.get("q", "")[:200]
     found = handling.search_topics(db(), _my_domain_ids(), query, router())
-    contact = queues.busy(db(), current_user)
+    contact = queues.busy(db(), current_user.id)
     return render("workspace/topics.html", "workspace/_topics.html", topics=found, q=query, contact=contact)
 
 
