@@ -1,5 +1,8 @@
 """A KCC employee in Chromium: goes available, an offer appears by itself, takes it, answers it."""
+import os
 import re
+import tempfile
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -53,3 +56,65 @@ def test_an_offer_appears_by_itself_and_is_answered_in_one_go(screen, backstage)
     backstage.expire_all()
     assert backstage.get(Contact, contact.id).status == "resolved"
     assert window.console_errors == []
+
+
+SHOTS = Path(os.environ.get("KCC_TEST_ARTEFACTS", tempfile.gettempdir())) / "kcc-screens"
+WIDTHS = (768, 1024, 1366)
+
+
+def _no_sideways_scroll(page) -> bool:
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def test_workspace_form_errors_are_shown_on_screen_and_choices_look_chosen(screen, backstage):
+    """Every htmx form of the current contact answers a mistake with the message next to the field, keeps what
+    was typed, and a chosen radio button reads as chosen; the page never scrolls sideways."""
+    accounts.create_staff(backstage, accounts.StaffInput(username="lies", name="Lies Vos", roles=["agent"],
+                                                         skills=[("algemeen", "primary")], languages=["nl"],
+                                                         teams=[]),
+                          DEMO_PASSWORD, actor=Actor.system("test"))
+    algemeen = backstage.scalar(select(Domain.id).where(Domain.slug == "algemeen"))
+    backstage.execute(update(Contact).where(Contact.status == "waiting", Contact.domain_id == algemeen)
+                      .values(status="abandoned"))
+    intake.receive(backstage, intake.parse_contact({
+        "channel": "phone", "domain": "algemeen", "question": "Mijn grijze container is niet geleegd",
+        "citizen": {"name": "Henk de Boer", "phone": "06 12398765"}}), Router.from_session(backstage),
+        QueueSettings(headstart_s={}), utcnow(), actor=Actor.system("test"))
+    backstage.commit()
+
+    window = screen()
+    window.login("lies")
+    page = window.page
+    page.get_by_role("button", name="Beschikbaar").click()
+    page.get_by_role("button", name="Neem het volgende contact").click()
+    expect(page.get_by_text("Mijn grijze container is niet geleegd")).to_be_visible()
+
+    page.get_by_role("button", name="Notitie opslaan").click()
+    expect(page.get_by_text("schrijf eerst een notitie")).to_be_visible()
+
+    page.get_by_label("Warm doorverwezen").check()
+    page.get_by_label("Afsluitende notitie (optioneel)").fill("Gebeld met de inzamelaar")
+    page.get_by_role("button", name="Contact afronden").click()
+    expect(page.get_by_text("schrijf naar wie je hebt verwezen en wat je hebt afgesproken")).to_be_visible()
+    referred = page.get_by_label("Warm doorverwezen")
+    expect(referred).to_be_checked()
+    expect(page.get_by_label("Afsluitende notitie (optioneel)")).to_have_value("Gebeld met de inzamelaar")
+    # the chosen radio is drawn filled: its border takes the brand colour, the unchosen one stays grey
+    chosen, other = (page.evaluate("el => getComputedStyle(el).borderColor", el.element_handle())
+                     for el in (referred, page.get_by_label("In één keer beantwoord")))
+    assert chosen != other
+
+    page.get_by_label("Aan wie").select_option("team:afval")
+    page.get_by_label("Wat is al gedaan?").fill("Adres nagekeken")
+    page.get_by_role("button", name="Overdragen").click()
+    expect(page.get_by_text("zonder verhaal geen overdracht")).to_be_visible()
+    expect(page.get_by_label("Wat is al gedaan?")).to_have_value("Adres nagekeken")
+    assert window.axe() == []
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 900})
+        assert _no_sideways_scroll(page), (width, page.evaluate("""() => [...document.querySelectorAll('body *')]
+            .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
+            .slice(0, 8).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))"""))
+        page.screenshot(path=str(SHOTS / f"workspace-errors-{width}.png"), full_page=True)
