@@ -215,12 +215,14 @@ def decline(session: Session, handover: Handover, staff: Actor, reason: str, now
     _event(session, handover.contact, "handover_declined", staff, now, reason=reason)
     audit.record(session, staff, "handover.decline", object_type="contact", object_id=handover.contact_id,
                  detail=f"handover {handover.id}")
-    return _task_from(session, handover, now)
+    return _task_from(session, handover, now, declined=True)
 
 
-def _task_from(session: Session, handover: Handover, now: datetime) -> Task:
-    named = handover.to_staff
-    team = handover.to_team or _team_for(session, handover.contact, named)
+def _task_from(session: Session, handover: Handover, now: datetime, declined: bool = False) -> Task:
+    """The callback task an unanswered or declined offer becomes. An offer to a colleague that ran out stays
+    theirs; one they declined goes to their team, unassigned — never silently back onto the decliner's desk."""
+    named = handover.to_staff if not declined else None
+    team = handover.to_team or _team_for(session, handover.contact, handover.to_staff)
     return create_task(session, handover.contact, team, Context(handover.summary, handover.done, handover.promised),
                        now, created_by_id=handover.from_staff_id, named=named, handover=handover)
 

@@ -172,3 +172,13 @@ def test_two_people_accepting_the_same_team_offer_at_once_one_wins(database_url,
     session.expire_all()
     winner = next(sid for sid, result in outcomes.items() if result == "won")
     assert session.get(Contact, contact.id).owner_id == winner
+
+
+def test_an_offer_a_colleague_declines_goes_to_their_team_not_onto_their_desk(session, in_hand, consulent):
+    """Declining means "I cannot now": the callback lands with the decliner's team, unassigned, and the
+    reason travels with it; an offer that just ran out stays named to the colleague it was meant for."""
+    agent, contact = in_hand
+    offer = handover.offer(session, contact, Actor.of(agent), STORY, utcnow(), 60, to_staff_id=consulent.id)
+    task = handover.decline(session, offer, Actor.of(consulent), "Vanmiddag op huisbezoek", utcnow())
+    assert task.owner_id is None and task.team.slug == "wmo-consulenten"
+    assert task.handover.decline_reason == "Vanmiddag op huisbezoek"

@@ -87,6 +87,7 @@ def test_a_declined_offer_becomes_a_task_the_team_works_on_screen(people, sessio
     task = session.scalars(select(Task)).one()
     listing = ingrid.get("/taken", htmx=False).get_data(as_text=True)
     assert f"KCC-{contact.id:06d}" in listing and "nog " in listing and "Aan mij toewijzen" in listing
+    assert "Overdracht geweigerd, met als reden" in listing and "Op huisbezoek" in listing
     assert "geweigerd" in pieter.get("/werkplek/overdrachten").get_data(as_text=True)
     card = ingrid.post(f"/taken/{task.id}/afronden", {"note": "klaar"})
     assert card.status_code == 409  # not claimed yet
