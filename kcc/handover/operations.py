@@ -136,6 +136,14 @@ def apply_expiry(session: Session, handover: Handover, now: datetime) -> Task | 
     return _task_from(session, handover, now)
 
 
+def accepted_story(session: Session, contact: Contact) -> Handover | None:
+    """The latest handover of this contact that someone took over: its whole story stays with the contact, so the
+    receiver has what the sender had (what the citizen needs, what was done, what was promised)."""
+    return session.scalar(select(Handover).where(Handover.contact_id == contact.id,
+                                                 Handover.status == HandoverState.accepted)
+                          .order_by(Handover.answered_at.desc(), Handover.id.desc()).limit(1))
+
+
 def settle(session: Session, contact: Contact, now: datetime) -> None:
     """Apply the expiry of any offer of this contact before it is read or changed (never waits for the sweeper)."""
     if contact.status == ContactStatus.handover_offered:

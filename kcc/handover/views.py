@@ -81,7 +81,8 @@ def decline(handover_id: int):
 def handled(contact_id: int):
     """A specialist who accepted a handover finishes the contact here (no queue workspace needed)."""
     contact = handling.open_contact(db(), actor(), contact_or_404(db(), actor(), contact_id, own=True))
-    return render("handover/handled.html", contact=contact, errors={}, values={})
+    return render("handover/handled.html", contact=contact, story=handover.accepted_story(db(), contact), errors={},
+                  values={})
 
 
 @bp.post("/overdracht/contact/<int:contact_id>/afronden")
@@ -95,6 +96,7 @@ def finish_handled(contact_id: int):
                        referred_to=values["referred_to"])
     except (ValidationError, Conflict) as error:
         db().rollback()
-        return render("handover/handled.html", contact=contact, errors=field_errors(error), values=values), \
+        return render("handover/handled.html", contact=contact, story=handover.accepted_story(db(), contact),
+                      errors=field_errors(error), values=values), \
             422 if isinstance(error, ValidationError) else 409
     return redirect(url_for("callbacks.task_list"))

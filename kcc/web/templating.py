@@ -8,6 +8,7 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from kcc.contacts.intake import reference
 from kcc.core.timeutil import local
 
 ROLE_LABELS = {
@@ -87,6 +88,7 @@ def duration(seconds: float | int | None) -> str:
 def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["localtime"] = localtime
     app.jinja_env.filters["duration"] = duration
+    app.jinja_env.filters["reference"] = reference  # KCC-000123, the number a citizen can quote
 
     @app.context_processor
     def kcc_context():

@@ -61,6 +61,7 @@ def current_context(errors: dict | None = None, values: dict | None = None) -> d
         colleagues=directory.colleagues(db(), exclude_id=actor().id, roles=directory.HANDOVER_ROLES),
         teams=active_teams(db()),
         suggested_target=handover.suggested_target(contact),
+        story=handover.accepted_story(db(), contact),
     )
     return context
 

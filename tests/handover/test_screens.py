@@ -58,7 +58,8 @@ def test_no_story_no_handover_and_what_was_typed_stays(people, session):
 def test_offer_read_and_accept_across_two_sessions(people, session):
     pieter, ingrid, contact = people
     sent = pieter.post(f"/werkplek/contact/{contact.id}/overdragen",
-                       {"target": "team:wmo-consulenten", "summary": STORY, "promised": "Vandaag nog contact"})
+                       {"target": "team:wmo-consulenten", "summary": STORY, "done": "Wmo-folder gemaild",
+                        "promised": "Vandaag nog contact"})
     assert "Overdracht aangeboden aan Wmo-consulenten" in sent.get_data(as_text=True)
     offers = ingrid.get("/overdracht/aanbod").get_data(as_text=True)
     assert STORY in offers and "Vandaag nog contact" in offers and "Van Pieter Hoekstra" in offers
@@ -68,6 +69,9 @@ def test_offer_read_and_accept_across_two_sessions(people, session):
     assert accepted.headers["HX-Redirect"] == f"/overdracht/contact/{contact.id}"
     page = ingrid.get(f"/overdracht/contact/{contact.id}", htmx=False).get_data(as_text=True)
     assert "Overdracht aangenomen" in page and STORY in page
+    # the whole story stays with the contact: what was done and what was promised, not only the summary
+    story = page.split("Verhaal van de overdracht", 1)[1].split("Logboek", 1)[0]
+    assert STORY in story and "Wmo-folder gemaild" in story and "Vandaag nog contact" in story
     status = pieter.get("/werkplek/overdrachten").get_data(as_text=True)
     assert "aangenomen door Ingrid Mulder" in status and "warm doorverbonden" in status
     done = ingrid.post(f"/overdracht/contact/{contact.id}/afronden", {"outcome": "answered", "note": "Indicatie"},
