@@ -18,3 +18,11 @@ def local(value: datetime) -> datetime:
 def isoformat(value: datetime | None) -> str | None:
     """ISO 8601 with the Amsterdam offset, as the API promises."""
     return None if value is None else local(value).isoformat(timespec="seconds")
+
+
+def parse_local(text: str) -> datetime:
+    """A moment typed in a form (a datetime-local field, "2026-12-01T12:00"), read as Amsterdam time.
+
+    Raises ValueError for anything that is not such a moment."""
+    moment = datetime.strptime(text.strip(), "%Y-%m-%dT%H:%M")
+    return moment.replace(tzinfo=AMSTERDAM).astimezone(UTC)

@@ -9,7 +9,7 @@ on the sweeper running. Every step is written on the contact's timeline.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import cast
 
@@ -20,6 +20,7 @@ from kcc.core import audit
 from kcc.core.actor import Actor
 from kcc.core.db import row_locks
 from kcc.core.errors import Conflict, Msg, NotAllowed, ValidationError, too_long
+from kcc.core.timeutil import local
 from kcc.core.workinghours import add_working_hours
 from kcc.mail.operations import queue_task_confirmation
 from kcc.models import Contact, ContactEvent, ContactStatus, Handover, HandoverState, Presence, Staff, Task, TaskState, Team
@@ -27,6 +28,8 @@ from kcc.policy import may_answer_offer, offers_for
 from kcc.queues import operations as queues
 
 MIN_SUMMARY = 20
+MIN_DEADLINE_AHEAD = timedelta(minutes=15)
+MAX_DEADLINE_AHEAD = timedelta(days=92)
 MAX_TEXT = 4000
 EXPIRY = Actor.system("expiry")  # an offer runs out by itself: kcc acts, whoever's read noticed it
 
@@ -38,21 +41,58 @@ class Context:
     summary: str
     done: str = ""
     promised: str = ""
+    deadline: datetime | None = None  # a callback by then, when the employee promised one; else the norm
+    deadline_reason: str = ""  # why later than the norm, when it is
 
 
 def check_context(context: Context) -> Context:
-    summary, done, promised = (" ".join((text or "").split()) for text in
-                               (context.summary, context.done, context.promised))
+    summary, done, promised, deadline_reason = (" ".join((text or "").split()) for text in
+                                                (context.summary, context.done, context.promised,
+                                                 context.deadline_reason))
     problems: dict[str, Msg] = {}
     if len(summary) < MIN_SUMMARY:
         problems["context.summary"] = Msg("beschrijf in minstens %(n)s tekens wat de inwoner nodig heeft en wat de "
                                           "situatie is: zonder verhaal geen overdracht", n=MIN_SUMMARY)
-    for field, text in (("context.summary", summary), ("context.done", done), ("context.promised", promised)):
+    for field, text in (("context.summary", summary), ("context.done", done), ("context.promised", promised),
+                        ("context.deadline_reason", deadline_reason)):
         if (problem := too_long(text, MAX_TEXT)) is not None:
             problems[field] = problem
     if problems:
         raise ValidationError(problems)
-    return Context(summary, done, promised)
+    return Context(summary, done, promised, context.deadline, deadline_reason)
+
+
+def norm_deadline(contact: Contact, team: Team, now: datetime) -> datetime:
+    """The deadline the norm sets: its working hours counted in the team's phone hours, holidays skipped."""
+    return add_working_hours(now, norm_hours(contact, team), team.domain.hours.get("phone", {}))
+
+
+def check_deadline(context: Context, norm: datetime, now: datetime) -> tuple[datetime, str | None]:
+    """The deadline to promise: the norm's, or the employee's own — earlier than the norm as they like, later
+    only with a reason (the citizen reads it in their confirmation, so it must be one the team can keep)."""
+    if context.deadline is None:
+        return norm, None
+    if context.deadline <= now + MIN_DEADLINE_AHEAD:
+        raise ValidationError({"context.deadline": Msg("kies een moment minstens een kwartier vanaf nu")})
+    if context.deadline > now + MAX_DEADLINE_AHEAD:
+        raise ValidationError({"context.deadline": Msg("kies een moment binnen drie maanden")})
+    if context.deadline > norm and not context.deadline_reason:
+        raise ValidationError({"context.deadline_reason": Msg(
+            "dit is later dan de norm (uiterlijk %(norm)s); schrijf waarom, of kies een eerder moment",
+            norm=local(norm).strftime("%d-%m-%Y %H:%M"))})
+    return context.deadline, (context.deadline_reason or None) if context.deadline > norm else None
+
+
+def deadline_preview(session: Session, contact: Contact, target: str, now: datetime) -> datetime | None:
+    """The norm's deadline for a target as the handover form names it ("team:<slug>" or "staff:<id>")."""
+    kind, _, value = target.partition(":")
+    team: Team | None = None
+    if kind == "team":
+        team = session.scalar(select(Team).where(Team.slug == value, Team.active.is_(True)))
+    elif kind == "staff" and value.isdigit():
+        person = session.get(Staff, int(value))
+        team = _team_for(session, contact, person) if person is not None else None
+    return norm_deadline(contact, team, now) if team is not None else None
 
 
 def _event(session: Session, contact: Contact, kind: str, actor: Actor | None, now: datetime, **data) -> None:
@@ -96,10 +136,13 @@ def offer(session: Session, contact: Contact, sender: Actor, context: Context, n
     """Offer the contact with its story to a colleague or a team; the contact waits for their answer."""
     context = check_context(context)
     to_staff, to_team = _target(session, sender, to_staff_id, to_team_slug)
+    deadline, reason = (None, None) if context.deadline is None else check_deadline(
+        context, norm_deadline(contact, to_team or _team_for(session, contact, to_staff), now), now)
     _hold(session, contact, sender)
     handover = Handover(contact=contact, from_staff_id=sender.id, to_staff=to_staff, to_team=to_team,
-                        summary=context.summary, done=context.done, promised=context.promised, status=HandoverState.offered,
-                        created_at=now, expires_at=now + timedelta(seconds=timeout_s))
+                        summary=context.summary, done=context.done, promised=context.promised,
+                        status=HandoverState.offered, created_at=now, expires_at=now + timedelta(seconds=timeout_s),
+                        deadline=deadline, deadline_reason=reason)
     session.add(handover)
     contact.status, contact.updated_at = ContactStatus.handover_offered, now
     target = to_staff.name if to_staff else to_team.name if to_team else ""
@@ -231,8 +274,10 @@ def _task_from(session: Session, handover: Handover, now: datetime, declined: bo
     theirs; one they declined goes to their team, unassigned — never silently back onto the decliner's desk."""
     named = handover.to_staff if not declined else None
     team = handover.to_team or _team_for(session, handover.contact, handover.to_staff)
-    return create_task(session, handover.contact, team, Context(handover.summary, handover.done, handover.promised),
-                       now, created_by_id=handover.from_staff_id, named=named, handover=handover)
+    story = Context(handover.summary, handover.done, handover.promised, handover.deadline,
+                    handover.deadline_reason or "")
+    return create_task(session, handover.contact, team, story, now, created_by_id=handover.from_staff_id, named=named,
+                       handover=handover)
 
 
 def _team_for(session: Session, contact: Contact, named: Staff | None = None) -> Team:
@@ -264,11 +309,12 @@ def norm_hours(contact: Contact, team: Team) -> int:
 
 def create_task(session: Session, contact: Contact, team: Team, context: Context, now: datetime, *,
                 created_by_id: int | None, named: Staff | None = None, handover: Handover | None = None) -> Task:
-    """A callback task with its deadline in working hours (the team's phone hours, Dutch holidays skipped)."""
-    deadline = add_working_hours(now, norm_hours(contact, team), team.domain.hours.get("phone", {}))
+    """A callback task with its deadline: the one the employee promised (checked when it was set), or the norm
+    in working hours (the team's phone hours, Dutch holidays skipped)."""
+    deadline = context.deadline or norm_deadline(contact, team, now)
     task = Task(contact=contact, team=team, owner=named, handover=handover, created_by_id=created_by_id,
                 summary=context.summary, done=context.done, promised=context.promised, state=TaskState.open,
-                created_at=now, deadline=deadline)
+                created_at=now, deadline=deadline, deadline_reason=context.deadline_reason or None)
     session.add(task)
     contact.status, contact.owner_id, contact.updated_at = ContactStatus.callback_scheduled, None, now
     session.add(ContactEvent(contact=contact, type="task_created", actor_id=created_by_id, at=now, data=dict(
@@ -287,6 +333,8 @@ def callback_now(session: Session, contact: Contact, sender: Actor, context: Con
     context = check_context(context)
     named, team = _target(session, sender, to_staff_id, to_team_slug)
     team = team or _team_for(session, contact, named)
+    deadline, reason = check_deadline(context, norm_deadline(contact, team, now), now)
+    context = replace(context, deadline=deadline, deadline_reason=reason or "")
     _hold(session, contact, sender)
     _free_again(session, sender, now)
     task = create_task(session, contact, team, context, now, created_by_id=sender.id, named=named)

@@ -45,6 +45,7 @@ def queue_task_confirmation(session: Session, task: Task) -> OutgoingMail | None
         f"U had contact met de gemeente over {topic}. Wij hebben afgesproken dat wij u terugbellen.", "",
         f"Wie belt u? Een medewerker van {task.team.name}.",
         f"Wanneer? Uiterlijk {when(task.deadline)}.",
+        *([f"Wat wij met u hebben afgesproken: {task.promised}"] if task.promised else []),
         f"Uw kenmerk: {reference(task.contact_id)}.", "",
         "U hoeft niets te doen. Lukt het ons niet om u te bereiken, dan proberen wij het nog een keer.",
         "Wilt u iets doorgeven? Antwoord op deze e-mail of bel ons, en noem uw kenmerk.", "",

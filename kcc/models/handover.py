@@ -55,6 +55,9 @@ class Handover(Base):
     answered_at: Mapped[datetime | None]
     answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     decline_reason: Mapped[str | None] = mapped_column(Text)
+    # the callback deadline the sender promised, earlier than the norm (or later, with deadline_reason)
+    deadline: Mapped[datetime | None]
+    deadline_reason: Mapped[str | None] = mapped_column(Text)
 
     contact: Mapped[Contact] = relationship()
     from_staff: Mapped[Staff] = relationship(foreign_keys=[from_staff_id])

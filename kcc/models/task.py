@@ -49,6 +49,7 @@ class Task(Base):
     state: Mapped[str] = mapped_column(String(10), default=TaskState.open)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     deadline: Mapped[datetime]
+    deadline_reason: Mapped[str | None] = mapped_column(Text)  # why later than the norm, when it is
     completed_at: Mapped[datetime | None]
     outcome_note: Mapped[str | None] = mapped_column(Text)
     reminded_on: Mapped[date | None] = mapped_column(Date)  # the working day the overdue reminder went out

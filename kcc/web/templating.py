@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from kcc.contacts.intake import reference
 from kcc.core.timeutil import local
+from kcc.mail.operations import when
 
 ROLE_LABELS = {
     "host": _l("Gastvrouw/gastheer"),
@@ -89,6 +90,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["localtime"] = localtime
     app.jinja_env.filters["duration"] = duration
     app.jinja_env.filters["reference"] = reference  # KCC-000123, the number a citizen can quote
+    app.jinja_env.filters["when"] = when  # "dinsdag 1 december om 12:00", as the citizen's e-mail says it
 
     @app.context_processor
     def kcc_context():

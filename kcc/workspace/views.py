@@ -5,6 +5,7 @@ only its own part. Without JavaScript every form still works (post, then redirec
 """
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, TypedDict
 
 from flask import Blueprint, redirect, request, url_for
@@ -14,7 +15,7 @@ from kcc.callbacks import operations as tasks
 from kcc.contacts import handling, intake
 from kcc.content.catalogue import active_desks, active_domains, active_teams
 from kcc.core.errors import Conflict, Msg, ValidationError
-from kcc.core.timeutil import utcnow
+from kcc.core.timeutil import parse_local, utcnow
 from kcc.handover import operations as handover
 from kcc.models import Contact, Handover
 from kcc.policy import contact_or_404
@@ -61,6 +62,7 @@ def current_context(errors: dict | None = None, values: dict | None = None) -> d
         colleagues=directory.colleagues(db(), exclude_id=actor().id, roles=directory.HANDOVER_ROLES),
         teams=active_teams(db()),
         suggested_target=handover.suggested_target(contact),
+        norm_deadline=handover.deadline_preview(db(), contact, handover.suggested_target(contact), now),
         story=handover.accepted_story(db(), contact),
     )
     return context
@@ -205,10 +207,12 @@ def finish(contact_id: int):
 def hand_over(contact_id: int):
     """A warm handover: to a colleague or a team, only with the story (there is no cold transfer)."""
     contact = _own_contact(contact_id)
-    form = {key: request.form.get(key, "") for key in ("target", "summary", "done", "promised", "how")}
+    form = {key: request.form.get(key, "") for key in ("target", "summary", "done", "promised", "how", "deadline",
+                                                         "deadline_reason")}
     kind, _, value = form["target"].partition(":")
-    story = handover.Context(form["summary"], form["done"], form["promised"])
     try:
+        story = handover.Context(form["summary"], form["done"], form["promised"], _deadline(form["deadline"]),
+                                 form["deadline_reason"])
         target: _Target
         if kind == "staff" and value.isdigit():
             target = {"to_staff_id": int(value)}
@@ -230,6 +234,25 @@ def hand_over(contact_id: int):
         assert offer.to_team is not None  # an offer goes to a colleague or a team (CHECK one_target)
         target_name = offer.to_team.name
     return _answer("workspace/_current.html", {**current_context(), "offered_to": target_name})
+
+
+def _deadline(text: str) -> datetime | None:
+    """The callback moment the employee typed, if any (empty: the norm decides)."""
+    if not text.strip():
+        return None
+    try:
+        return parse_local(text)
+    except ValueError:
+        raise ValidationError({"context.deadline": Msg("schrijf datum en tijd, bijvoorbeeld 01-12-2026 12:00")}) from None
+
+
+@bp.get("/contact/<int:contact_id>/termijn")
+@roles("agent")
+def deadline(contact_id: int):
+    """The deadline the norm sets for the chosen target, shown before sending (the form asks on every change)."""
+    contact = _own_contact(contact_id)
+    preview = handover.deadline_preview(db(), contact, request.args.get("target", "")[:80], utcnow())
+    return render("workspace/_deadline.html", "workspace/_deadline.html", contact=contact, norm_deadline=preview)
 
 
 def _direct_callback(contact: Contact, story, target: _Target, form: dict):

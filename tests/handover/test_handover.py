@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 import pytest
@@ -15,7 +16,8 @@ from kcc.core.db import make_engine, make_sessionmaker
 from kcc.core.errors import Conflict, NotAllowed, ValidationError
 from kcc.core.timeutil import AMSTERDAM, utcnow
 from kcc.handover import operations as handover
-from kcc.models import Contact, Handover, Task, Team
+from kcc.mail.operations import when
+from kcc.models import Contact, Handover, OutgoingMail, Task, Team
 from kcc.queues import operations as queues
 
 SETTINGS = QueueSettings(headstart_s={})
@@ -182,3 +184,38 @@ def test_an_offer_a_colleague_declines_goes_to_their_team_not_onto_their_desk(se
     task = handover.decline(session, offer, Actor.of(consulent), "Vanmiddag op huisbezoek", utcnow())
     assert task.owner_id is None and task.team.slug == "wmo-consulenten"
     assert task.handover.decline_reason == "Vanmiddag op huisbezoek"
+
+
+def test_the_employee_may_promise_an_earlier_callback_but_a_later_one_only_with_a_reason(session, in_hand, consulent):
+    """The deadline the citizen is told is the one the employee promised, not the norm's Tuesday 16:00."""
+    agent, contact = in_hand
+    now = utcnow()
+    team = session.scalar(select(Team).where(Team.slug == "wmo-consulenten"))
+    norm = handover.norm_deadline(contact, team, now)
+    soon = now + timedelta(hours=2)
+    assert soon < norm
+    with pytest.raises(ValidationError) as too_soon:
+        handover.callback_now(session, contact, Actor.of(agent), replace(STORY, deadline=now + timedelta(minutes=5)),
+                              now, to_team_slug="wmo-consulenten")
+    assert "context.deadline" in too_soon.value.fields
+    with pytest.raises(ValidationError) as unexplained:
+        handover.callback_now(session, contact, Actor.of(agent), replace(STORY, deadline=norm + timedelta(days=3)),
+                              now, to_team_slug="wmo-consulenten")
+    assert "context.deadline_reason" in unexplained.value.fields
+    task = handover.callback_now(session, contact, Actor.of(agent),
+                                 replace(STORY, promised="Vóór 12:00 terugbellen", deadline=soon), now,
+                                 to_team_slug="wmo-consulenten")
+    assert task.deadline == soon and task.deadline_reason is None
+    mail = session.scalars(select(OutgoingMail).where(OutgoingMail.task_id == task.id)).one()
+    assert "Vóór 12:00 terugbellen" in mail.body and when(soon) in mail.body
+
+
+def test_a_deadline_promised_with_an_offer_holds_when_the_offer_becomes_a_task(session, in_hand, consulent):
+    agent, contact = in_hand
+    now = utcnow()
+    later = handover.norm_deadline(contact, consulent.teams[0], now) + timedelta(days=2)
+    offer = handover.offer(session, contact, Actor.of(agent),
+                           replace(STORY, deadline=later, deadline_reason="Mevrouw is tot donderdag in het ziekenhuis"),
+                           now, 60, to_team_slug="wmo-consulenten")
+    task = handover.decline(session, offer, Actor.of(consulent), "Vol vandaag", now)
+    assert task.deadline == later and task.deadline_reason == "Mevrouw is tot donderdag in het ziekenhuis"

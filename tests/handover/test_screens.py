@@ -1,4 +1,6 @@
 """Warm handover and callback tasks through the screens (htmx fragments, CSRF on)."""
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import select
 
@@ -6,7 +8,8 @@ from kcc.config import QueueSettings
 from kcc.contacts import intake
 from kcc.content.router import Router
 from kcc.core.actor import Actor
-from kcc.core.timeutil import utcnow
+from kcc.core.timeutil import local, utcnow
+from kcc.mail.operations import when
 from kcc.models import Contact, Handover, Task
 from tests.conftest import Auth, csrf_from
 
@@ -132,3 +135,27 @@ def test_everyone_who_may_see_the_contact_reads_its_timeline(people, app, make_s
     make_staff("bas", roles=["specialist"], teams=["bouwen-en-verbouwen"])
     bas = Window(app, "bas", "/taken")
     assert bas.get(f"/contact/{contact.id}", htmx=False).status_code == 403  # sociaal: not his to read
+
+
+def test_the_sender_sees_the_deadline_before_sending_and_may_promise_an_earlier_one(people, session):
+    """The form says by when the team calls back (the norm), takes an earlier moment, refuses a past or unreadable
+    one with the message next to the field, and the task card shows the promise."""
+    pieter, ingrid, contact = people
+    hint = pieter.get(f"/werkplek/contact/{contact.id}/termijn?target=team:wmo-consulenten").get_data(as_text=True)
+    assert 'id="deadline-hint"' in hint and "uiterlijk" in hint and "<html" not in hint
+    for typed, message in (("morgen", "schrijf datum en tijd"), ("2020-01-01T10:00", "minstens een kwartier")):
+        refused = pieter.post(f"/werkplek/contact/{contact.id}/overdragen",
+                              {"target": "team:wmo-consulenten", "summary": STORY, "how": "callback",
+                               "deadline": typed})
+        page = refused.get_data(as_text=True)
+        assert refused.status_code == 422 and message in page and f'value="{typed}"' in page
+        assert 'id="handover-deadline" name="deadline"' in page and 'aria-invalid="true"' in page
+    soon = local(utcnow() + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
+    done = pieter.post(f"/werkplek/contact/{contact.id}/overdragen",
+                       {"target": "team:wmo-consulenten", "summary": STORY, "how": "callback", "deadline": soon,
+                        "promised": "Binnen het uur terugbellen"})
+    assert done.status_code == 200
+    task = session.scalars(select(Task)).one()
+    assert local(task.deadline).strftime("%Y-%m-%dT%H:%M") == soon
+    card = ingrid.get("/taken", htmx=False).get_data(as_text=True)
+    assert "Binnen het uur terugbellen" in card and "Beloofd terug te bellen" in card and when(task.deadline) in card
