@@ -209,8 +209,15 @@ def _route(session: Session, data: ContactInput, router: Router) -> tuple[int | 
         if data.topic and topic_id is None:
             raise ValidationError({"topic": Msg("onbekend onderwerp %(slug)s in %(domain)s",
                                                 slug=data.topic, domain=data.domain)})
-        return domain_id, topic_id, {"method": RoutingMethod.choice, "domain": data.domain, "topic": data.topic,
-                                     "confidence": 1.0}
+        routing: dict[str, Any] = {"method": RoutingMethod.choice, "domain": data.domain, "topic": data.topic,
+                                   "confidence": 1.0}
+        if topic_id is None and data.question:
+            # the menu chose the domain; the caller's own words may well name the topic within it
+            guess = router.topic_within(data.question, data.domain)
+            if guess is not None and (found := _ids(session, data.domain, guess.topic)[1]) is not None:
+                topic_id = found
+                routing.update(topic=guess.topic, topic_by="router", topic_confidence=guess.confidence)
+        return domain_id, topic_id, routing
     result = router.route(data.question)
     domain_id, topic_id = _ids(session, result.domain, result.topic)
     if domain_id is None:  # the router's domain left domains/ since it was built: triage rather than lose it

@@ -159,6 +159,23 @@ class Router:
             return Routing(FALLBACK_DOMAIN, None, confidence, guesses[:3], "fallback")
         return Routing(best.domain, best.topic, confidence, guesses[1:], "router")
 
+    def topic_within(self, question: str, domain: str) -> Guess | None:
+        """The best topic of one domain for this question — for a phone-menu choice that named the domain only.
+
+        None when the words point nowhere clear within that domain, or mostly to another domain (then the
+        employee picks, with help)."""
+        everything = self._score(question)
+        scores = {i: score for i, score in everything.items() if self.topics[i].domain == domain}
+        if not scores or max(scores.values()) < 0.5 * max(everything.values()):
+            return None  # the words are about another domain's topic: do not dress them up as this one's
+        ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:4]
+        total = sum(score * score for _, score in ranked)
+        best, score = ranked[0]
+        confidence = round(score * score / total * min(1.0, score / SATURATION) ** 0.5, 2)
+        if confidence < self.threshold:
+            return None
+        return Guess(domain, self.topics[best].topic, confidence)
+
     def _score(self, question: str) -> dict[int, float]:
         found: dict[str, float] = {}
         for word in normalise(question):

@@ -105,6 +105,7 @@ def test_workspace_form_errors_are_shown_on_screen_and_choices_look_chosen(scree
     assert chosen != other
 
     page.get_by_label("Aan wie").select_option("team:afval")
+    expect(page.locator("#deadline-hint")).to_contain_text("volgens de norm uiterlijk")  # asked on change
     page.get_by_label("Wat is al gedaan?").fill("Adres nagekeken")
     page.get_by_role("button", name="Overdragen").click()
     expect(page.get_by_text("zonder verhaal geen overdracht")).to_be_visible()

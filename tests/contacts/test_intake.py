@@ -1,0 +1,31 @@
+"""Intake: a phone-menu choice names the domain; the caller's own words name the topic within it."""
+from kcc.config import QueueSettings
+from kcc.contacts import intake
+from kcc.content.router import Router
+from kcc.core.actor import Actor
+from kcc.core.timeutil import utcnow
+
+SETTINGS = QueueSettings(headstart_s={})
+
+
+def _receive(session, **fields):
+    data = intake.parse_contact({"channel": "phone", **fields})
+    return intake.receive(session, data, Router.from_session(session), SETTINGS, utcnow(), actor=Actor.system("test"))
+
+
+def test_a_menu_choice_with_a_question_gets_the_topic_the_words_name(session):
+    received = _receive(session, domain="burgerzaken", question="ik wil mijn paspoort verlengen")
+    contact = received.contact
+    assert contact.domain.slug == "burgerzaken" and contact.topic.slug == "paspoort"
+    assert contact.routing_method == "choice" and received.routing["topic_by"] == "router"
+
+
+def test_the_words_never_move_a_menu_choice_to_another_domain(session):
+    contact = _receive(session, domain="algemeen", question="ik wil mijn paspoort verlengen").contact
+    assert contact.domain.slug == "algemeen" and contact.topic is None
+
+
+def test_without_clear_words_the_topic_stays_open_for_the_employee(session):
+    contact = _receive(session, domain="sociaal", question="hallo, ik heb een vraag").contact
+    assert contact.domain.slug == "sociaal" and contact.topic is None
+    assert _receive(session, domain="sociaal", question="").contact.topic is None
