@@ -88,6 +88,7 @@ def staff_list():
 def staff_new():
     form = StaffForm()
     form.fill_choices()
+    form.password.description = _("Verplicht: minstens 12 tekens.")  # a new account needs one; editing may keep it
     if form.validate_on_submit():
         try:
             staff = accounts.create_staff(db(), form.to_input(), form.password.data or "", actor=actor())

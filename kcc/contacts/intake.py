@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from kcc.config import QueueSettings
 from kcc.contacts.citizens import normalise_email, normalise_phone
+from kcc.content.languages import is_language
 from kcc.content.router import FALLBACK_DOMAIN, Router
 from kcc.core import audit
 from kcc.core.actor import Actor
@@ -72,7 +73,7 @@ def parse_contact(data: Any) -> ContactInput:
     domain = _text(data.get("domain"), "domain", problems, 40)
     topic = _text(data.get("topic"), "topic", problems, 60)
     language = _text(data.get("language"), "language", problems, 8) or "nl"
-    if "language" not in problems and not (len(language) == 2 and language.isalpha() and language.islower()):
+    if "language" not in problems and not is_language(language):
         problems["language"] = Msg("gebruik een taalcode van twee letters, zoals nl, fy of en")
     if topic and not domain:
         problems["topic"] = Msg("geef ook het domein van dit onderwerp")

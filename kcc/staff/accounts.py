@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session, joinedload
 
+from kcc.content.languages import is_language
 from kcc.core import audit
 from kcc.core.actor import Actor
 from kcc.core.errors import Msg, NotFound, ValidationError
@@ -85,9 +86,9 @@ def _resolve_teams(session: Session, slugs: list[str]) -> tuple[list[Team], Msg 
 
 
 def _check_languages(codes: list[str]) -> Msg | None:
-    bad = [c for c in codes if not LANGUAGE_RE.match(c)]
+    bad = [c for c in codes if not (LANGUAGE_RE.match(c) and is_language(c))]
     if bad:
-        return Msg("gebruik tweeletterige taalcodes zoals nl, fy, en; niet %(bad)s", bad=", ".join(bad))
+        return Msg("gebruik tweeletterige taalcodes (ISO 639-1) zoals nl, fy, en; niet %(bad)s", bad=", ".join(bad))
     return None
 
 

@@ -29,3 +29,13 @@ def test_without_clear_words_the_topic_stays_open_for_the_employee(session):
     contact = _receive(session, domain="sociaal", question="hallo, ik heb een vraag").contact
     assert contact.domain.slug == "sociaal" and contact.topic is None
     assert _receive(session, domain="sociaal", question="").contact.topic is None
+
+
+def test_a_contact_in_a_language_that_does_not_exist_is_refused():
+    import pytest
+
+    from kcc.core.errors import ValidationError
+    with pytest.raises(ValidationError) as caught:
+        intake.parse_contact({"channel": "web", "question": "vraag", "language": "xx"})
+    assert "language" in caught.value.fields
+    assert intake.parse_contact({"channel": "web", "question": "vraag", "language": "fy"}).language == "fy"

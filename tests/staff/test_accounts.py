@@ -99,3 +99,14 @@ def test_token_profile_follows_role_and_skill_changes_at_once(session, make_staf
     assert after.has_role("lead") and not after.has_role("agent")
     assert set(after.skill_levels.values()) == {"primary"} and after.languages == ("en", "nl")
     assert list(after.skill_levels) == [staff.skills[0].domain_id]
+
+
+def test_a_language_code_must_be_a_real_one(session):
+    """"fy" is Frisian and welcome; "xx" looks like a code but is no language."""
+    with pytest.raises(ValidationError) as caught:
+        accounts.create_staff(session, _input(username="karel", languages=["nl", "xx"]), "a-long-enough-password",
+                              actor=Actor.system("test"))
+    assert "xx" in str(caught.value.fields["languages"])
+    staff = accounts.create_staff(session, _input(username="sjoukje", languages=["nl", "fy"]), "a-long-enough-password",
+                                  actor=Actor.system("test"))
+    assert sorted(staff.languages) == ["fy", "nl"]
