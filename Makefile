@@ -25,6 +25,7 @@ install: $(BIN)/.installed translations
 translations: $(BIN)/.installed
 	$(BIN)/pybabel compile --use-fuzzy --statistics -d kcc/translations 2>&1 | tail -n 1
 
+run: export KCC_PUBLIC_PHONE ?= 14 0999
 run: install
 	$(KCC) db upgrade
 	$(KCC) domains check domains

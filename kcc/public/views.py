@@ -55,11 +55,11 @@ def _limited() -> bool:
 def question():
     form = QuestionForm()
     if not form.validate_on_submit():
-        return render("public/question.html", form=form), 422 if request.method == "POST" else 200
+        return render("public/question.html", form=form, max_question=intake.MAX_QUESTION), 422 if request.method == "POST" else 200
     if _limited():
         form.question.errors.append(_l("U heeft in het afgelopen uur al een paar vragen gestuurd. Probeer het over "
                                        "een uur opnieuw, of bel ons. Uw vraag staat hieronder nog klaar."))
-        return render("public/question.html", form=form), 429
+        return render("public/question.html", form=form, max_question=intake.MAX_QUESTION), 429
     try:
         data = intake.parse_contact({
             "channel": "web", "question": form.question.data, "language": form.language.data,
@@ -70,7 +70,7 @@ def question():
             target = {"citizen.email": form.email, "citizen.phone": form.phone, "citizen.name": form.name}.get(
                 field, form.question)
             target.errors.append(translate(message))
-        return render("public/question.html", form=form), 422
+        return render("public/question.html", form=form, max_question=intake.MAX_QUESTION), 422
     received = intake.receive(db(), data, router(), settings().queue, utcnow(),
                               actor=Actor.system(client_origin(), name=WEB_FORM))
     contact = received.contact

@@ -67,3 +67,15 @@ def test_too_many_questions_from_one_address_are_held_and_kept(database_url):
     third = _send(client, question="mijn derde vraag over grofvuil")
     assert third.status_code == 429 and "mijn derde vraag over grofvuil" in third.get_data(as_text=True)
     app.extensions["kcc.engine"].dispose()
+
+
+def test_a_long_paste_is_refused_with_a_message_and_kept_not_cut(client, session):
+    """The browser must not cut a 5,000-character paste silently: no maxlength; the counter and the server say it."""
+    page = client.get("/vraag").get_data(as_text=True)
+    question_field = page.split('name="question"', 1)[0].rsplit("<textarea", 1)[1] + page.split('name="question"', 1)[1].split(">", 1)[0]
+    assert "maxlength" not in question_field and 'data-max-chars="2000"' in question_field
+    text = "Mijn container is niet geleegd. " * 160  # 5,120 characters
+    response = _send(client, question=text)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and "Uw vraag is te lang" in html and text.strip() in html
+    assert session.scalars(select(Contact)).first() is None
