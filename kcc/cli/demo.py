@@ -10,10 +10,12 @@ from sqlalchemy.orm import Session
 
 from kcc.config import DEFAULT_HEADSTART, QueueSettings
 from kcc.contacts import intake
+from kcc.content.domains import DAYS
 from kcc.content.router import Router
 from kcc.core.actor import Actor
-from kcc.core.timeutil import utcnow
-from kcc.models import Contact, ContactEvent, ContactStatus, Desk, Domain, Outcome, Staff
+from kcc.core.timeutil import local, utcnow
+from kcc.handover import operations as handover
+from kcc.models import Contact, ContactEvent, ContactStatus, Desk, Domain, Outcome, Staff, Team, Topic
 from kcc.staff import accounts
 
 DEMO_PASSWORD = "kcc-demo-wachtwoord"
@@ -40,13 +42,19 @@ STAFF = [
 DESKS = [("1", "Balie 1 — burgerzaken"), ("2", "Balie 2 — burgerzaken"), ("3", "Balie 3 — algemeen"),
          ("4", "Spreekkamer 4 — sociaal domein")]
 
-CITIZENS = [
-    ("J. de Vries", "06 12345678", "j.devries@example.nl"), ("mevrouw Bos", "0201234567", "a.bos@example.nl"),
-    ("Kees Meijer", "+31 6 23456789", None), ("Emma de Graaf", None, "emma.degraaf@example.nl"),
-    ("dhr. Peters", "06-34567890", None), ("Aylin Kaya", "0612398765", "aylin.k@example.nl"),
-    ("Wim Hendriks", "050 3123456", None), ("Sophie van Leeuwen", None, "s.vanleeuwen@example.nl"),
-    ("M. Dekker", "06 45678901", None), ("Anonieme beller", "06 56789012", None),
-]
+FIRST_NAMES = ("Jan", "Anna", "Kees", "Emma", "Mohammed", "Aylin", "Wim", "Sophie", "Marek", "Fenna", "Rik", "Noor",
+               "Sietske", "Daan", "Yara", "Henk", "Lotte", "Bram", "Iris", "Thijs", "Mila", "Joost", "Esra", "Pim")
+SURNAMES = ("de Vries", "Bos", "Meijer", "de Graaf", "Peters", "Kaya", "Hendriks", "van Leeuwen", "Dekker", "Visser",
+            "Smit", "Mulder", "de Boer", "Jansen", "Bakker", "El Idrissi", "Hoekstra", "Postma", "Kowalski", "Yilmaz")
+REPEATS = {9: 3, 25: 14}  # contact number → an earlier contact's citizen: a repeat caller is the exception
+
+
+def citizen(rng: random.Random) -> dict[str, str | None]:
+    """A believable, made-up citizen: a name as people give it, a mobile number, sometimes an e-mail address."""
+    first, last = rng.choice(FIRST_NAMES), rng.choice(SURNAMES)
+    phone = f"06 {rng.choice('1234')}{rng.randint(1000000, 9999999)}"
+    email = f"{first.lower()}.{last.lower().replace(' ', '')}{rng.randint(1, 99)}@example.nl" if rng.random() < 0.6 else None
+    return {"name": f"{first} {last}", "phone": phone if rng.random() < 0.85 or email is None else None, "email": email}
 
 # channel, domain, topic, question
 QUESTIONS = [
@@ -94,6 +102,7 @@ class DemoResult:
     created_staff: list[str] = field(default_factory=list)
     contacts: int = 0
     desks: int = 0
+    weekend: bool = False  # the demo opened the municipality today, a Saturday or Sunday
 
 
 def _ensure_staff(session: Session, result: DemoResult) -> dict[str, Staff]:
@@ -133,16 +142,22 @@ def _morning(session: Session, people: dict[str, Staff], result: DemoResult) -> 
     now = utcnow()
     start = now - timedelta(hours=3, minutes=30)
     step = (now - start) / (len(QUESTIONS) + 1)
+    at_counter = _counter_topics(session)
+    people_seen: list[dict[str, str | None]] = []
     for index, (channel, domain_slug, topic_slug, question) in enumerate(QUESTIONS):
         arrived = start + step * index + timedelta(seconds=rng.randint(0, 90))
-        name, phone, email = CITIZENS[index % len(CITIZENS)]
+        if channel == "counter" and (domain_slug, topic_slug) not in at_counter:
+            channel = "phone"  # not a counter topic: this citizen calls
+        person = people_seen[REPEATS[index]] if index in REPEATS else citizen(rng)
+        people_seen.append(person)
         data: dict[str, object] = {"channel": channel, "question": question, "external_ref": f"demo-{index + 1:03d}"}
         if channel in ("phone", "counter"):
             data["domain"] = domain_slug
         if channel == "counter":
             data["topic"] = topic_slug
+            data["citizen"] = {"name": person["name"]}
         else:
-            data["citizen"] = {"name": name, "phone": phone, "email": email}
+            data["citizen"] = person
         contact = intake.receive(session, intake.parse_contact(data), router, settings, arrived,
                                  actor=DEMO).contact
         if index < len(QUESTIONS) - 6:
@@ -158,6 +173,53 @@ def _morning(session: Session, people: dict[str, Staff], result: DemoResult) -> 
         result.contacts += 1
 
 
+def _waiting_callbacks(session: Session, people: dict[str, Staff], result: DemoResult) -> None:
+    """One callback task waiting for every team, made earlier this morning, so /taken is not empty on day one."""
+    if session.scalar(select(Contact.id).where(Contact.external_ref.like("demo-task-%")).limit(1)) is not None:
+        return
+    rng = random.Random(15)
+    router = Router.from_session(session)
+    settings = QueueSettings(headstart_s=DEFAULT_HEADSTART)
+    now = utcnow()
+    sender = people["fatima"]
+    for number, team in enumerate(session.scalars(select(Team).where(Team.active.is_(True)).order_by(Team.name))):
+        topic = session.scalar(select(Topic).where(Topic.handover_team_id == team.id, Topic.active.is_(True))
+                               .order_by(Topic.name).limit(1))
+        subject = topic.name.lower() if topic else team.name.lower()
+        person = citizen(rng)
+        data = {"channel": "phone", "domain": team.domain.slug, "topic": topic.slug if topic else None,
+                "question": f"Vraag over {subject}", "citizen": person, "external_ref": f"demo-task-{number + 1:03d}"}
+        made = now - timedelta(minutes=rng.randint(20, 150))
+        contact = intake.receive(session, intake.parse_contact(data), router, settings, made, actor=DEMO).contact
+        contact.status, contact.owner_id, contact.answered_at = ContactStatus.in_progress, sender.id, made
+        story = handover.Context(
+            f"{person['name']} belt over {subject}; de vraag vraagt uitzoekwerk van {team.name}.",
+            "Gegevens en de vraag nagekeken; de algemene informatie al gegeven.",
+            "Een medewerker van het team belt terug.")
+        handover.create_task(session, contact, team, story, made, created_by_id=sender.id)
+        result.contacts += 1
+
+
+WEEKEND_HOURS = [["09:00", "16:00"]]  # as domains/ spans are stored: [start, end] pairs
+
+
+def _open_this_weekend(session: Session, result: DemoResult) -> None:
+    """On a Saturday or Sunday the demo municipality opens its phones and counters that day, so a demo works on
+    any day. Only the synced rows in the database change (the next `kcc domains sync` restores domains/); the
+    working-hours rules themselves are untouched: holidays still count, a deadline still skips closed hours."""
+    day = DAYS[local(utcnow()).weekday()]
+    if day not in ("sat", "sun"):
+        return
+    for domain in session.scalars(select(Domain).where(Domain.active.is_(True))):
+        hours = {channel: dict(days) for channel, days in (domain.hours or {}).items()}
+        for channel in ("phone", "counter"):
+            if hours.get(channel) and not hours[channel].get(day):
+                hours[channel][day] = [list(span) for span in WEEKEND_HOURS]
+        if hours != domain.hours:
+            domain.hours = hours
+            result.weekend = True
+
+
 def load(session: Session) -> DemoResult:
     """Create what is missing of the demo set; needs the domains synced first."""
     if session.scalar(select(Domain.id).limit(1)) is None:
@@ -165,7 +227,9 @@ def load(session: Session) -> DemoResult:
     result = DemoResult()
     people = _ensure_staff(session, result)
     _ensure_desks(session, result)
+    _open_this_weekend(session, result)
     _morning(session, people, result)
+    _waiting_callbacks(session, people, result)
     session.flush()
     return result
 
@@ -173,6 +237,8 @@ def load(session: Session) -> DemoResult:
 def describe(result: DemoResult) -> str:
     """The demo accounts as a table, for the terminal of whoever ran `make run`."""
     lines = [f"Demo data: {len(result.created_staff)} staff, {result.desks} desks, {result.contacts} contacts added.",
+             *(["It is the weekend: the demo municipality is open today, 09:00-16:00 (in the database only; "
+                "domains/ is unchanged)."] if result.weekend else []),
              "", f"Demo accounts (password for all: {DEMO_PASSWORD}):"]
     for username, name, roles, skills, _languages, teams in STAFF:
         extra = ", ".join([f"{d}:{lvl}" for d, lvl in skills] + teams)
@@ -180,19 +246,27 @@ def describe(result: DemoResult) -> str:
     return "\n".join(lines)
 
 
+def _counter_topics(session: Session) -> set[tuple[str, str]]:
+    """(domain, topic) pairs a counter handles: only those bring a visitor to the lobby."""
+    return set(session.execute(select(Domain.slug, Topic.slug).join(Topic, Topic.domain_id == Domain.id)
+                               .where(Topic.counter.is_(True), Topic.active.is_(True))).tuples())
+
+
 def arrive(session: Session, rng: random.Random, number: int) -> Contact:
     """One new demo contact through the real intake, as the telephony platform, a host or the web would send it."""
     channel, domain_slug, topic_slug, question = rng.choice(QUESTIONS)
     channel = rng.choice(["phone", "phone", "phone", "web", "email", "counter"])
-    name, phone, email = rng.choice(CITIZENS)
+    if channel == "counter" and (domain_slug, topic_slug) not in _counter_topics(session):
+        channel = "phone"
+    person = citizen(rng)
     data: dict[str, object] = {"channel": channel, "question": question or f"{topic_slug.replace('-', ' ')}",
                                "external_ref": f"demo-live-{utcnow():%Y%m%d%H%M%S}-{number}"}
     if channel == "phone" and rng.random() < 0.5:
         data["domain"] = domain_slug  # chosen in the phone menu
     if channel == "counter":
-        data.update(domain=domain_slug, topic=topic_slug)
+        data.update(domain=domain_slug, topic=topic_slug, citizen={"name": person["name"]})
     else:
-        data["citizen"] = {"name": name, "phone": phone, "email": email}  # given for the confirmation
+        data["citizen"] = person  # given for the confirmation
     settings = QueueSettings(headstart_s=DEFAULT_HEADSTART)
     return intake.receive(session, intake.parse_contact(data), Router.from_session(session), settings, utcnow(),
                           actor=DEMO).contact

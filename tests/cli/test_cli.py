@@ -2,11 +2,12 @@
 import os
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 from sqlalchemy import select
 
-from kcc.models import Contact, Staff
+from kcc.models import Contact, Staff, Task, Team
 from tests.conftest import DOMAINS
 
 KCC = str(Path(sys.executable).parent / "kcc")
@@ -118,7 +119,22 @@ def test_demo_loads_every_role_once(database_url, session):
     roles = {role for staff in session.scalars(select(Staff)) for role in staff.roles}
     assert roles == {"host", "agent", "lead", "senior", "specialist", "admin", "integration"}
     contacts = session.scalars(select(Contact)).all()
-    assert len(contacts) == 36 and {c.channel for c in contacts} == {"phone", "counter", "web", "email"}
-    assert {c.status for c in contacts} == {"waiting", "resolved"}
+    teams = session.scalars(select(Team).where(Team.active.is_(True))).all()
+    assert len(contacts) == 36 + len(teams) and {c.channel for c in contacts} == {"phone", "counter", "web", "email"}
+    assert {c.status for c in contacts} == {"waiting", "resolved", "callback_scheduled"}
+
+
+def test_the_demo_is_believable(database_url, session):
+    """Repeat callers are the exception, a counter visitor only comes for a counter topic, every team has a
+    callback waiting, and contacts have a topic when their words name one."""
+    assert run("demo", url=database_url).returncode == 0
+    contacts = session.scalars(select(Contact).where(Contact.external_ref.like("demo-%"))).all()
+    phones = Counter(c.citizen.phone for c in contacts if c.citizen and c.citizen.phone)
+    assert sum(n - 1 for n in phones.values()) <= 3
+    assert all(c.topic is not None and c.topic.counter for c in contacts if c.channel == "counter")
+    open_tasks = {t.team_id for t in session.scalars(select(Task).where(Task.state == "open"))}
+    assert open_tasks == {t.id for t in session.scalars(select(Team).where(Team.active.is_(True)))}
+    phone = [c for c in contacts if c.channel == "phone" and c.question]
+    assert sum(c.topic is not None for c in phone) >= 0.8 * len(phone)
     agents = [s for s in session.scalars(select(Staff)) if "agent" in s.roles]
     assert all(1 <= len(a.skills) <= 2 for a in agents)
