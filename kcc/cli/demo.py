@@ -248,8 +248,9 @@ def describe(result: DemoResult) -> str:
 
 def _counter_topics(session: Session) -> set[tuple[str, str]]:
     """(domain, topic) pairs a counter handles: only those bring a visitor to the lobby."""
-    return set(session.execute(select(Domain.slug, Topic.slug).join(Topic, Topic.domain_id == Domain.id)
-                               .where(Topic.counter.is_(True), Topic.active.is_(True))).tuples())
+    rows = session.execute(select(Domain.slug, Topic.slug).join(Topic, Topic.domain_id == Domain.id)
+                           .where(Topic.counter.is_(True), Topic.active.is_(True)))
+    return {(domain, topic) for domain, topic in rows}
 
 
 def arrive(session: Session, rng: random.Random, number: int) -> Contact:

@@ -1,14 +1,11 @@
 """The floor lead's screen (/vloer): the queues live, who is on which domain, every overdue callback."""
 from __future__ import annotations
 
-from collections import defaultdict
-
 from flask import Blueprint
 
 from kcc.callbacks import operations as tasks
 from kcc.core.timeutil import utcnow
-from kcc.queues import operations as queues
-from kcc.staff import directory
+from kcc.floor import operations as floor
 from kcc.web.access import roles
 from kcc.web.request import actor, db, render
 
@@ -18,12 +15,7 @@ bp = Blueprint("floor", __name__, template_folder="templates")
 @bp.get("/vloer")
 @roles("lead")
 def page():
-    """Queues (waiting, longest wait, service level) and who is on which domain — figures for the team."""
+    """Queues against their targets, colleagues by state — figures for the team, never ranked."""
     now = utcnow()
-    by_domain = defaultdict(list)
-    for person, presence in directory.colleagues(db()):
-        for skill in person.skills:
-            by_domain[skill.domain_id].append((person, skill.level, presence))
-    overdue = tasks.task_list(db(), actor(), overdue_at=now)
-    return render("floor/page.html", "floor/_floor.html", queue=queues.queue_status(db(), now), by_domain=by_domain,
-                  overdue=overdue)
+    return render("floor/page.html", "floor/_floor.html", view=floor.overview(db(), now),
+                  overdue=tasks.task_list(db(), actor(), overdue_at=now))

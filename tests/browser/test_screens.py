@@ -1,8 +1,13 @@
 """Every role logs in in Chromium, lands on its own screen, and every screen it may open passes axe-core."""
+import os
+import tempfile
+from pathlib import Path
+
 import pytest
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
+SHOTS = Path(os.environ.get("KCC_TEST_ARTEFACTS", tempfile.gettempdir())) / "kcc-screens"
 
 # one demo account per role, and where each lands
 ROLES = [("lotte", "host", "/lobby"), ("fatima", "agent", "/werkplek"), ("ahmed", "lead", "/vloer"),
@@ -41,11 +46,22 @@ def test_role_lands_on_its_screen_and_every_screen_is_accessible(screen, usernam
     assert window.page.locator("h1").count() == 1
     links = window.page.locator("nav[aria-label='Hoofdmenu'] a").evaluate_all("els => els.map(e => e.href)")
     assert links, "every role sees at least its own screen in the menu"
+    SHOTS.mkdir(parents=True, exist_ok=True)
     for link in [window.page.url] + links:
         window.page.goto(link)
         assert window.page.locator("h1").count() == 1, link
         violations = window.axe()
         assert violations == [], (link, violations)
+        for width in (768, 1024, 1366):  # tablet upright, tablet flat, desktop: never a sideways scroll
+            window.page.set_viewport_size({"width": width, "height": 900})
+            wide = window.page.evaluate("""() => document.documentElement.scrollWidth <= window.innerWidth ? [] :
+                [...document.querySelectorAll('body *')]
+                .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
+                .slice(0, 5).map(e => e.tagName + '.' + e.className)""")
+            assert wide == [], (link, width, wide)  # the page is as wide as the window; a table may scroll in place
+            name = link.removeprefix(window.base).strip("/").replace("/", "-") or "start"
+            window.page.screenshot(path=str(SHOTS / f"{role}-{name}-{width}.png"), full_page=True)
+        window.page.set_viewport_size({"width": 1024, "height": 768})
     assert window.console_errors == []
 
 

@@ -18,7 +18,14 @@ def test_the_floor_shows_queues_and_who_is_available(client, auth, make_staff, s
     session.commit()
     auth.login("ahmed")
     page = client.get("/vloer").get_data(as_text=True)
-    assert "Anna Agent (primair, beschikbaar)" in page and "1 min" in page
+    burgerzaken = page.split('id="floor-burgerzaken"', 1)[1].split("</section>", 1)[0]
+    available = burgerzaken.split("<dt>Beschikbaar</dt>", 1)[1].split("</dd>", 1)[0]
+    assert "Anna Agent" in available  # grouped under her state, by name, no ranking
+    # the wait in words against the target (20 s): 75 s is more than three times over it
+    assert "1 min" in burgerzaken and "ver boven het doel" in burgerzaken and "kcc-wait--far" in burgerzaken
+    assert "opnemen binnen 20 s" in burgerzaken
+    totals = page.split('class="kcc-totals"', 1)[1].split("</ul>", 1)[0]
+    assert 'kcc-total--available"><span class="kcc-total__count">1<' in totals
     fragment = client.get("/vloer", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert fragment.startswith('<div id="floor"') and "<html" not in fragment
 
@@ -40,3 +47,11 @@ def test_the_floor_lead_sees_every_overdue_callback(client, auth, make_staff, se
     assert f"KCC-{task.contact_id:06d}" in page and "Geldzaken" in page
     listing = client.get("/taken?overdue=1").get_data(as_text=True)
     assert "over tijd" in listing and f"KCC-{task.contact_id:06d}" in listing
+
+
+def test_a_wait_is_judged_against_the_domains_target():
+    from kcc.floor.operations import wait_level
+    assert wait_level(0, 0, 20) == "none"
+    assert wait_level(2, 20, 20) == "ok"
+    assert wait_level(2, 45, 20) == "over"
+    assert wait_level(2, 61, 20) == "far"
