@@ -11,11 +11,13 @@ from kcc.contacts import handling
 from kcc.core.errors import Conflict, NotAllowed, ValidationError
 from kcc.core.timeutil import utcnow
 from kcc.handover import operations as handover
+from kcc.models import ContactStatus
 from kcc.policy import contact_or_404, handover_or_404
 from kcc.queues import operations as queues
 from kcc.web import unit_of_work
 from kcc.web.access import staff
 from kcc.web.request import actor, db, field_errors, render, translate, wants_fragment
+from kcc.workspace import views as workspace
 
 bp = Blueprint("handover", __name__, template_folder="templates")
 
@@ -81,8 +83,11 @@ def decline(handover_id: int):
 def handled(contact_id: int):
     """A specialist who accepted a handover finishes the contact here (no queue workspace needed)."""
     contact = handling.open_contact(db(), actor(), contact_or_404(db(), actor(), contact_id, own=True))
-    return render("handover/handled.html", contact=contact, story=handover.accepted_story(db(), contact), errors={},
-                  values={})
+    # the same panel the sender worked in: story, knowledge, notes, outcome, a further handover or callback
+    if contact.status == ContactStatus.in_progress:
+        return render("handover/handled.html", **workspace.current_context(), heading=contact)
+    return render("handover/handled.html", contact=contact, heading=contact, story=handover.accepted_story(db(), contact),
+                  errors={}, values={})
 
 
 @bp.post("/overdracht/contact/<int:contact_id>/afronden")
@@ -96,7 +101,7 @@ def finish_handled(contact_id: int):
                        referred_to=values["referred_to"])
     except (ValidationError, Conflict) as error:
         db().rollback()
-        return render("handover/handled.html", contact=contact, story=handover.accepted_story(db(), contact),
-                      errors=field_errors(error), values=values), \
-            422 if isinstance(error, ValidationError) else 409
+        page = render("handover/handled.html", **workspace.current_context(errors=field_errors(error), values=values),
+                      heading=contact)
+        return page, 422 if isinstance(error, ValidationError) else 409
     return redirect(url_for("callbacks.task_list"))

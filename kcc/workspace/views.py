@@ -25,6 +25,7 @@ from kcc.web.access import roles
 from kcc.web.request import actor, db, field_errors, render, router, settings, translate, wants_fragment
 
 bp = Blueprint("workspace", __name__, url_prefix="/werkplek", template_folder="templates")
+HANDLERS = ("agent", "specialist")  # who works a contact in hand: from the queue, or taken over in a handover
 NOTHING_WAITING = Msg("Er wacht nu niemand voor jou. Een nieuw contact verschijnt hier vanzelf.")
 
 
@@ -89,7 +90,7 @@ def _answer(fragment: str, context: dict, status: int = 200):
         response = render(fragment, fragment, **context)
         response.status_code = status
         return response
-    return redirect(url_for("workspace.page"))
+    return redirect(url_for("workspace.page" if actor().has_role("agent") else "callbacks.task_list"))
 
 
 @bp.get("")
@@ -121,7 +122,7 @@ def _desks() -> dict:
 
 
 @bp.get("/huidig")
-@roles("agent")
+@roles(*HANDLERS)
 def current():
     _seen()
     return _answer("workspace/_current.html", current_context())
@@ -152,7 +153,7 @@ def _own_contact(contact_id: int) -> Contact:
 
 
 @bp.get("/contact/<int:contact_id>/inwoner")
-@roles("agent")
+@roles(*HANDLERS)
 def citizen(contact_id: int):
     """The citizen's details and earlier contacts; opening them is written to the audit log."""
     contact = _own_contact(contact_id)
@@ -161,7 +162,7 @@ def citizen(contact_id: int):
 
 
 @bp.post("/contact/<int:contact_id>/onderwerp")
-@roles("agent")
+@roles(*HANDLERS)
 def change_topic(contact_id: int):
     contact = _own_contact(contact_id)
     domain_slug, _, topic_slug = request.form.get("topic", "").partition("/")
@@ -174,7 +175,7 @@ def change_topic(contact_id: int):
 
 
 @bp.post("/contact/<int:contact_id>/notitie")
-@roles("agent")
+@roles(*HANDLERS)
 def note(contact_id: int):
     contact = _own_contact(contact_id)
     try:
@@ -188,7 +189,7 @@ def note(contact_id: int):
 
 
 @bp.post("/contact/<int:contact_id>/afronden")
-@roles("agent")
+@roles(*HANDLERS)
 def finish(contact_id: int):
     contact = _own_contact(contact_id)
     form = {key: request.form.get(key, "") for key in ("outcome", "note", "referred_to")}
@@ -203,7 +204,7 @@ def finish(contact_id: int):
 
 
 @bp.post("/contact/<int:contact_id>/overdragen")
-@roles("agent")
+@roles(*HANDLERS)
 def hand_over(contact_id: int):
     """A warm handover: to a colleague or a team, only with the story (there is no cold transfer)."""
     contact = _own_contact(contact_id)
@@ -247,7 +248,7 @@ def _deadline(text: str) -> datetime | None:
 
 
 @bp.get("/contact/<int:contact_id>/termijn")
-@roles("agent")
+@roles(*HANDLERS)
 def deadline(contact_id: int):
     """The deadline the norm sets for the chosen target, shown before sending (the form asks on every change)."""
     contact = _own_contact(contact_id)
@@ -269,7 +270,7 @@ def handovers():
 
 
 @bp.get("/onderwerpen")
-@roles("agent")
+@roles(*HANDLERS)
 def topics():
     """Search all topics of the employee's domains; the knowledge opens in place."""
     query = request.args.get("q", "")[:200]

@@ -159,3 +159,22 @@ def test_the_sender_sees_the_deadline_before_sending_and_may_promise_an_earlier_
     assert local(task.deadline).strftime("%Y-%m-%dT%H:%M") == soon
     card = ingrid.get("/taken", htmx=False).get_data(as_text=True)
     assert "Binnen het uur terugbellen" in card and "Beloofd terug te bellen" in card and when(task.deadline) in card
+
+
+def test_the_receiver_works_the_contact_with_everything_the_sender_had(people, session):
+    """A specialist who takes a handover over gets the sender's panel: story, knowledge, notes, outcome, and a
+    further handover or callback task — not a page with less."""
+    pieter, ingrid, contact = people
+    pieter.post(f"/werkplek/contact/{contact.id}/overdragen", {"target": "team:wmo-consulenten", "summary": STORY,
+                                                                "done": "Wmo-folder gemaild"})
+    offer = session.scalars(select(Handover)).one()
+    ingrid.post(f"/overdracht/{offer.id}/aannemen")
+    page = ingrid.get(f"/overdracht/contact/{contact.id}", htmx=False).get_data(as_text=True)
+    for part in ("Verhaal van de overdracht", "Wmo-folder gemaild", "Notitie opslaan", "Contact afronden",
+                 "Warm overdragen", "Logboek"):
+        assert part in page, part
+    noted = ingrid.post(f"/werkplek/contact/{contact.id}/notitie", {"note": "Dochter gebeld, huisbezoek dinsdag"})
+    assert noted.status_code == 200 and "Dochter gebeld, huisbezoek dinsdag" in noted.get_data(as_text=True)
+    task = ingrid.post(f"/werkplek/contact/{contact.id}/overdragen",
+                       {"target": "team:geldzaken", "summary": STORY, "how": "callback"}).get_data(as_text=True)
+    assert "Terugbelverzoek gemaakt voor Geldzaken" in task and "Terug naar de terugbelverzoeken" in task
