@@ -43,7 +43,7 @@ class Settings:
 
 @dataclass(frozen=True)
 class QueueSettings:
-    """How the queues hand out work; see kcc.queues."""
+    """How the queues hand out work; see kcc.queues.operations."""
 
     language_wait_s: int = 120  # after this, any skilled employee may take a contact in another language
     presence_fresh_s: int = 30  # an available employee not seen for this long is not waited for

@@ -22,7 +22,7 @@ class UTCDateTime(TypeDecorator):
         if value is None:
             return None
         if value.tzinfo is None:
-            raise ValueError("naive datetime given; use kcc.timeutil.utcnow() or an aware datetime")
+            raise ValueError("naive datetime given; use kcc.core.timeutil.utcnow() or an aware datetime")
         return value.astimezone(UTC)
 
     def process_result_value(self, value, dialect):
@@ -55,7 +55,7 @@ def make_engine(url: str, **kwargs) -> Engine:
     On SQLite a writing session (see make_sessionmaker) starts with BEGIN IMMEDIATE: it takes the write
     lock up front, so two claimers are serialised before either reads the queue (no contact handed out
     twice), and a transaction never fails halfway when it turns from reading to writing. PostgreSQL
-    uses row locks (SELECT … FOR UPDATE SKIP LOCKED) instead; see kcc.queues.
+    uses row locks (SELECT … FOR UPDATE SKIP LOCKED) instead; see kcc.queues.operations.
     """
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)

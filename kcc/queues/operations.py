@@ -13,7 +13,7 @@ Who gets what:
 
 Exactly once: one UPDATE takes the contact only if it is still waiting; on PostgreSQL its row is
 locked with SELECT … FOR UPDATE SKIP LOCKED inside that UPDATE, on SQLite the writing session began
-with BEGIN IMMEDIATE, so claimers run one after another (kcc.db).
+with BEGIN IMMEDIATE, so claimers run one after another (kcc.core.db).
 
 Claiming and resolving are what every employee's softphone calls all day, so they are a few Core
 statements rather than ORM object loads; kcc.db.expire_loaded keeps ORM objects in the same session
