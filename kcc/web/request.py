@@ -37,11 +37,6 @@ def actor() -> Actor:
     return found
 
 
-def forget_actor() -> None:
-    """After a change to the person's own roles, skills or teams within this request."""
-    g.pop("kcc_actor", None)
-
-
 def client_origin() -> str:
     """The caller's address for the audit log; behind a reverse proxy set KCC_PROXIES, never trust headers blindly."""
     return request.remote_addr or ""
