@@ -90,12 +90,15 @@ def test_workspace_form_errors_are_shown_on_screen_and_choices_look_chosen(scree
     expect(page.get_by_text("Mijn grijze container is niet geleegd")).to_be_visible()
 
     page.get_by_role("button", name="Notitie opslaan").click()
-    expect(page.get_by_text("schrijf eerst een notitie")).to_be_visible()
+    expect(page.get_by_text("schrijf eerst een notitie").first).to_be_visible()
+    summary = page.locator(".kcc-error-summary")
+    expect(summary).to_be_focused()  # the summary is read out first, and links to the field
+    expect(summary.get_by_role("link", name="schrijf eerst een notitie")).to_have_attribute("href", "#note")
 
     page.get_by_label("Warm doorverwezen").check()
     page.get_by_label("Afsluitende notitie (optioneel)").fill("Gebeld met de inzamelaar")
     page.get_by_role("button", name="Contact afronden").click()
-    expect(page.get_by_text("schrijf naar wie je hebt verwezen en wat je hebt afgesproken")).to_be_visible()
+    expect(page.get_by_text("schrijf naar wie je hebt verwezen en wat je hebt afgesproken").first).to_be_visible()
     referred = page.get_by_label("Warm doorverwezen")
     expect(referred).to_be_checked()
     expect(page.get_by_label("Afsluitende notitie (optioneel)")).to_have_value("Gebeld met de inzamelaar")
@@ -108,7 +111,7 @@ def test_workspace_form_errors_are_shown_on_screen_and_choices_look_chosen(scree
     expect(page.locator("#deadline-hint")).to_contain_text("volgens de norm uiterlijk")  # asked on change
     page.get_by_label("Wat is al gedaan?").fill("Adres nagekeken")
     page.get_by_role("button", name="Overdragen").click()
-    expect(page.get_by_text("zonder verhaal geen overdracht")).to_be_visible()
+    expect(page.get_by_text("zonder verhaal geen overdracht").first).to_be_visible()
     expect(page.get_by_label("Wat is al gedaan?")).to_have_value("Adres nagekeken")
     assert window.axe() == []
 
