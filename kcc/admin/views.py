@@ -1,6 +1,8 @@
 """Functional administration (functioneel beheer): staff, roles, skills, languages, teams; the audit log."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -13,6 +15,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from kcc.content.catalogue import active_domains, active_teams
 from kcc.core import audit
 from kcc.core.errors import ValidationError
+from kcc.core.timeutil import parse_local
 from kcc.models import ROLES, Staff
 from kcc.staff import accounts, directory
 from kcc.web.access import roles
@@ -136,11 +139,31 @@ def staff_edit(staff_id: int):
 @roles("admin")
 def audit_log():
     """The latest audit entries, newest first, filterable by what an administrator reads: the Dutch label
-    of an action or result, a user name or a person's name, an object or the explanation."""
-    query = request.args.get("q", "").strip()[:100]
+    of an action or result, a person, a contact (KCC-000123 or its number) and a span of days."""
+    args = {key: request.args.get(key, "").strip()[:100] for key in ("q", "who", "action", "contact", "from", "to")}
     actions = {name: translate(label) for name, label in audit.ACTIONS.items()}
     results = {name: translate(label) for name, label in audit.RESULTS.items()}
-    lowered = query.lower()
-    entries = audit.search(db(), query, actions=[name for name, label in actions.items() if lowered in label.lower()],
-                           results=[name for name, label in results.items() if lowered in label.lower()])
-    return render("admin/audit_log.html", entries=entries, q=query, actions=actions, results=results)
+    errors: dict[str, str] = {}
+    contact_id = None
+    if args["contact"]:
+        digits = args["contact"].upper().removeprefix("KCC-").lstrip("0") or "0"
+        if digits.isdigit():
+            contact_id = int(digits)
+        else:
+            errors["contact"] = _("Schrijf het kenmerk als KCC-000123 of alleen het nummer.")
+    span = {}
+    for key in ("from", "to"):
+        if args[key]:
+            try:
+                span[key] = parse_local(args[key] + "T00:00") + (timedelta(days=1) if key == "to" else timedelta(0))
+            except ValueError:
+                errors[key] = _("Kies een geldige datum.")
+    if args["action"] and args["action"] not in actions:
+        errors["action"] = _("Kies een handeling uit de lijst.")
+    lowered = args["q"].lower()
+    entries = [] if errors else audit.search(
+        db(), args["q"], actions=[name for name, label in actions.items() if lowered in label.lower()],
+        results=[name for name, label in results.items() if lowered in label.lower()], who=args["who"],
+        action=args["action"], contact_id=contact_id, since=span.get("from"), until=span.get("to"))
+    page = render("admin/audit_log.html", entries=entries, args=args, errors=errors, actions=actions, results=results)
+    return page, 422 if errors else 200

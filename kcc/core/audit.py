@@ -80,10 +80,27 @@ def record(session: Session, actor: Actor | None, action: str, *, object_type: s
 
 
 def search(session: Session, text: str = "", *, actions: Iterable[str] = (), results: Iterable[str] = (),
-           limit: int = 200) -> list[AuditLog]:
+           who: str = "", action: str = "", contact_id: int | None = None, since: datetime | None = None,
+           until: datetime | None = None, limit: int = 200) -> list[AuditLog]:
     """The latest entries, newest first; with `text`, those whose action, result, user name, the person's
-    name or object matches it, or whose action or result is one of those given (matched on their label)."""
+    name or object matches it, or whose action or result is one of those given (matched on their label).
+    `who` (user name or name), `action`, `contact_id` (the contact, or a task of it) and a time span narrow
+    it further."""
     query = select(AuditLog).order_by(AuditLog.at.desc(), AuditLog.id.desc()).limit(limit)
+    if who:
+        like = f"%{who}%"
+        query = query.where(or_(AuditLog.actor_name.ilike(like),
+                                AuditLog.actor_id.in_(select(Staff.id).where(Staff.name.ilike(like)))))
+    if action:
+        query = query.where(AuditLog.action == action)
+    if contact_id is not None:
+        query = query.where(or_((AuditLog.object_type == "contact") & (AuditLog.object_id == str(contact_id)),
+                                AuditLog.detail == f"contact {contact_id}",
+                                AuditLog.detail.like(f"contact {contact_id} %")))
+    if since is not None:
+        query = query.where(AuditLog.at >= since)
+    if until is not None:
+        query = query.where(AuditLog.at < until)
     if text:
         like = f"%{text}%"
         query = query.outerjoin(Staff, Staff.id == AuditLog.actor_id).where(or_(

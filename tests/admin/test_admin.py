@@ -108,3 +108,29 @@ def test_the_audit_log_is_searched_by_what_the_administrator_reads(client, auth,
     failed = client.get("/beheer/auditlog?q=mislukt").get_data(as_text=True)
     assert "Uitloggen" not in failed.split("<tbody", 1)[1]
     assert "Geen regels gevonden" in client.get("/beheer/auditlog?q=zzzz-niets").get_data(as_text=True)
+
+
+def test_the_audit_log_filters_by_who_what_when_and_which_contact(client, auth, make_staff, session):
+    from kcc.config import QueueSettings
+    from kcc.contacts import handling, intake
+    from kcc.content.router import Router
+    from kcc.core.actor import Actor
+    from kcc.core.timeutil import local, utcnow
+
+    anna = make_staff("anna", name="Anna de Wit")
+    data = intake.parse_contact({"channel": "web", "question": "paspoort verlengen"})
+    contact = intake.receive(session, data, Router.from_session(session), QueueSettings(headstart_s={}), utcnow(),
+                             actor=Actor.system("test")).contact
+    handling.open_contact(session, Actor.of(session.merge(anna), "192.0.2.1"), contact)
+    session.commit()
+    _login_admin(auth, make_staff)
+    today = local(utcnow()).date().isoformat()
+    rows = client.get(f"/beheer/auditlog?who=Anna+de+Wit&action=contact.open&contact=KCC-{contact.id:06d}"
+                      f"&from={today}&to={today}").get_data(as_text=True).split("<tbody", 1)[1]
+    assert rows.count('<tr class="utrecht-table__row">') == 1 and "Contact geopend" in rows
+    assert "Geen regels gevonden" in client.get("/beheer/auditlog?who=anna&from=2001-01-01&to=2001-01-02").get_data(
+        as_text=True)
+    refused = client.get("/beheer/auditlog?contact=gisteren&from=morgen")
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "Schrijf het kenmerk als KCC-000123" in page and "Kies een geldige datum" in page
+    assert 'value="gisteren"' in page
