@@ -87,6 +87,8 @@ def _side_context() -> dict:
 def _answer(fragment: str, context: dict, status: int = 200):
     """htmx gets the fragment; a plain form post goes back to the page (post/redirect/get)."""
     if wants_fragment():
+        if fragment == "workspace/_current.html" and actor().has_role("agent"):
+            context = {**context, "oob_presence": True}  # taking or closing a contact changes "Jouw status" too
         response = render(fragment, fragment, **context)
         response.status_code = status
         return response

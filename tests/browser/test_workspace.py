@@ -88,6 +88,7 @@ def test_workspace_form_errors_are_shown_on_screen_and_choices_look_chosen(scree
     page.get_by_role("button", name="Beschikbaar").click()
     page.get_by_role("button", name="Neem het volgende contact").click()
     expect(page.get_by_text("Mijn grijze container is niet geleegd")).to_be_visible()
+    expect(page.locator("#presence-heading")).to_contain_text("In gesprek")  # the status follows the contact
 
     page.get_by_role("button", name="Notitie opslaan").click()
     expect(page.get_by_text("schrijf eerst een notitie").first).to_be_visible()
