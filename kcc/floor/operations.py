@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -12,7 +12,7 @@ from kcc.models import Staff
 from kcc.queues import operations as queues
 from kcc.staff import directory
 
-STATES = ("available", "busy", "paused", "offline")
+STATES = ("available", "busy", "paused", "unseen", "offline")
 FAR_OVER = 3  # a wait over three times the target is shouted, not whispered
 
 
@@ -38,8 +38,9 @@ def wait_level(waiting: int, longest_wait_s: int, target_s: int) -> str:
     return "far" if longest_wait_s > FAR_OVER * target_s else "over"
 
 
-def overview(session: Session, now: datetime) -> Overview:
-    people = directory.colleagues(session)
+def overview(session: Session, now: datetime, fresh_s: int) -> Overview:
+    """`fresh_s`: an available colleague whose screen has not asked for this long counts as unseen."""
+    people = directory.colleagues(session, seen_since=now - timedelta(seconds=fresh_s))
     totals = Counter(state for _person, state in people)
     by_domain: dict[int, dict[str, list[tuple[Staff, str]]]] = defaultdict(lambda: defaultdict(list))
     for person, state in people:

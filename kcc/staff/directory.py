@@ -6,6 +6,7 @@ roles, skills, languages and teams loaded alongside, and who is busy read once f
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
@@ -26,13 +27,20 @@ def busy_ids(session: Session, staff_ids: Iterable[int] | None = None) -> set[in
     return {owner for owner in session.scalars(query) if owner is not None}
 
 
-def presence(person: Staff, busy: set[int]) -> str:
-    """available | paused | offline as chosen, or busy while a contact is in progress."""
-    return "busy" if person.presence != Presence.offline and person.id in busy else person.presence
+def presence(person: Staff, busy: set[int], seen_since: datetime | None = None) -> str:
+    """available | paused | offline as chosen, or busy while a contact is in progress; with `seen_since`,
+    "unseen" for someone available whose screen has not asked since then (a browser closed, not a colleague
+    ready to take a call — the queue does not wait for them either)."""
+    if person.presence != Presence.offline and person.id in busy:
+        return "busy"
+    if (seen_since is not None and person.presence == Presence.available
+            and (person.last_seen_at is None or person.last_seen_at < seen_since)):
+        return "unseen"
+    return person.presence
 
 
 def colleagues(session: Session, *, exclude_id: int | None = None, roles: frozenset[str] | None = None,
-               available_only: bool = False) -> list[tuple[Staff, str]]:
+               available_only: bool = False, seen_since: datetime | None = None) -> list[tuple[Staff, str]]:
     """Active employees with their presence, by name; only those with one of `roles`, when given."""
     query = select(Staff).where(Staff.active.is_(True)).options(*_PROFILE).order_by(Staff.name)
     if exclude_id is not None:
@@ -41,7 +49,7 @@ def colleagues(session: Session, *, exclude_id: int | None = None, roles: frozen
         query = query.where(Staff.presence == Presence.available)
     people = [person for person in session.scalars(query) if roles is None or set(person.roles) & roles]
     busy = busy_ids(session, [person.id for person in people])
-    found = [(person, presence(person, busy)) for person in people]
+    found = [(person, presence(person, busy, seen_since)) for person in people]
     return [(person, state) for person, state in found if not available_only or state == Presence.available]
 
 

@@ -30,6 +30,7 @@ STATUS_LABELS = {"waiting": _l("wacht"), "in_progress": _l("in behandeling"),
                  "handover_offered": _l("overdracht aangeboden"), "resolved": _l("afgerond"),
                  "callback_scheduled": _l("terugbelverzoek"), "abandoned": _l("opgehangen")}
 PRESENCE_LABELS = {"available": _l("Beschikbaar"), "busy": _l("In gesprek"), "paused": _l("Pauze"),
+                   "unseen": _l("Beschikbaar, scherm niet actief"),
                    "offline": _l("Afgemeld")}
 EVENT_LABELS = {"arrived": _l("Binnengekomen"), "routed": _l("Gerouteerd"), "claimed": _l("Aangenomen"),
                 "rerouted": _l("Domein of onderwerp aangepast"), "note": _l("Notitie"), "resolved": _l("Afgerond"),

@@ -5,7 +5,7 @@ only its own part. Without JavaScript every form still works (post, then redirec
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, TypedDict
 
 from flask import Blueprint, redirect, request, url_for
@@ -60,7 +60,8 @@ def current_context(errors: dict | None = None, values: dict | None = None) -> d
         domains=active_domains(db()),
         notes=[e for e in contact.events if e.type == "note"],
         open_tasks=tasks.open_tasks_for_citizen(db(), actor(), contact),
-        colleagues=directory.colleagues(db(), exclude_id=actor().id, roles=directory.HANDOVER_ROLES),
+        colleagues=directory.colleagues(db(), exclude_id=actor().id, roles=directory.HANDOVER_ROLES,
+                                        seen_since=now - timedelta(seconds=settings().queue.presence_fresh_s)),
         teams=active_teams(db()),
         suggested_target=handover.suggested_target(contact),
         norm_deadline=handover.deadline_preview(db(), contact, handover.suggested_target(contact), now),

@@ -55,3 +55,17 @@ def test_a_wait_is_judged_against_the_domains_target():
     assert wait_level(2, 20, 20) == "ok"
     assert wait_level(2, 45, 20) == "over"
     assert wait_level(2, 61, 20) == "far"
+
+
+def test_a_colleague_whose_screen_is_closed_is_not_shown_as_available(client, auth, make_staff, session):
+    """Available, but the screen has not asked for minutes: a closed browser, not someone ready for a call."""
+    make_staff("ahmed", roles=["lead"])
+    bert = make_staff("bert", roles=["agent"], skills=[("burgerzaken", "primary")], name="Bert Gone")
+    queues.set_presence(session, bert, "available", utcnow() - timedelta(minutes=10))
+    session.commit()
+    auth.login("ahmed")
+    page = client.get("/vloer").get_data(as_text=True)
+    burgerzaken = page.split('id="floor-burgerzaken"', 1)[1].split("</section>", 1)[0]
+    unseen = burgerzaken.split("<dt>Beschikbaar, scherm niet actief</dt>", 1)[1].split("</dd>", 1)[0]
+    assert "Bert Gone" in unseen
+    assert 'kcc-total--available"><span class="kcc-total__count">0<' in page
