@@ -143,7 +143,7 @@ def audit_log():
     args = {key: request.args.get(key, "").strip()[:100] for key in ("q", "who", "action", "contact", "from", "to")}
     actions = {name: translate(label) for name, label in audit.ACTIONS.items()}
     results = {name: translate(label) for name, label in audit.RESULTS.items()}
-    errors: dict[str, str] = {}
+    errors = {}
     contact_id = None
     if args["contact"]:
         digits = args["contact"].upper().removeprefix("KCC-").lstrip("0") or "0"

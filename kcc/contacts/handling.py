@@ -1,9 +1,9 @@
 """What an employee does with a contact in hand: correct its routing, write notes (no Flask here)."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from kcc.contacts.intake import recent_contacts
@@ -77,6 +77,19 @@ def open_citizen(session: Session, actor: Actor, contact: Contact) -> list[Conta
     """The citizen's details and their earlier contacts that this actor may see; opening them is audited."""
     audit.record(session, actor, "citizen.open", object_type="contact", object_id=contact.id)
     return recent_contacts(session, actor, contact)
+
+
+def frequent_topics(session: Session, domain_id: int, now: datetime, limit: int = 6) -> list[Topic]:
+    """The domain's most asked topics of the last four weeks (then by name): one tap sets the topic of a call
+    that came in through the phone menu without words."""
+    since = now - timedelta(days=28)
+    asked = (select(Contact.topic_id, func.count().label("asked")).where(
+        Contact.domain_id == domain_id, Contact.topic_id.is_not(None), Contact.created_at >= since)
+        .group_by(Contact.topic_id).subquery())
+    return list(session.scalars(
+        select(Topic).outerjoin(asked, asked.c.topic_id == Topic.id)
+        .where(Topic.domain_id == domain_id, Topic.active.is_(True))
+        .order_by(func.coalesce(asked.c.asked, 0).desc(), Topic.name).limit(limit)))
 
 
 def search_topics(session: Session, domain_ids: list[int], query: str, router, limit: int = 12) -> list[Topic]:

@@ -66,6 +66,8 @@ def current_context(errors: dict | None = None, values: dict | None = None) -> d
         suggested_target=handover.suggested_target(contact),
         norm_deadline=handover.deadline_preview(db(), contact, handover.suggested_target(contact), now),
         story=handover.accepted_story(db(), contact),
+        frequent=[] if contact.topic_id or contact.domain_id is None else handling.frequent_topics(
+            db(), contact.domain_id, now),
     )
     return context
 

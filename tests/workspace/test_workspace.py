@@ -137,3 +137,20 @@ def test_a_sensitive_contact_of_another_domain_cannot_be_opened_by_id(desk, arri
 def test_without_htmx_a_form_post_redirects_back(desk):
     response = desk.post("/werkplek/status", {"state": "paused"}, htmx=False)
     assert response.status_code == 302 and response.headers["Location"].endswith("/werkplek")
+
+
+def test_a_menu_call_without_words_offers_the_domains_frequent_topics_as_one_tap_buttons(desk, arrive, session):
+    """Chosen in the phone menu, no question: the most asked topics of the domain are buttons; one tap sets it."""
+    for _ in range(3):
+        arrive("rijbewijs verlengen", channel="web")  # rijbewijs is the most asked burgerzaken topic this month
+    session.execute(Contact.__table__.update().where(Contact.channel == "web").values(status="resolved"))
+    session.commit()
+    desk.post("/werkplek/status", {"state": "available"})
+    arrive("", domain="burgerzaken")
+    html = desk.post("/werkplek/volgende").get_data(as_text=True)
+    quick = html.split('class="kcc-quick-topics"', 1)[1].split("</form>", 1)[0]
+    assert "Rijbewijs" in quick.split("<button", 2)[1]  # the most asked first
+    assert quick.count("<button") == 6
+    contact = session.scalars(select(Contact).where(Contact.channel == "phone")).one()
+    chosen = desk.post(f"/werkplek/contact/{contact.id}/onderwerp", {"topic": "burgerzaken/rijbewijs"})
+    assert chosen.status_code == 200 and "Kennis: Rijbewijs" in chosen.get_data(as_text=True)
