@@ -107,3 +107,29 @@ def test_warm_handover_accepted_in_another_window_and_one_that_becomes_a_callbac
     expect(yvonne.page.get_by_text("Terugbelverzoek opgepakt")).to_be_visible()
     assert yvonne.axe() == []
     assert kees.console_errors == [] and ingrid.console_errors == [] and yvonne.console_errors == []
+
+
+def test_a_task_card_shows_its_mistakes_on_screen_and_keeps_the_radio_chosen(screen, backstage):
+    """Completing without saying what was agreed, or forwarding without a reason: the message appears on the
+    card itself (htmx swaps the 422), nothing else on the page moves."""
+    from kcc.handover import operations as handover
+    from kcc.models import Team
+
+    contact = _call(backstage, "bijstand")
+    team = backstage.scalar(select(Team).where(Team.slug == "werk-en-inkomen"))
+    task = handover.create_task(backstage, contact, team, handover.Context(STORY), utcnow(), created_by_id=None)
+    backstage.commit()
+    yvonne = screen()
+    yvonne.login("yvonne")
+    card = yvonne.page.locator(f"#task-{task.id}")
+    card.get_by_role("button", name="Aan mij toewijzen").click()
+    card.get_by_label("niet bereikt").check()
+    expect(card.get_by_label("niet bereikt")).to_be_checked()
+    card.get_by_role("button", name="Afronden").click()
+    expect(card.locator(f"#complete-error-{task.id}")).to_have_text("schrijf een korte toelichting")
+    card.get_by_text("Doorsturen naar een ander team").click()
+    card.get_by_role("button", name="Doorsturen").click()
+    expect(card.locator(f"#forward-error-{task.id}")).to_have_text("schrijf een korte toelichting")
+    expect(card.locator(f"#forward-error-{task.id}")).to_be_visible()  # the fold stays open to show it
+    expect(card.locator(f"#complete-error-{task.id}")).to_have_count(0)  # each message beside its own field
+    assert yvonne.axe() == []
