@@ -1,7 +1,10 @@
 """Two staff sessions in Chromium: a warm handover accepted live, and one to a team that does not answer."""
+import os
 import re
+import tempfile
 from dataclasses import replace
 from email import message_from_bytes, policy
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -19,6 +22,7 @@ from kcc.models import Contact, Domain, Task
 from kcc.staff import accounts
 
 pytestmark = pytest.mark.browser
+SHOTS = Path(os.environ.get("KCC_TEST_ARTEFACTS", tempfile.gettempdir())) / "kcc-screens"
 
 STORY = "Mevrouw (82) is gevallen en kan niet meer zelf douchen; haar dochter belt namens haar."
 
@@ -68,6 +72,7 @@ def test_warm_handover_accepted_in_another_window_and_one_that_becomes_a_callbac
     ingrid.page.get_by_role("button", name="Aannemen").click()
     expect(ingrid.page.get_by_role("heading", name=re.compile("^Overgenomen contact"))).to_be_visible()
     assert ingrid.axe() == []
+    _shots(ingrid.page, "accepted-handover")
     expect(kees.page.get_by_text("aangenomen door Ingrid Mulder")).to_be_visible(timeout=10_000)
     backstage.expire_all()
     assert backstage.get(Contact, first.id).owner.username == "ingrid"
@@ -133,3 +138,14 @@ def test_a_task_card_shows_its_mistakes_on_screen_and_keeps_the_radio_chosen(scr
     expect(card.locator(f"#forward-error-{task.id}")).to_be_visible()  # the fold stays open to show it
     expect(card.locator(f"#complete-error-{task.id}")).to_have_count(0)  # each message beside its own field
     assert yvonne.axe() == []
+    _shots(yvonne.page, "task-card-errors")
+
+
+def _shots(page, name):
+    """Screenshots at the three widths, kept as test artefacts; each width must fit without sideways scroll."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    for width in (768, 1024, 1366):
+        page.set_viewport_size({"width": width, "height": 900})
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), (name, width)
+        page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
+    page.set_viewport_size({"width": 1024, "height": 768})
