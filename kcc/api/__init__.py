@@ -100,7 +100,7 @@ def load_token_user() -> None:
     scheme, _, token = header.partition(" ")
     g.api_user = None
     if scheme.lower() == "bearer" and token.strip():
-        g.api_user, _touched = current_app.extensions["kcc.principals"].for_token(db(), token.strip(), utcnow())
+        g.api_user = current_app.extensions["kcc.principals"].for_token(db(), token.strip(), utcnow())
 
 
 def caller_staff() -> Staff:

@@ -20,7 +20,6 @@ from kcc.core.workinghours import working_hours_between
 from kcc.models import Citizen, Contact, ContactEvent, ContactStatus, Outcome, Staff, Task, TaskAttempt, TaskState, Team
 from kcc.policy import contacts_visible_to, may_work_task, tasks_workable_by
 
-MAX_NOTE = 4000
 NEARLY_DUE_HOURS = 4  # working hours left at which a task is highlighted as nearly due
 AUDIT_ACTIONS = {"task_claimed": "task.claim", "task_forwarded": "task.forward", "task_attempt": "task.attempt",
                  "task_completed": "task.complete"}
@@ -37,7 +36,7 @@ def _note(text: str | None, field: str = "note", required: bool = False) -> str:
     text = (text or "").strip()
     if required and not text:
         raise ValidationError({field: Msg("schrijf een korte toelichting")})
-    if (problem := too_long(text, MAX_NOTE)) is not None:
+    if (problem := too_long(text)) is not None:
         raise ValidationError({field: problem})
     return text
 

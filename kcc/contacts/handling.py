@@ -12,8 +12,6 @@ from kcc.core.actor import Actor
 from kcc.core.errors import Conflict, Msg, ValidationError, too_long
 from kcc.models import Contact, ContactEvent, ContactStatus, Domain, RoutingCorrection, Topic
 
-MAX_NOTE = 4000
-
 
 def _owned(contact: Contact, actor: Actor) -> None:
     if contact.owner_id != actor.id or contact.status != ContactStatus.in_progress:
@@ -57,7 +55,7 @@ def add_note(session: Session, contact: Contact, actor: Actor, text: str, now: d
     text = (text or "").strip()
     if not text:
         raise ValidationError({"note": Msg("schrijf eerst een notitie")})
-    if (problem := too_long(text, MAX_NOTE)) is not None:
+    if (problem := too_long(text)) is not None:
         raise ValidationError({"note": problem})
     event = ContactEvent(contact=contact, type="note", actor_id=actor.id, at=now, data={"text": text})
     session.add(event)

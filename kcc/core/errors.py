@@ -54,7 +54,10 @@ class NotAllowed(Exception):
         self.reason = reason or str(message)
 
 
-def too_long(text: str, limit: int) -> Msg | None:
+MAX_TEXT = 4000  # the longest free text kcc keeps: a note, a handover story, a reason
+
+
+def too_long(text: str, limit: int = MAX_TEXT) -> Msg | None:
     """The one message for a text over its limit, with both numbers, so a person knows how much to cut."""
     if len(text) <= limit:
         return None

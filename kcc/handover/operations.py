@@ -30,7 +30,6 @@ from kcc.queues import operations as queues
 MIN_SUMMARY = 20
 MIN_DEADLINE_AHEAD = timedelta(minutes=15)
 MAX_DEADLINE_AHEAD = timedelta(days=92)
-MAX_TEXT = 4000
 EXPIRY = Actor.system("expiry")  # an offer runs out by itself: kcc acts, whoever's read noticed it
 
 
@@ -55,7 +54,7 @@ def check_context(context: Context) -> Context:
                                           "situatie is: zonder verhaal geen overdracht", n=MIN_SUMMARY)
     for field, text in (("context.summary", summary), ("context.done", done), ("context.promised", promised),
                         ("context.deadline_reason", deadline_reason)):
-        if (problem := too_long(text, MAX_TEXT)) is not None:
+        if (problem := too_long(text)) is not None:
             problems[field] = problem
     if problems:
         raise ValidationError(problems)
@@ -83,20 +82,32 @@ def check_deadline(context: Context, norm: datetime, now: datetime) -> tuple[dat
     return context.deadline, (context.deadline_reason or None) if context.deadline > norm else None
 
 
+def parse_target(text: str) -> tuple[int | None, str | None]:
+    """A target as the handover form names it, "staff:<id>" or "team:<slug>" → (to_staff_id, to_team_slug)."""
+    kind, _, value = text.partition(":")
+    if kind == "staff" and value.isdigit():
+        return int(value), None
+    if kind == "team" and value:
+        return None, value
+    raise ValidationError({"to": Msg("kies een collega of een team")})
+
+
 def deadline_preview(session: Session, contact: Contact, target: str, now: datetime) -> datetime | None:
-    """The norm's deadline for a target as the handover form names it ("team:<slug>" or "staff:<id>")."""
-    kind, _, value = target.partition(":")
+    """The norm's deadline for a target as the handover form names it; None while there is no valid target."""
+    try:
+        to_staff_id, to_team_slug = parse_target(target)
+    except ValidationError:
+        return None
     team: Team | None = None
-    if kind == "team":
-        team = session.scalar(select(Team).where(Team.slug == value, Team.active.is_(True)))
-    elif kind == "staff" and value.isdigit():
-        person = session.get(Staff, int(value))
-        team = _team_for(session, contact, person) if person is not None else None
+    if to_team_slug is not None:
+        team = session.scalar(select(Team).where(Team.slug == to_team_slug, Team.active.is_(True)))
+    elif to_staff_id is not None and (person := session.get(Staff, to_staff_id)) is not None:
+        team = _team_for(session, contact, person)
     return norm_deadline(contact, team, now) if team is not None else None
 
 
-def _event(session: Session, contact: Contact, kind: str, actor: Actor | None, now: datetime, **data) -> None:
-    session.add(ContactEvent(contact=contact, type=kind, actor_id=actor.id if actor else None, at=now, data=data))
+def _event(session: Session, contact: Contact, kind: str, actor_id: int | None, now: datetime, **data) -> None:
+    session.add(ContactEvent(contact=contact, type=kind, actor_id=actor_id, at=now, data=data))
 
 
 def _free_again(session: Session, actor: Actor, now: datetime) -> None:
@@ -146,7 +157,7 @@ def offer(session: Session, contact: Contact, sender: Actor, context: Context, n
     session.add(handover)
     contact.status, contact.updated_at = ContactStatus.handover_offered, now
     target = to_staff.name if to_staff else to_team.name if to_team else ""
-    _event(session, contact, "handover_offered", sender, now, to=target, summary=context.summary)
+    _event(session, contact, "handover_offered", sender.id, now, to=target, summary=context.summary)
     _free_again(session, sender, now)
     session.flush()
     audit.record(session, sender, "handover.offer", object_type="contact", object_id=contact.id,
@@ -240,7 +251,7 @@ def accept(session: Session, handover: Handover, staff: Actor, now: datetime) ->
     contact = handover.contact
     session.refresh(contact)
     contact.owner_id, contact.status, contact.updated_at = staff.id, ContactStatus.in_progress, now
-    _event(session, contact, "handover_accepted", staff, now, warm=contact.channel == "phone",
+    _event(session, contact, "handover_accepted", staff.id, now, warm=contact.channel == "phone",
            by=staff.name)
     audit.record(session, staff, "handover.accept", object_type="contact", object_id=contact.id,
                  detail=f"handover {handover.id}")
@@ -263,7 +274,7 @@ def decline(session: Session, handover: Handover, staff: Actor, reason: str, now
         raise NotAllowed(Msg("Deze overdracht is voor iemand anders."), f"handover {handover.id} is for someone else")
     if handover.status != HandoverState.offered or not _close(session, handover, HandoverState.declined, now, staff, reason):
         raise Conflict(Msg("Deze overdracht is niet meer open (%(status)s).", status=handover.status))
-    _event(session, handover.contact, "handover_declined", staff, now, reason=reason)
+    _event(session, handover.contact, "handover_declined", staff.id, now, reason=reason)
     audit.record(session, staff, "handover.decline", object_type="contact", object_id=handover.contact_id,
                  detail=f"handover {handover.id}")
     return _task_from(session, handover, now, declined=True)
@@ -317,9 +328,8 @@ def create_task(session: Session, contact: Contact, team: Team, context: Context
                 created_at=now, deadline=deadline, deadline_reason=context.deadline_reason or None)
     session.add(task)
     contact.status, contact.owner_id, contact.updated_at = ContactStatus.callback_scheduled, None, now
-    session.add(ContactEvent(contact=contact, type="task_created", actor_id=created_by_id, at=now, data=dict(
-        team=team.name, summary=context.summary, deadline=deadline.isoformat(),
-        **({"named": named.name} if named else {}))))
+    _event(session, contact, "task_created", created_by_id, now, team=team.name, summary=context.summary,
+           deadline=deadline.isoformat(), **({"named": named.name} if named else {}))
     session.flush()
     if queue_task_confirmation(session, task) is not None:
         _event(session, contact, "confirmation_queued", None, now, to="citizen")

@@ -36,10 +36,10 @@ from kcc.core.db import UTCDateTime, expire_loaded, row_locks, seconds_between
 from kcc.core.errors import Conflict, Msg, NotFound, ValidationError, too_long
 from kcc.core.timeutil import local
 from kcc.models import PRESENCE_STATES, Contact, ContactEvent, ContactStatus, Desk, Domain, Outcome, Presence, Skill, Staff, StaffLanguage, Topic
+from kcc.staff import directory
 
 CANDIDATES = 100  # waiting contacts looked at per claim at most; the queue head is what matters
 HEAD = 12  # read first; more only when many free colleagues make fairness look further down
-MAX_NOTE = 4000
 MAX_REFERRED_TO = 1000
 DEFAULT_HANDLING_S = 240  # until a domain has its own recent handling times
 
@@ -53,7 +53,8 @@ def busy(session: Session, staff_id: int) -> Contact | None:
 
 
 def presence_of(session: Session, staff: Staff) -> str:
-    return "busy" if staff.presence != Presence.offline and busy(session, staff.id) else staff.presence
+    """One employee's presence, by the same rule as every list of colleagues (kcc.staff.directory.presence)."""
+    return directory.presence(staff, directory.busy_ids(session, [staff.id]))
 
 
 def set_presence(session: Session, staff: Staff, state: str, now: datetime, desk_number: str | None = None,
@@ -330,7 +331,7 @@ def _outcome_problems(outcome: str, note: str, referred_to: str) -> dict[str, Ms
         problems["outcome"] = Msg("kies answered of referred_external")
     if outcome == Outcome.referred_external and not referred_to:
         problems["referred_to"] = Msg("schrijf naar wie je hebt verwezen en wat je hebt afgesproken")
-    if (problem := too_long(note, MAX_NOTE)) is not None:
+    if (problem := too_long(note)) is not None:
         problems["note"] = problem
     if (problem := too_long(referred_to, MAX_REFERRED_TO)) is not None:
         problems["referred_to"] = problem

@@ -273,25 +273,30 @@ class Principals:
         self._profiles: dict[int, Actor] = {}
         self._max = max_profiles
 
-    def for_token(self, session: Session, plain: str, now: datetime) -> tuple[Actor | None, bool]:
-        """The token's actor (None: unknown, revoked or inactive), and whether last_used_at was written."""
+    def for_token(self, session: Session, plain: str, now: datetime) -> Actor | None:
+        """The token's actor (None: unknown, revoked or inactive); last_used_at is written at most once a minute,
+        committed with the call's own work."""
         if not plain.startswith(TOKEN_PREFIX):
-            return None, False
+            return None
         conn = session.connection()
         row = conn.execute(self._TOKEN, {"token_hash": _token_hash(plain)}).first()
         if row is None or row.revoked_at is not None or not row.active:
-            return None, False
-        touched = row.last_used_at is None or now - row.last_used_at > self.LAST_USED_EVERY
-        if touched:
+            return None
+        if row.last_used_at is None or now - row.last_used_at > self.LAST_USED_EVERY:
             conn.execute(update(ApiToken).where(ApiToken.id == row.id).values(last_used_at=now))
-        principal = self._profiles.get(row.staff_id)
-        if principal is None or principal.revision != row.revision:
-            staff = session.scalar(select(Staff).where(Staff.id == row.staff_id).options(
+        return self.profile(session, row.staff_id, row.revision)
+
+    def profile(self, session: Session, staff_id: int, revision: int) -> Actor:
+        """The employee's roles, skills, languages and teams, read once per revision of their row (screens and
+        API alike: a poll every few seconds must not load five tables each time)."""
+        principal = self._profiles.get(staff_id)
+        if principal is None or principal.revision != revision:
+            staff = session.scalar(select(Staff).where(Staff.id == staff_id).options(
                 joinedload(Staff.role_rows), joinedload(Staff.language_rows), joinedload(Staff.skills),
                 joinedload(Staff.teams)).execution_options(populate_existing=True))
-            assert staff is not None  # the token's row was just read joined to this staff row
-            principal = Actor.of(staff, channel="api")
+            assert staff is not None  # called for a row just read: the token's staff member, or the logged-in user
+            principal = Actor.of(staff)
             if len(self._profiles) >= self._max:
                 self._profiles.clear()
-            self._profiles[row.staff_id] = principal
-        return principal, touched
+            self._profiles[staff_id] = principal
+        return principal

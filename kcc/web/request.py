@@ -23,7 +23,8 @@ def current_actor() -> Actor | None:
             principal = g.get("api_user")
             g.kcc_actor = principal.at(client_origin(), "api") if principal is not None else None
         elif current_user.is_authenticated:
-            g.kcc_actor = Actor.of(current_user, client_origin(), "web")
+            profile = current_app.extensions["kcc.principals"].profile(db(), current_user.id, current_user.revision or 0)
+            g.kcc_actor = profile.at(client_origin(), "web")
         else:
             g.kcc_actor = None
     return g.kcc_actor

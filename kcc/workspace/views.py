@@ -6,7 +6,7 @@ only its own part. Without JavaScript every form still works (post, then redirec
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any, TypedDict
+from typing import Any
 
 from flask import Blueprint, redirect, request, url_for
 from flask_login import current_user
@@ -29,13 +29,6 @@ HANDLERS = ("agent", "specialist")  # who works a contact in hand: from the queu
 NOTHING_WAITING = Msg("Er wacht nu niemand voor jou. Een nieuw contact verschijnt hier vanzelf.")
 
 
-class _Target(TypedDict, total=False):
-    """Whom a handover or callback goes to: handover.offer's and callback_now's keyword arguments, one of them."""
-
-    to_staff_id: int
-    to_team_slug: str
-
-
 def _my_domain_ids() -> list[int]:
     return actor().domain_ids
 
@@ -54,6 +47,7 @@ def current_context(errors: dict | None = None, values: dict | None = None) -> d
     if contact is None:
         context["offer"] = queues.peek_next(db(), current_user, now, settings().queue)
         return context
+    suggested = handover.suggested_target(contact)
     context.update(
         repeat=intake.is_repeat(db(), contact),
         earlier=intake.count_earlier(db(), actor(), contact),
@@ -63,8 +57,9 @@ def current_context(errors: dict | None = None, values: dict | None = None) -> d
         colleagues=directory.colleagues(db(), exclude_id=actor().id, roles=directory.HANDOVER_ROLES,
                                         seen_since=now - timedelta(seconds=settings().queue.presence_fresh_s)),
         teams=active_teams(db()),
-        suggested_target=handover.suggested_target(contact),
-        norm_deadline=handover.deadline_preview(db(), contact, handover.suggested_target(contact), now),
+        suggested_target=suggested,
+        # the hint under the form speaks of the target shown: the one typed before a mistake, else the suggestion
+        norm_deadline=handover.deadline_preview(db(), contact, (values or {}).get("target") or suggested, now),
         story=handover.accepted_story(db(), contact),
         frequent=[] if contact.topic_id or contact.domain_id is None else handling.frequent_topics(
             db(), contact.domain_id, now),
@@ -215,20 +210,16 @@ def hand_over(contact_id: int):
     contact = _own_contact(contact_id)
     form = {key: request.form.get(key, "") for key in ("target", "summary", "done", "promised", "how", "deadline",
                                                          "deadline_reason")}
-    kind, _, value = form["target"].partition(":")
     try:
         story = handover.Context(form["summary"], form["done"], form["promised"], _deadline(form["deadline"]),
                                  form["deadline_reason"])
-        target: _Target
-        if kind == "staff" and value.isdigit():
-            target = {"to_staff_id": int(value)}
-        elif kind == "team" and value:
-            target = {"to_team_slug": value}
-        else:
-            raise ValidationError({"to": Msg("kies een collega of een team")})
+        to_staff_id, to_team_slug = handover.parse_target(form["target"])
         if form["how"] == "callback":
-            return _direct_callback(contact, story, target, form)
-        offer = handover.offer(db(), contact, actor(), story, utcnow(), settings().handover_timeout_s, **target)
+            task = handover.callback_now(db(), contact, actor(), story, utcnow(), to_staff_id=to_staff_id,
+                                         to_team_slug=to_team_slug)
+            return _answer("workspace/_current.html", {**current_context(), "callback": task})
+        offer = handover.offer(db(), contact, actor(), story, utcnow(), settings().handover_timeout_s,
+                               to_staff_id=to_staff_id, to_team_slug=to_team_slug)
     except (ValidationError, Conflict) as error:
         db().rollback()
         errors = {key.replace("context.", "").replace("to.staff", "to").replace("to.team", "to"): value
@@ -260,11 +251,6 @@ def deadline(contact_id: int):
     preview = handover.deadline_preview(db(), contact, request.args.get("target", "")[:80], utcnow())
     return render("workspace/_deadline.html", "workspace/_deadline.html", contact=contact, norm_deadline=preview)
 
-
-def _direct_callback(contact: Contact, story, target: _Target, form: dict):
-    """The employee's own choice: no one needs to pick up now, the team calls back before the deadline."""
-    task = handover.callback_now(db(), contact, actor(), story, utcnow(), **target)
-    return _answer("workspace/_current.html", {**current_context(), "callback": task})
 
 
 @bp.get("/overdrachten")

@@ -65,10 +65,10 @@ def test_token_is_stored_only_as_hash_and_can_be_revoked(session, make_staff):
     session.commit()
     assert plain.startswith("kcc_") and plain not in {t.token_hash for t in session.scalars(select(ApiToken))}
     principals = accounts.Principals()
-    assert principals.for_token(session, plain, utcnow())[0].id == staff.id
-    assert principals.for_token(session, plain + "x", utcnow())[0] is None
+    assert principals.for_token(session, plain, utcnow()).id == staff.id
+    assert principals.for_token(session, plain + "x", utcnow()) is None
     accounts.revoke_token(session, row.id, actor=Actor.system("test"))
-    assert principals.for_token(session, plain, utcnow())[0] is None
+    assert principals.for_token(session, plain, utcnow()) is None
 
 
 def test_token_of_deactivated_staff_stops_working(session, make_staff):
@@ -76,10 +76,10 @@ def test_token_of_deactivated_staff_stops_working(session, make_staff):
     _, plain = accounts.create_token(session, staff, actor=Actor.system("test"))
     session.commit()
     principals = accounts.Principals()
-    assert principals.for_token(session, plain, utcnow())[0].has_role("integration")
+    assert principals.for_token(session, plain, utcnow()).has_role("integration")
     staff.active = False
     session.commit()
-    assert principals.for_token(session, plain, utcnow())[0] is None
+    assert principals.for_token(session, plain, utcnow()) is None
 
 
 def test_token_profile_follows_role_and_skill_changes_at_once(session, make_staff):
@@ -88,14 +88,14 @@ def test_token_profile_follows_role_and_skill_changes_at_once(session, make_staf
     _, plain = accounts.create_token(session, staff, actor=Actor.system("test"))
     session.commit()
     principals = accounts.Principals()
-    before = principals.for_token(session, plain, utcnow())[0]
+    before = principals.for_token(session, plain, utcnow())
     assert before.has_role("agent") and not before.has_role("lead")
-    assert principals.for_token(session, plain, utcnow())[0] is before  # unchanged: not loaded again
+    assert principals.for_token(session, plain, utcnow()) is before  # unchanged: not loaded again
     accounts.update_staff(session, staff, accounts.StaffInput(
         username="anna", name="Anna", roles=["lead"], skills=[("sociaal", "primary")], languages=["nl", "en"],
         teams=[]), actor=Actor.system("test"))
     session.commit()
-    after = principals.for_token(session, plain, utcnow())[0]
+    after = principals.for_token(session, plain, utcnow())
     assert after.has_role("lead") and not after.has_role("agent")
     assert set(after.skill_levels.values()) == {"primary"} and after.languages == ("en", "nl")
     assert list(after.skill_levels) == [staff.skills[0].domain_id]
