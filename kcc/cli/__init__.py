@@ -341,10 +341,12 @@ def mail_import(maildir):
 @click.option("--outbox", type=click.Path(file_okay=False), default=None,
               help="Where mail goes without KCC_SMTP_HOST (default: instance/outbox).")
 def worker(every, once, outbox):
-    """The sweeper: expire handover offers into callback tasks, queue overdue reminders, send mail."""
+    """The sweeper: expire handover offers into callback tasks, queue overdue reminders, send mail, and keep
+    the indicators of settled days."""
     import time
 
     from kcc.core.timeutil import utcnow
+    from kcc.floor import indicators
     from kcc.handover import operations as handover
     from kcc.mail import operations as mail
 
@@ -358,6 +360,8 @@ def worker(every, once, outbox):
             reminders = mail.queue_overdue_reminders(session, utcnow())
         with session_scope() as session:
             sent, failed = mail.send_due(session, settings, outbox, utcnow())
+        with session_scope() as session:
+            indicators.settle(session, utcnow())
         if expired or reminders or sent or failed:
             click.echo(f"worker: {len(expired)} offer(s) expired into tasks, {reminders} reminder(s) queued, "
                        f"{sent} mail(s) sent, {failed} failed (retried later)")

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import String, and_, bindparam, exists, func, insert, or_, select, update
+from sqlalchemy import String, and_, bindparam, exists, func, insert, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -162,8 +162,11 @@ def receive(session: Session, data: ContactInput, router: Router, settings: Queu
         citizen_id = conn.execute(_NEW_CITIZEN, {"name": data.name, "phone": data.phone, "email": data.email,
                                                  "created_at": now}).scalar_one()
     rank_at = now - timedelta(seconds=settings.headstart(data.channel))
+    # taken at arrival and kept: the indicators count repeat contacts without a query per contact
+    repeat = bool(citizen_id) and repeat_of(session, None, data.phone, data.email, now)
     row = dict(channel=data.channel, citizen_id=citizen_id, question=data.question, domain_id=domain_id,
-               topic_id=topic_id, language=data.language, status=ContactStatus.waiting, triage=routing["method"] == RoutingMethod.fallback,
+               topic_id=topic_id, language=data.language, status=ContactStatus.waiting, repeated=repeat,
+               triage=routing["method"] == RoutingMethod.fallback,
                external_ref=data.external_ref, routing_method=routing["method"],
                routing_confidence=routing.get("confidence"), created_at=now, updated_at=now, queued_at=now,
                rank_at=rank_at)
@@ -189,7 +192,6 @@ def receive(session: Session, data: ContactInput, router: Router, settings: Queu
         # routed contacts have a domain unless domains/ lacks an active fallback (algemeen): get_one raises then
         ticket = lobby.next_ticket(session, session.get_one(Domain, domain_id), now)
         conn.execute(update(Contact).where(Contact.id == contact_id).values(ticket=ticket))
-    repeat = bool(citizen_id) and repeat_of(session, contact_id, data.phone, data.email, now)
     return _audited(session, actor, Received(session, contact_id, True, repeat, ContactStatus.waiting, data.channel,
                                              data.language, domain_id, rank_at, ticket, routing))
 
@@ -255,15 +257,16 @@ def is_repeat(session: Session, contact: Contact) -> bool:
     return repeat_of(session, contact.id, citizen.phone, citizen.email, contact.created_at)
 
 
-def repeat_of(session: Session, contact_id: int, phone: str | None, email: str | None, created_at: datetime) -> bool:
-    """is_repeat for a contact known by its fields."""
+def repeat_of(session: Session, contact_id: int | None, phone: str | None, email: str | None, created_at: datetime) -> bool:
+    """is_repeat for a contact known by its fields (`contact_id` None: one not stored yet)."""
     if not (phone or email):
         return False
     person = same_person(phone, email)
+    other = Contact.id != contact_id if contact_id is not None else true()
     recent = exists().where(
-        Contact.id != contact_id, Contact.citizen_id == Citizen.id,
+        other, Contact.citizen_id == Citizen.id,
         Contact.created_at >= created_at - REPEAT_WINDOW, Contact.created_at <= created_at, person)
-    waiting_for_us = exists().where(Task.state == TaskState.open, Task.contact_id == Contact.id, Contact.id != contact_id,
+    waiting_for_us = exists().where(Task.state == TaskState.open, Task.contact_id == Contact.id, other,
                                     Contact.citizen_id == Citizen.id, person)
     return bool(session.connection().execute(select(recent | waiting_for_us)).scalar())
 

@@ -2,76 +2,184 @@
 
 Read them as signals, not targets (the seniors and leads read them as such): waiting, service level, answered in one go, warm
 handovers and what became of them, callbacks on time, repeat contacts.
+
+Each local day is counted with three GROUP BY statements (contacts, handovers, callbacks), bounded by that day's
+rows. A day that can no longer change — two days past, every contact closed, every offer answered, every callback
+done or past its deadline — is kept in indicator_days, so a year of indicators reads a few hundred stored rows plus
+the days still moving, however many years of contacts lie behind them. `settle` lets the worker keep days ahead
+of the readers.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import and_, case, delete, exists, func, insert, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
-from kcc.contacts.intake import is_repeat
-from kcc.core.timeutil import AMSTERDAM
-from kcc.models import CHANNELS, Contact, ContactStatus, Domain, Handover, HandoverState, Outcome, Task, TaskState
+from kcc.core.db import seconds_between
+from kcc.core.timeutil import AMSTERDAM, local
+from kcc.models import CHANNELS, Contact, ContactStatus, Domain, Handover, HandoverState, IndicatorDay, Outcome, SettledDay, Task, TaskState
+from kcc.models.indicators import COUNTS
 
 FIELDS = ("contacts", "answered_in_one_go", "abandoned", "service_level", "handovers_offered",
           "handovers_accepted", "handovers_expired", "handovers_declined", "callbacks_created",
           "callbacks_on_time", "callbacks_overdue", "repeat_contacts", "signals_raised", "signals_done")
+SETTLE_AFTER = 2  # days: yesterday is still counted afresh, whatever it looks like
+SETTLE_PER_CALL = 31  # days the worker settles per round, so a first round over years of history stays short
+
+Counts = dict[tuple[int, str], dict[str, int]]  # (domain id, channel) → COUNTS
 
 
-def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
-    return (datetime.combine(start, time(0), tzinfo=AMSTERDAM),
-            datetime.combine(end + timedelta(days=1), time(0), tzinfo=AMSTERDAM))
+def _bounds(day: date) -> tuple[datetime, datetime]:
+    return (datetime.combine(day, time(0), tzinfo=AMSTERDAM),
+            datetime.combine(day + timedelta(days=1), time(0), tzinfo=AMSTERDAM))
+
+
+def _sum(condition) -> ColumnElement[int]:
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+def _count_day(session: Session, day: date, now: datetime) -> tuple[Counts, bool]:
+    """One day's counts per domain and channel, and whether the day is settled (nothing on it can change)."""
+    low, high = _bounds(day)
+    counts: Counts = {}
+
+    def add(domain_id: int | None, channel: str, values: dict[str, int]) -> None:
+        if domain_id is None:
+            return  # only when domains/ had no fallback domain: such a contact belongs to no domain's figures
+        row = counts.setdefault((domain_id, channel), dict.fromkeys(COUNTS, 0))
+        for name, value in values.items():
+            row[name] += int(value)
+
+    moved = exists().where(Handover.contact_id == Contact.id)
+    phone_answered = and_(Contact.channel == "phone", Contact.answered_at.is_not(None))
+    open_contacts = 0
+    for row in session.execute(
+            select(Contact.domain_id, Contact.channel, func.count(),
+                   _sum(and_(Contact.outcome == Outcome.answered, ~moved)),
+                   _sum(Contact.status == ContactStatus.abandoned),
+                   _sum(phone_answered),
+                   _sum(and_(phone_answered, seconds_between(Contact.created_at, Contact.answered_at)
+                             <= Domain.phone_answer_target_s)),
+                   _sum(Contact.repeated.is_(True)),
+                   _sum(Contact.status.in_([ContactStatus.waiting, ContactStatus.in_progress])))
+            .join(Domain, Domain.id == Contact.domain_id)
+            .where(Contact.created_at >= low, Contact.created_at < high)
+            .group_by(Contact.domain_id, Contact.channel)):
+        add(row[0], row[1], dict(zip(("contacts", "answered_in_one_go", "abandoned", "phone_answered", "phone_in_time",
+                                      "repeat_contacts"), row[2:8], strict=True)))
+        open_contacts += row[8]
+    offered = 0
+    for offer in session.execute(
+            select(Contact.domain_id, Contact.channel, func.count(),
+                   *(_sum(Handover.status == state) for state in
+                     (HandoverState.accepted, HandoverState.expired, HandoverState.declined, HandoverState.offered)))
+            .join(Contact, Contact.id == Handover.contact_id)
+            .where(Handover.created_at >= low, Handover.created_at < high)
+            .group_by(Contact.domain_id, Contact.channel)):
+        add(offer[0], offer[1], dict(zip(("handovers_offered", "handovers_accepted", "handovers_expired",
+                                      "handovers_declined"), offer[2:6], strict=True)))
+        offered += offer[6]
+    is_open, is_done = Task.state == TaskState.open, Task.state == TaskState.done
+    running = 0
+    for task in session.execute(
+            select(Contact.domain_id, Contact.channel, func.count(),
+                   _sum(and_(is_done, Task.completed_at <= Task.deadline)),
+                   _sum(or_(and_(is_done, Task.completed_at > Task.deadline), and_(is_open, Task.deadline < now))),
+                   _sum(and_(is_open, Task.deadline >= now)))
+            .join(Contact, Contact.id == Task.contact_id)
+            .where(Task.created_at >= low, Task.created_at < high)
+            .group_by(Contact.domain_id, Contact.channel)):
+        add(task[0], task[1], dict(zip(("callbacks_created", "callbacks_on_time", "callbacks_overdue"), task[2:5],
+                                     strict=True)))
+        running += task[5]
+    settled = day <= local(now).date() - timedelta(days=SETTLE_AFTER) and not (open_contacts or offered or running)
+    return counts, settled
+
+
+def _store(session: Session, day: date, counts: Counts, now: datetime) -> None:
+    """Keep a settled day. Two readers may settle the same day at once: the first one's rows stand."""
+    if session.get(SettledDay, day) is not None:
+        return
+    try:
+        with session.begin_nested():
+            session.add(SettledDay(day=day, stored_at=now))
+            session.flush()
+    except IntegrityError:  # the same day kept by another reader in the meantime: theirs stands
+        return
+    session.execute(delete(IndicatorDay).where(IndicatorDay.day == day))
+    if counts:
+        session.execute(insert(IndicatorDay), [{"day": day, "domain_id": domain_id, "channel": channel, **values,
+                                                "stored_at": now} for (domain_id, channel), values in counts.items()])
+
+
+def _days(start: date, end: date) -> list[date]:
+    return [start + timedelta(days=n) for n in range((end - start).days + 1)]
+
+
+def _counts(session: Session, days: Iterable[date], now: datetime) -> Counts:
+    """The counts of these days added up: the settled ones as kept, the others counted now (and kept once settled)."""
+    days = list(days)
+    totals: Counts = {}
+
+    def add(key: tuple[int, str], values: dict[str, int]) -> None:
+        row = totals.setdefault(key, dict.fromkeys(COUNTS, 0))
+        for name in COUNTS:
+            row[name] += values[name]
+
+    if not days:
+        return totals
+    kept = set(session.scalars(select(SettledDay.day).where(SettledDay.day >= days[0], SettledDay.day <= days[-1])))
+    for stored in session.execute(select(IndicatorDay).where(IndicatorDay.day >= days[0], IndicatorDay.day <= days[-1])).scalars():
+        if stored.day in kept:
+            add((stored.domain_id, stored.channel), {name: getattr(stored, name) for name in COUNTS})
+    first = _first_day(session)
+    for day in days:
+        if day in kept or first is None or day < first:
+            continue  # kept, or nothing had arrived yet
+        counts, settled = _count_day(session, day, now)
+        for key, values in counts.items():
+            add(key, values)
+        if settled:
+            _store(session, day, counts, now)
+    return totals
+
+
+def _first_day(session: Session) -> date | None:
+    """The local day the first contact arrived: days before it need no counting."""
+    first = session.scalar(select(func.min(Contact.created_at)))
+    return local(first).date() if first is not None else None
+
+
+def settle(session: Session, now: datetime, limit: int = SETTLE_PER_CALL) -> int:
+    """Count and keep up to `limit` settled days not yet kept, newest first; the worker calls this every round so
+    readers find a year ready. Returns how many days were looked at."""
+    first = _first_day(session)
+    if first is None:
+        return 0
+    last = local(now).date() - timedelta(days=SETTLE_AFTER)
+    kept = set(session.scalars(select(SettledDay.day).where(SettledDay.day >= first, SettledDay.day <= last)))
+    todo = [day for day in reversed(_days(first, last)) if day not in kept][:limit]
+    _counts(session, todo, now)
+    return len(todo)
 
 
 def indicators(session: Session, start: date, end: date, now: datetime, domain: str | None = None) -> list[dict]:
-    """One row per domain and channel for contacts that arrived from `start` to `end` (local days, inclusive)."""
-    low, high = _bounds(start, end)
-    domains = session.scalars(select(Domain).where(Domain.active.is_(True)).order_by(Domain.position)).all()
+    """One row per active domain and channel for contacts that arrived from `start` to `end` (local days, inclusive)."""
+    query = select(Domain.id, Domain.slug).where(Domain.active.is_(True)).order_by(Domain.position, Domain.slug)
     if domain is not None:
-        domains = [d for d in domains if d.slug == domain]
-    rows: dict[tuple[int, str], dict] = {}
-    for d in domains:
-        for channel in CHANNELS:
-            rows[d.id, channel] = {"domain": d.slug, "channel": channel, **{f: 0 for f in FIELDS},
-                                   "_answered": 0, "_in_time": 0, "_target": d.phone_answer_target_s}
-    contacts = session.scalars(select(Contact).where(Contact.created_at >= low, Contact.created_at < high,
-                                                     Contact.domain_id.in_([d.id for d in domains]))).all()
-    moved: set[int] = set(session.scalars(select(Handover.contact_id).where(Handover.contact_id.in_(
-        [c.id for c in contacts])))) if contacts else set()
-    for contact in contacts:
-        assert contact.domain_id is not None  # the query asks for these domains' contacts only
-        row = rows[contact.domain_id, contact.channel]
-        row["contacts"] += 1
-        row["abandoned"] += contact.status == ContactStatus.abandoned
-        row["answered_in_one_go"] += contact.outcome == Outcome.answered and contact.id not in moved
-        row["repeat_contacts"] += is_repeat(session, contact)
-        if contact.channel == "phone" and contact.answered_at is not None:
-            row["_answered"] += 1
-            row["_in_time"] += (contact.answered_at - contact.created_at).total_seconds() <= row["_target"]
-    for handover in session.scalars(select(Handover).where(Handover.created_at >= low, Handover.created_at < high)):
-        key = (handover.contact.domain_id, handover.contact.channel)
-        if key in rows:
-            rows[key]["handovers_offered"] += 1
-            for status in (HandoverState.accepted, HandoverState.expired, HandoverState.declined):
-                rows[key][f"handovers_{status}"] += handover.status == status
-    for task in session.scalars(select(Task).where(Task.created_at >= low, Task.created_at < high)):
-        key = (task.contact.domain_id, task.contact.channel)
-        if key in rows:
-            rows[key]["callbacks_created"] += 1
-            if task.state == TaskState.done:
-                assert task.completed_at is not None  # complete() sets the state and the time together
-                on_time, late = task.completed_at <= task.deadline, task.completed_at > task.deadline
-            else:
-                on_time, late = False, task.state == TaskState.open and now > task.deadline
-            rows[key]["callbacks_on_time"] += on_time
-            rows[key]["callbacks_overdue"] += late
+        query = query.where(Domain.slug == domain)
+    totals = _counts(session, _days(start, end), now)
     result = []
-    for row in rows.values():
-        answered, in_time = row.pop("_answered"), row.pop("_in_time")
-        row.pop("_target")
-        row["service_level"] = round(in_time / answered, 3) if answered else None
-        row["signals_raised"] = row["signals_done"] = None  # improvement signals arrive with the seniors' board
-        result.append(row)
+    for domain_id, slug in session.execute(query):
+        for channel in CHANNELS:
+            counts = totals.get((domain_id, channel), dict.fromkeys(COUNTS, 0))
+            answered = counts["phone_answered"]
+            figures = {**counts, "service_level": round(counts["phone_in_time"] / answered, 3) if answered else None,
+                       "signals_raised": None, "signals_done": None}  # signals arrive with the seniors' board
+            result.append({"domain": slug, "channel": channel, **{name: figures[name] for name in FIELDS}})
     return result
 

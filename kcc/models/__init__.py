@@ -4,6 +4,7 @@ from kcc.models.audit import AuditLog
 from kcc.models.contact import Citizen, Contact, ContactEvent, RoutingCorrection, TicketCounter
 from kcc.models.content import Domain, Team, Topic
 from kcc.models.handover import Handover
+from kcc.models.indicators import IndicatorDay, SettledDay
 from kcc.models.mail import OutgoingMail
 from kcc.models.staff import ApiToken, Desk, Skill, Staff, StaffLanguage, StaffRole, team_members
 from kcc.models.states import (
@@ -28,7 +29,7 @@ from kcc.models.task import Task, TaskAttempt
 
 __all__ = [
     "AuditLog", "Citizen", "Contact", "ContactEvent", "RoutingCorrection", "TicketCounter", "Domain", "Team",
-    "Topic", "Handover", "OutgoingMail", "ApiToken", "Desk", "Skill", "Staff", "StaffLanguage", "StaffRole",
+    "Topic", "Handover", "IndicatorDay", "SettledDay", "OutgoingMail", "ApiToken", "Desk", "Skill", "Staff", "StaffLanguage", "StaffRole",
     "team_members", "Task", "TaskAttempt", "CHANNELS", "CONTACT_STATUSES", "HANDOVER_STATES", "OUTCOMES",
     "PRESENCE_STATES", "ROLES", "ROUTING_METHODS", "SKILL_LEVELS", "TASK_STATES", "Channel", "ContactStatus",
     "HandoverState", "Outcome", "Presence", "RoutingMethod", "TaskState",

@@ -15,6 +15,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -60,6 +61,8 @@ class Contact(Base):
         Index("ix_contacts_owner", "owner_id", "status"),
         Index("ix_contacts_citizen", "citizen_id", "created_at"),
         Index("ix_contacts_closed", "domain_id", "closed_at"),  # recent handling times, for the expected wait
+        Index("ix_contacts_created", "created_at"),  # a day's contacts: today's service level, the indicators
+        Index("ix_contacts_called", "channel", "answered_at"),  # the lobby display: tickets called just now
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     channel: Mapped[str] = mapped_column(String(10))
@@ -70,6 +73,8 @@ class Contact(Base):
     language: Mapped[str] = mapped_column(String(8), default="nl")
     status: Mapped[str] = mapped_column(String(20), default=ContactStatus.waiting)
     triage: Mapped[bool] = mapped_column(Boolean, default=False)
+    # the same person had come in during the 7 days before, or had an open callback task, when this arrived
+    repeated: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     external_ref: Mapped[str | None] = mapped_column(String(100), unique=True)
     routing_method: Mapped[str | None] = mapped_column(String(10))

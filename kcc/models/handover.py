@@ -40,6 +40,8 @@ class Handover(Base):
         CheckConstraint(one_of("status", HANDOVER_STATES), name="status"),
         CheckConstraint("(to_staff_id IS NULL) <> (to_team_id IS NULL)", name="one_target"),
         Index("ix_handovers_open", "status", "expires_at"),
+        Index("ix_handovers_created", "created_at"),  # a day's handovers, for the indicators
+        Index("ix_handovers_sender", "from_staff_id", "created_at"),  # what became of my offers
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), index=True)
