@@ -233,6 +233,26 @@ def test_queue_status_shows_waiting_longest_wait_staff_and_service_level(arrive,
     assert status["burgerzaken"].service_level_today is None
 
 
+def test_service_level_counts_todays_answered_calls_per_domain_against_its_target(arrive, session):
+    from kcc.core.timeutil import local
+
+    midnight = local(utcnow()).replace(hour=0, minute=0, second=0, microsecond=0)
+    now = midnight + timedelta(hours=12)  # at noon, whenever the test runs
+    answers = [(now - timedelta(minutes=9), 10, "burgerzaken"), (now - timedelta(minutes=8), 60, "burgerzaken"),
+               (now - timedelta(minutes=7), 15, "burgerzaken"), (midnight - timedelta(minutes=5), 1, "burgerzaken"),
+               (now - timedelta(minutes=6), 25, "vergunningen")]
+    for at, after_s, domain in answers:
+        contact = arrive(at=at, domain=domain).contact
+        contact.status, contact.answered_at = "resolved", at + timedelta(seconds=after_s)
+    arrive(at=now - timedelta(minutes=1), channel="email", question="Wanneer is het stadhuis open?", domain="burgerzaken")
+    session.commit()
+    targets = {q.domain.slug: q.domain.phone_answer_target_s for q in queues.queue_status(session, now)}
+    status = {q.domain.slug: q.service_level_today for q in queues.queue_status(session, now)}
+    # yesterday's call and the e-mail do not count; 10 s and 15 s are within burgerzaken's target, 60 s is not
+    assert targets["burgerzaken"] == 20 and status["burgerzaken"] == round(2 / 3, 3)
+    assert status["vergunningen"] == (1.0 if 25 <= targets["vergunningen"] else 0.0) and status["sociaal"] is None
+
+
 def test_estimated_wait_grows_with_the_queue(arrive, on_duty, session):
     on_duty("anna")
     now = utcnow()
