@@ -4,13 +4,17 @@ from __future__ import annotations
 from collections import defaultdict
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from kcc.models import Desk, Domain, Team, Topic
 
 
-def active_domains(session: Session) -> list[Domain]:
-    return list(session.scalars(select(Domain).where(Domain.active.is_(True)).order_by(Domain.position)))
+def active_domains(session: Session, with_topics: bool = False) -> list[Domain]:
+    """`with_topics`: their topics loaded alongside in one more statement (a choice of domain and topic)."""
+    query = select(Domain).where(Domain.active.is_(True)).order_by(Domain.position)
+    if with_topics:
+        query = query.options(selectinload(Domain.topics))
+    return list(session.scalars(query))
 
 
 def active_teams(session: Session) -> list[Team]:

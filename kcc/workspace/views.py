@@ -51,7 +51,7 @@ def current_context(errors: dict | None = None, values: dict | None = None) -> d
     context.update(
         repeat=intake.is_repeat(db(), contact),
         earlier=intake.count_earlier(db(), actor(), contact),
-        domains=active_domains(db()),
+        domains=active_domains(db(), with_topics=True),
         notes=[e for e in contact.events if e.type == "note"],
         open_tasks=tasks.open_tasks_for_citizen(db(), actor(), contact),
         colleagues=directory.colleagues(db(), exclude_id=actor().id, roles=directory.HANDOVER_ROLES,
