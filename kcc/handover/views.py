@@ -5,6 +5,8 @@ An offer shows the whole story and the contact's timeline before anyone accepts.
 """
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Blueprint, redirect, request, url_for
 
 from kcc.contacts import handling
@@ -22,8 +24,13 @@ from kcc.workspace import views as workspace
 bp = Blueprint("handover", __name__, template_folder="templates")
 
 
+def _in_workspace() -> bool:
+    """The answer goes to the workspace, whose own poll keeps the offers live (no second poller)."""
+    return urlsplit(request.headers.get("HX-Current-URL", "")).path == url_for("workspace.page")
+
+
 def _offers(errors: dict | None = None, status: int = 200):
-    response = render("handover/_offers.html", "handover/_offers.html",
+    response = render("handover/_offers.html", "handover/_offers.html", in_workspace=_in_workspace(),
                       offers=handover.incoming(db(), actor(), utcnow()), now=utcnow(), errors=errors or {})
     response.status_code = status
     return response
@@ -56,7 +63,8 @@ def accept(handover_id: int):
     endpoint = handover.landing_after_accept(actor())
     target = url_for(endpoint, contact_id=contact.id) if endpoint == "handover.handled" else url_for(endpoint)
     if wants_fragment():
-        response = render("handover/_offers.html", "handover/_offers.html", offers=[], now=utcnow(), errors={})
+        response = render("handover/_offers.html", "handover/_offers.html", offers=[], now=utcnow(), errors={},
+                          in_workspace=_in_workspace())
         response.headers["HX-Redirect"] = target
         return response
     return redirect(target)

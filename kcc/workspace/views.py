@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask import Blueprint, redirect, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from kcc.callbacks import operations as tasks
@@ -21,6 +21,7 @@ from kcc.models import Contact, Handover
 from kcc.policy import contact_or_404
 from kcc.queues import operations as queues
 from kcc.staff import directory
+from kcc.web import polling
 from kcc.web.access import roles
 from kcc.web.request import actor, db, field_errors, render, router, settings, translate, wants_fragment
 
@@ -34,8 +35,11 @@ def _my_domain_ids() -> list[int]:
 
 
 def _seen() -> None:
-    """Every poll says the employee is still here, so colleagues' fair turns do not wait for someone gone."""
-    current_user.last_seen_at = utcnow()
+    """Every poll says the employee is still here, so colleagues' fair turns do not wait for someone gone; written
+    at most every third of the freshness window (a row write per poll would be most of what a poll costs)."""
+    now, last = utcnow(), current_user.last_seen_at
+    if last is None or (now - last).total_seconds() >= settings().queue.presence_fresh_s / 3:
+        current_user.last_seen_at = now
 
 
 def current_context(errors: dict | None = None, values: dict | None = None) -> dict:
@@ -102,6 +106,30 @@ def page():
     side = _side_context()
     context.update(offers=side["offers"], handovers=side["handovers"])
     return render("workspace/page.html", **context)
+
+
+@bp.get("/bijwerken")
+@roles("agent")
+def refresh():
+    """The workspace's one poll: 204 when nothing it shows changed, else only the changed parts (kcc.web.polling)."""
+    _seen()
+    now = utcnow()
+    offers = handover.incoming(db(), actor(), now)
+    in_hand = queues.busy(db(), current_user.id)
+
+    def offers_html() -> str:
+        handover.read(db(), actor(), offers, now)
+        return render_template("handover/_offers.html", offers=offers, now=now, errors={}, in_workspace=True)
+
+    parts = {
+        # while a contact is in hand its panel is not redrawn under the employee's typing: its version is the contact
+        "current": polling.Part(lambda: render_template("workspace/_current.html", **current_context()),
+                                known=(lambda: f"in-hand-{in_hand.id}") if in_hand else None),
+        "queue": polling.Part(lambda: render_template("workspace/_queue.html", **_queue_context())),
+        "handovers": polling.Part(lambda: render_template("workspace/_handovers.html", handovers=my_handovers(), now=now)),
+        "offers": polling.Part(offers_html, known=lambda: ",".join(str(offer.id) for offer in offers)),
+    }
+    return polling.answer(parts, request.args)
 
 
 @bp.post("/status")

@@ -1,0 +1,61 @@
+"""One poll per screen that sends back only what changed: the screens stay live without costing the server a
+rendered page per part every few seconds.
+
+Each part of a screen carries its version in a hidden input (class kcc-version, named after the part), so the
+version travels with the part whether a poll or a form's answer put it there. The screen's poller sends them
+all; the server works out each part's version now and answers 204 when none changed (htmx leaves the page
+alone), or the changed parts alone as out-of-band swaps. A part's version is a short hash of its HTML (CSRF
+tokens left out, as they change with every rendering), or something cheaper that its template writes itself
+(the offers shown, the contact in hand).
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Mapping
+
+from flask import make_response
+from markupsafe import escape
+from werkzeug.wrappers import Response
+
+_TOKEN = re.compile(r'(name="csrf_token"[^>]*?value=")[^"]*(")')
+_FIRST_TAG = re.compile(r"^\s*<([a-zA-Z][a-zA-Z0-9]*)")
+
+
+def version(html: str) -> str:
+    """What a part looks like, in 16 characters."""
+    return hashlib.blake2b(_TOKEN.sub(r"\1\2", html).encode(), digest_size=8).hexdigest()
+
+
+def out_of_band(html: str) -> str:
+    """The part marked to replace the element with its id wherever it is on the page."""
+    return _FIRST_TAG.sub(r'<\1 hx-swap-oob="true"', html, count=1)
+
+
+def with_version(html: str, name: str, value: str) -> str:
+    """The part with its version inside its outer element, where the poller finds it."""
+    end = html.rindex("</")
+    return f'{html[:end]}<input type="hidden" class="kcc-version" name="{escape(name)}" value="{escape(value)}">{html[end:]}'
+
+
+class Part:
+    """One part of a screen: how to render it, and how to know its version without rendering (None: hash the
+    HTML; a template that writes its own version input must give `known`)."""
+
+    def __init__(self, render: Callable[[], str], known: Callable[[], str] | None = None):
+        self.render, self.known = render, known
+
+
+def answer(parts: Mapping[str, Part], shown: Mapping[str, str]) -> Response:
+    """204 when every part is as `shown`, else the changed parts out of band."""
+    changed = []
+    for name, part in parts.items():
+        if part.known is not None:
+            if part.known() != shown.get(name):
+                changed.append(out_of_band(part.render()))
+            continue
+        html = part.render()
+        now = version(html)
+        if now != shown.get(name):
+            changed.append(out_of_band(with_version(html, name, now)))
+    return make_response("".join(changed)) if changed else make_response("", 204)
