@@ -27,7 +27,7 @@ def version(html: str) -> str:
     return hashlib.blake2b(_TOKEN.sub(r"\1\2", html).encode(), digest_size=8).hexdigest()
 
 
-def out_of_band(html: str) -> str:
+def _out_of_band(html: str) -> str:
     """The part marked to replace the element with its id wherever it is on the page."""
     return _FIRST_TAG.sub(r'<\1 hx-swap-oob="true"', html, count=1)
 
@@ -46,16 +46,18 @@ class Part:
         self.render, self.known = render, known
 
 
-def answer(parts: Mapping[str, Part], shown: Mapping[str, str]) -> Response:
-    """204 when every part is as `shown`, else the changed parts out of band."""
+def answer(parts: Mapping[str, Part], shown: Mapping[str, str], out_of_band: bool = True) -> Response:
+    """204 when every part is as `shown`, else the changed parts: out of band, or (a part that polls itself)
+    as the answer to swap in."""
+    mark = _out_of_band if out_of_band else (lambda html: html)
     changed = []
     for name, part in parts.items():
         if part.known is not None:
             if part.known() != shown.get(name):
-                changed.append(out_of_band(part.render()))
+                changed.append(mark(part.render()))
             continue
         html = part.render()
         now = version(html)
         if now != shown.get(name):
-            changed.append(out_of_band(with_version(html, name, now)))
+            changed.append(mark(with_version(html, name, now)))
     return make_response("".join(changed)) if changed else make_response("", 204)

@@ -160,4 +160,10 @@ def test_lobby_display_shows_tickets_called_and_waiting_counts_without_personal_
     assert [(c["ticket"], c["desk"]) for c in screen["called"]] == [(first["ticket"], "3")]
     assert screen["waiting"]["burgerzaken"] == 1
     assert "Jan" not in json.dumps(screen)
+    # a screen that polls with the ETag it has gets a bodiless 304 until something changes
+    etag = telefonie.get("/lobby/display").headers["ETag"]
+    unchanged = telefonie.get("/lobby/display", headers={"If-None-Match": etag})
+    assert unchanged.status_code == 304 and unchanged.get_data() == b""
+    telefonie.post("/contacts", json={"channel": "counter", "domain": "burgerzaken", "question": ""})
+    assert telefonie.get("/lobby/display", headers={"If-None-Match": etag}).get_json()["waiting"]["burgerzaken"] == 2
     api_error(fatima.get("/lobby/display"), 403, "forbidden")  # hosts and the screen's own token only

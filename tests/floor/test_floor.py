@@ -28,6 +28,13 @@ def test_the_floor_shows_queues_and_who_is_available(client, auth, make_staff, s
     assert 'kcc-total--available"><span class="kcc-total__count">1<' in totals
     fragment = client.get("/vloer", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert fragment.startswith('<div id="floor"') and "<html" not in fragment
+    # the floor's poll sends the version it shows: while nothing changes the answer is 204, nothing redrawn
+    shown = fragment.split('class="kcc-version" name="floor" value="', 1)[1].split('"', 1)[0]
+    poll = {"HX-Request": "true", "X-KCC-Poll": "1"}
+    assert client.get(f"/vloer?floor={shown}", headers=poll).status_code == 204
+    queues.set_presence(session, anna, "paused", utcnow())
+    session.commit()
+    assert client.get(f"/vloer?floor={shown}", headers=poll).status_code == 200
 
 
 def test_the_floor_lead_sees_every_overdue_callback(client, auth, make_staff, session):
