@@ -51,6 +51,11 @@ def test_an_offer_appears_by_itself_and_is_answered_in_one_go(screen, backstage)
     window.page.get_by_role("button", name="Toon gegevens en eerdere contacten van de inwoner").click()
     expect(window.page.get_by_text("+31611223344")).to_be_visible()
     window.page.get_by_label("Afsluitende notitie (optioneel)").fill("Vergunningcheck samen gedaan")
+    # the workspace's poll goes on while the contact is in hand, and never redraws the panel being typed in
+    with window.page.expect_response(lambda r: "/werkplek/bijwerken" in r.url, timeout=10_000) as poll:
+        pass
+    assert poll.value.status in (200, 204) and 'id="current"' not in poll.value.text()
+    expect(window.page.get_by_label("Afsluitende notitie (optioneel)")).to_have_value("Vergunningcheck samen gedaan")
     window.page.get_by_role("button", name="Contact afronden").click()
     expect(window.page.get_by_text("Contact afgerond: In één keer beantwoord.")).to_be_visible()
     backstage.expire_all()
