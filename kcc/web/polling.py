@@ -12,12 +12,16 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Mapping
+import threading
+import time
+from collections.abc import Callable, Hashable, Mapping
+from typing import Any, TypeVar
 
 from flask import make_response
 from markupsafe import escape
 from werkzeug.wrappers import Response
 
+T = TypeVar("T")
 _TOKEN = re.compile(r'(name="csrf_token"[^>]*?value=")[^"]*(")')
 _FIRST_TAG = re.compile(r"^\s*<([a-zA-Z][a-zA-Z0-9]*)")
 
@@ -39,10 +43,10 @@ def with_version(html: str, name: str, value: str) -> str:
 
 
 class Part:
-    """One part of a screen: how to render it, and how to know its version without rendering (None: hash the
-    HTML; a template that writes its own version input must give `known`)."""
+    """One part of a screen: how to render it, and its version when it is known without rendering (None: the
+    hash of its HTML). A part whose template writes its own version input must give `known`."""
 
-    def __init__(self, render: Callable[[], str], known: Callable[[], str] | None = None):
+    def __init__(self, render: Callable[[], str], known: str | None = None):
         self.render, self.known = render, known
 
 
@@ -53,7 +57,7 @@ def answer(parts: Mapping[str, Part], shown: Mapping[str, str], out_of_band: boo
     changed = []
     for name, part in parts.items():
         if part.known is not None:
-            if part.known() != shown.get(name):
+            if part.known != shown.get(name):
                 changed.append(mark(part.render()))
             continue
         html = part.render()
@@ -61,3 +65,22 @@ def answer(parts: Mapping[str, Part], shown: Mapping[str, str], out_of_band: boo
         if now != shown.get(name):
             changed.append(mark(with_version(html, name, now)))
     return make_response("".join(changed)) if changed else make_response("", 204)
+
+
+_SHARED: dict[Hashable, tuple[float, Any]] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def shared(key: Hashable, seconds: float, make: Callable[[], T]) -> T:
+    """What every screen of this process shows alike (a domain's queue), made at most once per `seconds`: three
+    hundred screens polling the same figures cost one count, not three hundred."""
+    now = time.monotonic()
+    found = _SHARED.get(key)
+    if found is not None and now - found[0] < seconds:
+        return found[1]
+    value = make()
+    with _SHARED_LOCK:
+        if len(_SHARED) > 1000:  # keys are databases × domain sets × languages: only tests make many
+            _SHARED.clear()
+        _SHARED[key] = (now, value)
+    return value

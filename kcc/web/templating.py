@@ -11,6 +11,7 @@ from flask_login import current_user
 from kcc.contacts.intake import reference
 from kcc.core.timeutil import local
 from kcc.mail.operations import when
+from kcc.web.request import current_actor
 
 ROLE_LABELS = {
     "host": _l("Gastvrouw/gastheer"),
@@ -56,8 +57,8 @@ SCREENS = [
 
 
 def screens_for(user) -> list[tuple[str, str]]:
-    """The screens a user may open; admin sees every screen."""
-    if not getattr(user, "is_authenticated", False):
+    """The screens a user (a Staff row or an Actor) may open; admin sees every screen."""
+    if user is None or not getattr(user, "is_authenticated", True):
         return []
     return [(endpoint, label) for role, endpoint, label in SCREENS if user.has_role(role)]
 
@@ -97,7 +98,8 @@ def register_template_helpers(app: Flask) -> None:
     def kcc_context():
         return {
             "municipality": current_app.config["KCC"].municipality,
-            "nav_screens": screens_for(current_user),
+            # the cached profile of whoever is logged in (kcc.web.request): no roles read per rendering
+            "nav_screens": screens_for(current_actor()) if current_user.is_authenticated else [],
             "role_labels": ROLE_LABELS,
             "skill_labels": SKILL_LABELS,
             "day_labels": DAY_LABELS,

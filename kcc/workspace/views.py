@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Blueprint, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_login import current_user
 
 from kcc.callbacks import operations as tasks
@@ -17,7 +18,7 @@ from kcc.content.catalogue import active_desks, active_domains, active_teams
 from kcc.core.errors import Conflict, Msg, ValidationError
 from kcc.core.timeutil import parse_local, utcnow
 from kcc.handover import operations as handover
-from kcc.models import Contact, Handover
+from kcc.models import Contact, Handover, HandoverState, Presence
 from kcc.policy import contact_or_404
 from kcc.queues import operations as queues
 from kcc.staff import directory
@@ -76,6 +77,15 @@ def my_handovers() -> list[Handover]:
     return handover.sent_by(db(), actor(), utcnow())
 
 
+@bp.app_template_global()
+def handovers_version(sent: list[Handover], now: datetime) -> str:
+    """What "Jouw overdrachten" shows, without drawing it: each offer's state and task; while one still waits
+    for an answer its countdown moves every second."""
+    shown = ";".join(f"{h.id}:{h.status}:{h.task.id if h.task else ''}" for h in sent)
+    waiting = any(h.status == HandoverState.offered for h in sent)
+    return f"{shown}@{int(now.timestamp())}" if waiting else shown or "none"
+
+
 def _queue_context() -> dict:
     mine = _my_domain_ids()
     return {"queue": queues.queue_status(db(), utcnow(), mine) if mine else []}
@@ -116,20 +126,32 @@ def refresh():
     now = utcnow()
     offers = handover.incoming(db(), actor(), now)
     in_hand = queues.busy(db(), current_user.id)
+    sent = my_handovers()
+    if in_hand is not None:
+        current = f"in-hand-{in_hand.id}"  # not redrawn under the employee's typing while the contact is in hand
+    elif current_user.presence != Presence.available:
+        current = f"away-{current_user.presence}"  # the panel says how to become available; nothing moves
+    else:
+        current = None  # the offer or "nobody waits": by its HTML
 
     def offers_html() -> str:
         handover.read(db(), actor(), offers, now)
         return render_template("handover/_offers.html", offers=offers, now=now, errors={}, in_workspace=True)
 
     parts = {
-        # while a contact is in hand its panel is not redrawn under the employee's typing: its version is the contact
-        "current": polling.Part(lambda: render_template("workspace/_current.html", **current_context()),
-                                known=(lambda: f"in-hand-{in_hand.id}") if in_hand else None),
-        "queue": polling.Part(lambda: render_template("workspace/_queue.html", **_queue_context())),
-        "handovers": polling.Part(lambda: render_template("workspace/_handovers.html", handovers=my_handovers(), now=now)),
-        "offers": polling.Part(offers_html, known=lambda: ",".join(str(offer.id) for offer in offers)),
+        "current": polling.Part(lambda: render_template("workspace/_current.html", **current_context()), known=current),
+        "queue": polling.Part(_queue_panel),
+        "handovers": polling.Part(lambda: render_template("workspace/_handovers.html", handovers=sent, now=now),
+                                  known=handovers_version(sent, now)),
+        "offers": polling.Part(offers_html, known=",".join(str(offer.id) for offer in offers)),
     }
     return polling.answer(parts, request.args)
+
+
+def _queue_panel() -> str:
+    """The queue panel as everyone with the same domains sees it, made at most every 2 s per process."""
+    key = ("queue", str(db().get_bind().engine.url), tuple(_my_domain_ids()), str(get_locale()))
+    return polling.shared(key, 2.0, lambda: render_template("workspace/_queue.html", **_queue_context()))
 
 
 @bp.post("/status")
