@@ -297,9 +297,14 @@ def recent_contacts(session: Session, actor: Actor, contact: Contact, limit: int
                                 .order_by(Contact.created_at.desc()).limit(limit)))
 
 
+EARLIER_COUNTED = 100  # "100+" beyond this: a caller of many years is not counted row by row on every screen
+
+
 def count_earlier(session: Session, actor: Actor, contact: Contact) -> int:
-    """How many earlier contacts of this person the actor may see (the workspace's 'eerdere contacten (N)')."""
+    """How many earlier contacts of this person the actor may see (the workspace's 'eerdere contacten (N)'),
+    counted up to EARLIER_COUNTED + 1."""
     where = _earlier(actor, contact)
     if where is None:
         return 0
-    return session.scalar(select(func.count(Contact.id)).join(Contact.citizen).where(*where)) or 0
+    found = select(Contact.id).join(Contact.citizen).where(*where).limit(EARLIER_COUNTED + 1).subquery()
+    return session.scalar(select(func.count()).select_from(found)) or 0

@@ -55,7 +55,7 @@ def current_context(errors: dict | None = None, values: dict | None = None) -> d
     suggested = handover.suggested_target(contact)
     context.update(
         repeat=intake.is_repeat(db(), contact),
-        earlier=intake.count_earlier(db(), actor(), contact),
+        earlier=intake.count_earlier(db(), actor(), contact), earlier_counted=intake.EARLIER_COUNTED,
         domains=active_domains(db(), with_topics=True),
         notes=[e for e in contact.events if e.type == "note"],
         open_tasks=tasks.open_tasks_for_citizen(db(), actor(), contact),

@@ -39,3 +39,16 @@ def test_a_contact_in_a_language_that_does_not_exist_is_refused():
         intake.parse_contact({"channel": "web", "question": "vraag", "language": "xx"})
     assert "language" in caught.value.fields
     assert intake.parse_contact({"channel": "web", "question": "vraag", "language": "fy"}).language == "fy"
+
+
+def test_earlier_contacts_are_counted_up_to_a_cap_not_row_by_row_for_ever(session, make_staff, monkeypatch):
+    monkeypatch.setattr(intake, "EARLIER_COUNTED", 3)
+    anna = Actor.of(make_staff("anna", skills=[("burgerzaken", "primary")]))
+
+    def call():
+        return _receive(session, question="", domain="burgerzaken", citizen={"phone": "0612345678"}).contact
+
+    first, second = call(), call()
+    assert intake.count_earlier(session, anna, second) == 1
+    latest = [call() for _ in range(4)][-1]
+    assert intake.count_earlier(session, anna, latest) == 4 and intake.count_earlier(session, anna, first) == 4  # "3+"
