@@ -30,10 +30,13 @@ import os
 import platform
 import random
 import re
+import secrets
+import shutil
 import signal
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections import Counter, defaultdict
@@ -71,6 +74,7 @@ QUEUES, LOBBY, INDICATORS, OPENAPI = "/queues", "/lobby/display", "/indicators",
 LOGIN = "/inloggen"
 PAGES = {"agent": "/werkplek", "lead": "/vloer", "specialist": "/taken"}  # what each kind of screen has open
 BROWSER_CALLS = [  # (name, who, path): the fragments timed in the history phase, with HX-Request: true
+    ("werkplek/bijwerken", "agent_b", "/werkplek/bijwerken"),  # the workspace's one poll, here without versions: all parts
     ("werkplek/wachtrij", "agent_b", "/werkplek/wachtrij"),
     ("werkplek/huidig", "agent_b", "/werkplek/huidig"),
     ("overdracht/aanbod", "agent_b", "/overdracht/aanbod"),
@@ -462,6 +466,22 @@ ON CONFLICT (domain_id, day) DO UPDATE SET last = ticket_counters.last + EXCLUDE
 """
 
 
+# Columns later migrations added that the app derives itself, filled the way the app (or its migration) would,
+# when the schema has them: (table, column, SQL).
+DERIVED = [
+    ("contacts", "repeated", """
+UPDATE contacts SET repeated = true WHERE NOT repeated AND id IN (
+    SELECT p.id FROM (SELECT ct.id, ct.created_at, lag(ct.created_at) OVER (PARTITION BY ci.phone ORDER BY ct.created_at, ct.id) AS previous
+                      FROM contacts ct JOIN citizens ci ON ci.id = ct.citizen_id WHERE ci.phone IS NOT NULL) AS p
+    WHERE p.previous >= p.created_at - interval '7 days'
+    UNION
+    SELECT e.id FROM (SELECT ct.id, ct.created_at, lag(ct.created_at) OVER (PARTITION BY ci.email ORDER BY ct.created_at, ct.id) AS previous
+                      FROM contacts ct JOIN citizens ci ON ci.id = ct.citizen_id WHERE ci.email IS NOT NULL) AS e
+    WHERE e.previous >= e.created_at - interval '7 days')
+"""),
+]
+
+
 def history_days(size: int, today: date) -> list[tuple[date, int, bool]]:
     """(day, contacts, weekend) going back from yesterday at the fixed daily rate until `size` contacts."""
     days, left, day = [], size, today - timedelta(days=1)
@@ -531,6 +551,13 @@ def fill(dsn: str, staffing: Staffing, size: int) -> tuple[dict[str, int], list[
                            extra={"resolved": TODAY_CONTACTS - TODAY_WAITING, "lo": lo, "hi": hi}, timings=timings)
         for table, n in today_rows.items():
             written[table] = written.get(table, 0) + n
+        for table, column, sql in DERIVED:
+            if conn.execute("SELECT 1 FROM information_schema.columns WHERE table_name = %s AND column_name = %s",
+                            (table, column)).fetchone():
+                started = time.perf_counter()
+                written[f"{table}.{column}"] = conn.execute(sql).rowcount
+                conn.commit()
+                timings.append((f"{table}.{column}", time.perf_counter() - started))
         conn.autocommit = True
         started = time.perf_counter()
         conn.execute("ANALYZE")
@@ -595,6 +622,7 @@ class Browser:
     def __init__(self, port: int, timeout: float = 30.0, agent: str = "kcc-bench-scale"):
         self.port, self.timeout, self.agent = port, timeout, agent
         self.cookies: dict[str, str] = {}
+        self.last_headers: dict[str, str] = {}
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
 
     def request(self, method: str, path: str, headers: dict | None = None, body: bytes | None = None) -> tuple[int, str, float]:
@@ -608,6 +636,7 @@ class Browser:
                 response = self.conn.getresponse()
                 raw = response.read()
                 elapsed = time.perf_counter() - started
+                self.last_headers = dict(response.headers.items())
                 for header in response.headers.get_all("Set-Cookie") or []:
                     jar: SimpleCookie = SimpleCookie()
                     jar.load(header)
@@ -655,6 +684,35 @@ def login_all(port: int, usernames: list[str], pool: int = 4) -> dict[str, dict[
 
 
 # --- gunicorn and process accounting ---------------------------------------------------------------
+
+def kcc_env(url: str) -> dict[str, str]:
+    return {**os.environ, "KCC_DATABASE_URL": url, "KCC_ENV": "production", "KCC_SECRET_KEY": secrets.token_hex(32)}
+
+
+def settle_like_the_worker(url: str, days: int, outbox: Path) -> str:
+    """What `kcc worker` has done by the time a year of history lies behind it (indicators of settled days kept):
+    as many rounds of `kcc worker --once` as a year of days needs. Says what it did."""
+    try:
+        from kcc.floor import indicators
+
+        per_round = int(getattr(indicators, "SETTLE_PER_CALL", 31))
+    except ImportError:
+        per_round = 31
+    started = time.perf_counter()
+    rounds = days // per_round + 2
+    for _ in range(rounds):
+        done = subprocess.run([str(Path(sys.executable).parent / "kcc"), "worker", "--once", "--outbox", str(outbox)], cwd=ROOT,
+                              env=kcc_env(url), capture_output=True, text=True, timeout=1800)
+        if done.returncode != 0:
+            return f"`kcc worker --once` failed ({done.returncode}): {(done.stderr or done.stdout).strip().splitlines()[-1:]}"
+    return f"{rounds} rounds of `kcc worker --once` beforehand ({time.perf_counter() - started:.0f} s), as a running worker would have"
+
+
+def start_worker(url: str, outbox: Path) -> subprocess.Popen:
+    """`kcc worker` beside gunicorn, as production runs it (`make run` does too)."""
+    return subprocess.Popen([str(Path(sys.executable).parent / "kcc"), "worker", "--outbox", str(outbox)], cwd=ROOT,
+                            env=kcc_env(url), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
 
 def stop_gunicorn(process: subprocess.Popen) -> None:
     """TERM, then KILL its workers and itself if a long request keeps them (only the processes this run started)."""
@@ -845,6 +903,7 @@ class CallResult:
     name: str
     what: str
     samples: list[float] = field(default_factory=list)  # ms
+    first: float | None = None  # ms: the first (warm-up) call
     answers: Counter = field(default_factory=Counter)
     timeouts: int = 0
 
@@ -889,6 +948,7 @@ def run_history(port_box: list[int], restart: Callable[[], None], staffing: Staf
         try:
             for _ in range(3):  # warm-up: caches, prepared statements, the router
                 call(t, ctx)
+                result.first = t.elapsed * 1000 if result.first is None else result.first
                 if time.perf_counter() - started > args.budget:
                     break
             started = time.perf_counter()
@@ -906,7 +966,8 @@ def run_history(port_box: list[int], restart: Callable[[], None], staffing: Staf
             t.api("agent", "PUT", PRESENCE, {"state": "available"})
         abandon_created(dsn, ctx.created)
         results.append(result)
-        print(f"  {name:<24} {stats_line(result.samples)}  [{statuses(result.answers)}]  {what}", flush=True)
+        print(f"  {name:<24} {stats_line(result.samples)}  [{statuses(result.answers)}]  first {ms(result.first)}  {what}",
+              flush=True)
     t.close()
     if ctx.claimed:
         run = Run()
@@ -990,6 +1051,8 @@ def explain(url: str, dsn: str, staffing: Staffing, size: int, budget: float, po
     """EXPLAIN (ANALYZE, BUFFERS) of every distinct SELECT each call runs, with the parameters it ran with."""
     t = FlaskTransport(url, staffing, budget)
     ctx = Context(position_path)
+    for who in ("agent", "agent_b"):
+        t.api(who, "PUT", PRESENCE, {"state": "available"})
     try:
         with psycopg.connect(dsn) as raw:
             for name, what, call in history_calls(position_path):
@@ -1024,21 +1087,66 @@ EVERY = re.compile(r"every\s+(\d+(?:\.\d+)?)(ms|s)\b")
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 
 
-@dataclass
-class Element:
-    id: str | None
-    attrs: dict[str, str]
-    inherited: dict[str, str]  # hx-headers of the ancestors (htmx inherits them)
-    oob: bool
+class Node:
+    """An element of a screen's page, as far as htmx needs it: tag, attributes, children (no text)."""
+
+    __slots__ = ("tag", "attrs", "children", "parent")
+
+    def __init__(self, tag: str, attrs: dict[str, str], parent: Node | None = None):
+        self.tag, self.attrs, self.children, self.parent = tag, attrs, [], parent
+
+    @property
+    def id(self) -> str | None:
+        return self.attrs.get("id")
+
+    def walk(self):
+        yield self
+        for child in self.children:
+            yield from child.walk()
+
+    def ancestors(self):
+        node = self.parent
+        while node is not None:
+            yield node
+            node = node.parent
+
+    def closest_attr(self, name: str) -> str | None:
+        """htmx inherits most hx- attributes: the element's own, else the nearest ancestor's."""
+        for node in (self, *self.ancestors()):
+            if name in node.attrs:
+                return node.attrs[name]
+        return None
+
+    def merged_json(self, name: str) -> dict:
+        """hx-headers and hx-vals: the ancestors' merged, the nearest winning."""
+        merged: dict = {}
+        for node in reversed([self, *self.ancestors()]):
+            merged.update(_json_attr(node.attrs.get(name)))
+        return merged
 
     @property
     def interval(self) -> float | None:
+        """The polling interval of hx-trigger="every Ns" on an element with hx-get; None if it does not poll."""
         if not self.attrs.get("hx-get"):
             return None
         match = EVERY.search(self.attrs.get("hx-trigger", ""))
         if match is None:
             return None
         return float(match.group(1)) / (1000 if match.group(2) == "ms" else 1)
+
+    def replace_with(self, nodes: list[Node]) -> None:
+        assert self.parent is not None
+        siblings = self.parent.children
+        index = next(i for i, child in enumerate(siblings) if child is self)
+        for node in nodes:
+            node.parent = self.parent
+        siblings[index:index + 1] = nodes
+        self.parent = None
+
+    def set_children(self, nodes: list[Node]) -> None:
+        for node in nodes:
+            node.parent = self
+        self.children = nodes
 
 
 def _json_attr(text: str | None) -> dict:
@@ -1049,60 +1157,103 @@ def _json_attr(text: str | None) -> dict:
     return value if isinstance(value, dict) else {}
 
 
-class _Elements(HTMLParser):
-    """Every element with an id or an hx-get, with the hx-headers it inherits (html.parser, forgiving)."""
+class _Tree(HTMLParser):
+    """HTML → Node tree with the standard library's forgiving parser (void elements, stray end tags)."""
 
     def __init__(self):
         super().__init__(convert_charrefs=True)
-        self.stack: list[tuple[str, dict]] = []
-        self.found: list[Element] = []
-
-    def _element(self, attrs) -> dict:
-        found = {name: value or "" for name, value in attrs}
-        inherited = self.stack[-1][1] if self.stack else {}
-        if found.get("id") or found.get("hx-get"):
-            self.found.append(Element(found.get("id"), found, dict(inherited), "hx-swap-oob" in found))
-        return {**inherited, **_json_attr(found.get("hx-headers"))}
+        self.root = Node("#root", {})
+        self.open = self.root
 
     def handle_starttag(self, tag, attrs):
-        headers = self._element(attrs)
+        node = Node(tag, {name: value or "" for name, value in attrs}, self.open)
+        self.open.children.append(node)
         if tag not in VOID:
-            self.stack.append((tag, headers))
+            self.open = node
 
     def handle_startendtag(self, tag, attrs):
-        self._element(attrs)
+        self.open.children.append(Node(tag, {name: value or "" for name, value in attrs}, self.open))
 
     def handle_endtag(self, tag):
-        for index in range(len(self.stack) - 1, -1, -1):
-            if self.stack[index][0] == tag:
-                del self.stack[index:]
-                break
+        for node in (self.open, *self.open.ancestors()):
+            if node.tag == tag:
+                self.open = node.parent or self.root
+                return
 
 
-def elements(html: str) -> list[Element]:
-    parser = _Elements()
+def parse(html: str) -> Node:
+    parser = _Tree()
     parser.feed(html)
     parser.close()
-    return parser.found
+    return parser.root
+
+
+_COMPOUND = re.compile(r"([a-zA-Z][\w-]*)|#([\w-]+)|\.([\w-]+)|\[([\w-]+)(?:=[\"']?([^\"'\]]*)[\"']?)?\]")
+
+
+def _matches(node: Node, compound: str) -> bool:
+    for tag, id_, cls, attr, value in _COMPOUND.findall(compound):
+        if tag and node.tag != tag.lower():
+            return False
+        if id_ and node.id != id_:
+            return False
+        if cls and cls not in node.attrs.get("class", "").split():
+            return False
+        if attr and (attr not in node.attrs or (value and node.attrs[attr] != value)):
+            return False
+    return True
+
+
+def _matches_chain(node: Node, steps: list[str]) -> bool:
+    """A CSS selector of compounds with descendant (space) and child (>) combinators, matched right to left."""
+    if not steps or not _matches(node, steps[-1]):
+        return False
+    rest = steps[:-1]
+    if not rest:
+        return True
+    if rest[-1] == ">":
+        return node.parent is not None and _matches_chain(node.parent, rest[:-1])
+    return any(_matches_chain(ancestor, rest) for ancestor in node.ancestors())
+
+
+def query(root: Node, selector: str, origin: Node) -> list[Node]:
+    """htmx's extended selectors as hx-include uses them: this, closest X, find X, or a CSS selector list."""
+    found: list[Node] = []
+    for part in (p.strip() for p in selector.split(",")):
+        if part == "this":
+            found.append(origin)
+        elif part.startswith("closest "):
+            steps = part[8:].replace(">", " > ").split()
+            found += [next((n for n in (origin, *origin.ancestors()) if _matches_chain(n, steps)), None)] if steps else []
+        elif part.startswith("find "):
+            steps = part[5:].replace(">", " > ").split()
+            found += [next((n for n in origin.walk() if n is not origin and _matches_chain(n, steps)), None)]
+        elif part:
+            steps = part.replace(">", " > ").split()
+            found += [n for n in root.walk() if _matches_chain(n, steps)]
+    return [n for n in found if n is not None]
+
+
+def form_values(nodes: list[Node]) -> list[tuple[str, str]]:
+    """The named inputs these nodes are or contain (GET: as query parameters)."""
+    values = []
+    for node in nodes:
+        for element in node.walk():
+            name = element.attrs.get("name")
+            if not name or element.tag not in ("input", "select", "textarea") or "disabled" in element.attrs:
+                continue
+            if element.tag == "input" and element.attrs.get("type") in ("checkbox", "radio") and "checked" not in element.attrs:
+                continue
+            values.append((name, element.attrs.get("value", "")))
+    return values
 
 
 @dataclass
 class Poller:
-    key: str
+    node: Node | None  # None: the lobby display, an API client
     url: str
     interval: float
-    own: dict  # the element's hx-headers
-    inherited: dict
-    vals: dict
-    due: float = 0.0
-    active: bool = True
-    api: bool = False  # the lobby display: JSON, nothing to swap
-
-    def update(self, element: Element, now: float) -> None:
-        assert element.interval is not None
-        self.url, self.interval = element.attrs["hx-get"], element.interval
-        self.own, self.vals = _json_attr(element.attrs.get("hx-headers")), _json_attr(element.attrs.get("hx-vals"))
-        self.active, self.due = True, now + element.interval
+    due: float
 
 
 @dataclass
@@ -1137,77 +1288,120 @@ class Recorder:
 
 
 class Screen:
-    """One open browser tab, polling like htmx: each hx-get with hx-trigger="every Ns" at its interval, with its
-    hx-headers (and its ancestors'), hx-vals as query parameters, HX-Request: true. A 2xx answer (not 204) is
-    swapped: elements with an id replace those with the same id, so the next poll takes their URL, headers and
-    vals; an element replaced by one without polling attributes stops. After a swap an element's timer starts
-    again (htmx starts it on the new element); on 204 the timer simply runs on."""
+    """One open browser tab doing what htmx does with its page, read generically from the HTML:
+
+    every element with hx-get and hx-trigger="every Ns" polls at its interval (the timer starts when the element
+    enters the page and is re-armed when it fires), with hx-headers and hx-vals (nearest wins, inherited), the
+    inputs its hx-include selects (this, closest, find, CSS with descendant and child combinators) as query
+    parameters, and HX-Request: true. A 2xx answer other than 204 is swapped: hx-swap-oob elements replace the
+    elements with their id, the rest goes where hx-target and hx-swap say (outerHTML, innerHTML, none, …); an
+    element that leaves the page stops polling, a polling element that enters it starts. 204 and 304 change
+    nothing. Like a browser's HTTP cache, an ETag is revalidated with If-None-Match unless the answer said no-store.
+    """
 
     def __init__(self, port: int, kind: str, page: str, cookies: dict[str, str], start_at: float, rec: Recorder,
                  token: str | None = None):
         self.port, self.kind, self.page, self.start_at, self.rec, self.token = port, kind, page, start_at, rec, token
         self.browser = Browser(port)
         self.browser.cookies = dict(cookies)
-        self.pollers: dict[str, Poller] = {}
-        self.cond = threading.Condition()
-        self.refresh = False
-
-    def after_action(self) -> None:
-        """The employee did something on this screen (resolved a contact): its swap brings stopped parts back."""
-        with self.cond:
-            self.refresh = True
-            self.cond.notify()
+        self.root = Node("#root", {})
+        self.pollers: dict[int, Poller] = {}  # id(node) → poller
+        self.etags: dict[str, str] = {}
 
     def _load(self) -> None:
-        if self.kind == "lobby":
-            self.pollers["lobby"] = Poller("lobby", f"{API}{LOBBY}", 5.0, {"Authorization": f"Bearer {self.token}"}, {}, {},
-                                           due=time.time() + 5.0, api=True)
-            return
-        status, html, elapsed = self.browser.request("GET", self.page)
-        self.rec.loads[f"GET {self.page} {status}"] += 1
         now = time.time()
-        for element in elements(html):
-            if element.id and element.interval is not None:
-                poller = Poller(element.id, "", 0.0, {}, element.inherited, {})
-                poller.update(element, now)
-                self.pollers[element.id] = poller
+        if self.kind == "lobby":
+            self.pollers[0] = Poller(None, f"{API}{LOBBY}", 5.0, now + 5.0)
+            return
+        status, html, _ = self.browser.request("GET", self.page)
+        self.rec.loads[f"GET {self.page} {status}"] += 1
+        self.root = parse(html)
+        self._rescan(now)
 
-    def _poll(self, poller: Poller, late: float, label: str = "") -> None:
-        target = poller.url
-        if poller.vals:
-            target += ("&" if "?" in target else "?") + urlencode(poller.vals)
-        headers = {**poller.inherited, **poller.own}
-        if not poller.api:
-            headers.update({"HX-Request": "true", "HX-Target": poller.key, "HX-Trigger": poller.key,
-                            "HX-Current-URL": f"http://127.0.0.1:{self.port}{self.page}"})
+    def _rescan(self, now: float) -> None:
+        """Pollers follow the page: kept while their element is on it, started for elements new to it."""
+        current = {}
+        for node in self.root.walk():
+            interval = node.interval
+            if interval is None:
+                continue
+            known = self.pollers.get(id(node))
+            current[id(node)] = known if known is not None and known.node is node else Poller(node, node.attrs["hx-get"], interval,
+                                                                                              now + interval)
+        self.pollers = current
+
+    def _request(self, poller: Poller) -> tuple[str, dict[str, str]]:
+        if poller.node is None:
+            return poller.url, {"Authorization": f"Bearer {self.token}"}
+        node = poller.node
+        params = [(k, str(v)) for k, v in node.merged_json("hx-vals").items()]
+        include = node.closest_attr("hx-include")
+        if include:
+            params = form_values(query(self.root, include, node)) + params
+        url = poller.url + (("&" if "?" in poller.url else "?") + urlencode(params) if params else "")
+        target = self._target(node)
+        headers = {**node.merged_json("hx-headers"), "HX-Request": "true",
+                   "HX-Current-URL": f"http://127.0.0.1:{self.port}{self.page}"}
+        if node.id:
+            headers["HX-Trigger"] = node.id
+        if target is not None and target.id:
+            headers["HX-Target"] = target.id
+        return url, headers
+
+    def _target(self, node: Node) -> Node | None:
+        spec = node.closest_attr("hx-target")
+        if not spec or spec == "this":
+            return node
+        found = query(self.root, spec, node)
+        return found[0] if found else None
+
+    def _poll(self, poller: Poller, late: float) -> None:
+        url, headers = self._request(poller)
+        if url in self.etags:
+            headers["If-None-Match"] = self.etags[url]
         fired = time.time()
         try:
-            status, html, elapsed = self.browser.request("GET", target, headers)
+            status, html, elapsed = self.browser.request("GET", url, headers)
         except Timeout:
             status, html, elapsed = "timeout", "", time.time() - fired
         except (OSError, http.client.HTTPException) as error:
             status, html, elapsed = type(error).__name__, "", time.time() - fired
-        done = time.time()
-        self.rec.add(Sample(urlsplit(target).path + label, status, elapsed * 1000, late), fired)
-        if isinstance(status, int) and 200 <= status < 300 and status != 204 and not poller.api:
-            self._swap(poller, html, done)
+        self.rec.add(Sample(urlsplit(url).path, status, elapsed * 1000, late), fired)
+        answer = self.browser.last_headers
+        if isinstance(status, int) and status == 200 and answer.get("ETag") and "no-store" not in answer.get("Cache-Control", ""):
+            self.etags[url] = answer["ETag"]
+        if poller.node is not None and isinstance(status, int) and 200 <= status < 300 and status != 204:
+            self._swap(poller.node, html, time.time())
 
-    def _swap(self, polled: Poller, html: str, now: float) -> None:
-        found = elements(html)
-        by_id = {element.id: element for element in found if element.id}
-        for key, poller in self.pollers.items():
-            element = by_id.get(key)
-            if element is None:
-                continue
-            if element.interval is not None:
-                poller.update(element, now)
+    def _swap(self, node: Node, html: str, now: float) -> None:
+        fragment = parse(html)
+        for oob in [n for n in fragment.walk() if "hx-swap-oob" in n.attrs and not any("hx-swap-oob" in a.attrs for a in n.ancestors())]:
+            how = oob.attrs.pop("hx-swap-oob").split(":")[0] or "true"
+            assert oob.parent is not None
+            oob.parent.children.remove(oob)
+            oob.parent = None
+            old = next((n for n in self.root.walk() if n.id and n.id == oob.id), None)
+            if old is None:
+                continue  # htmx drops an out-of-band element with no counterpart on the page
+            if how == "innerHTML":
+                old.set_children(oob.children)
             else:
-                poller.active = False  # replaced by the same element without polling: htmx stops polling it
-        for element in found:  # polling elements new to the page, swapped in with the answer
-            if element.id and element.id not in self.pollers and element.interval is not None and not element.oob:
-                poller = Poller(element.id, "", 0.0, {}, {**polled.inherited, **element.inherited}, {})
-                poller.update(element, now)
-                self.pollers[element.id] = poller
+                old.replace_with([oob])
+        target = self._target(node)
+        style = ((node.closest_attr("hx-swap") or "").split() or ["innerHTML"])[0]
+        if target is not None and target.parent is not None and style != "none":
+            content = fragment.children
+            if style == "outerHTML":
+                target.replace_with(content)
+            elif style == "delete":
+                target.replace_with([])
+            elif style == "beforeend":
+                target.set_children(target.children + content)
+            elif style == "afterbegin":
+                target.set_children(content + target.children)
+            else:  # innerHTML, and what this model does not tell apart
+                target.set_children(content)
+        self._rescan(now)
 
     def run(self, stop: threading.Event) -> None:
         delay = self.start_at - time.time()
@@ -1220,39 +1414,26 @@ class Screen:
             return
         free_since = time.time()
         while not stop.is_set():
-            refresh: list[Poller] = []
-            poller: Poller | None = None
-            with self.cond:
-                if self.refresh:
-                    self.refresh = False
-                    refresh = [p for p in self.pollers.values() if not p.active]
-                if not refresh:
-                    active = [p for p in self.pollers.values() if p.active]
-                    if not active:
-                        self.cond.wait(1.0)
-                        continue
-                    poller = min(active, key=lambda p: p.due)
-                    wait = poller.due - time.time()
-                    if wait > 0:
-                        self.cond.wait(min(wait, 1.0))
-                        continue
-            if stop.is_set():
-                break
-            for stopped in refresh:
-                self._poll(stopped, 0.0, label=" (after resolve)")
-            if poller is not None:
-                now = time.time()
-                late = max(0.0, now - max(poller.due, free_since)) * 1000  # the client's own delay, not the server's
-                poller.due += poller.interval  # htmx re-arms the timer when it fires
-                if poller.due < now:
-                    poller.due = now + poller.interval
-                self._poll(poller, late)
+            if not self.pollers:
+                stop.wait(1.0)
+                continue
+            poller = min(self.pollers.values(), key=lambda p: p.due)
+            wait = poller.due - time.time()
+            if wait > 0:
+                stop.wait(min(wait, 1.0))
+                continue
+            now = time.time()
+            late = max(0.0, now - max(poller.due, free_since)) * 1000  # the client's own delay, not the server's
+            poller.due += poller.interval  # htmx re-arms the timer when it fires
+            if poller.due < now:
+                poller.due = now + poller.interval
+            self._poll(poller, late)
             free_since = time.time()
         self.browser.conn.close()
 
 
-def employee(port: int, token: str, rec: Recorder, stop: threading.Event, screen: Screen | None, seed: int) -> None:
-    """As bench.run's employee: me/next, handle 0.5–2 s, resolve; idle poll every second. Its screen sees the resolve."""
+def employee(port: int, token: str, rec: Recorder, stop: threading.Event, seed: int) -> None:
+    """As bench.run's employee: me/next, handle 0.5–2 s, resolve; idle poll every second."""
     client = Client(port, token)
     rng = random.Random(seed)
     while not stop.is_set():
@@ -1273,8 +1454,6 @@ def employee(port: int, token: str, rec: Recorder, stop: threading.Event, screen
                 if rec.inside(time.time()):
                     with rec.lock:
                         rec.resolved += 1
-                if screen is not None:
-                    screen.after_action()
             elif status == 204:
                 stop.wait(1.0)
             else:
@@ -1306,7 +1485,7 @@ def client_process(port: int, specs: list[ScreenSpec], window: tuple[float, floa
         screen = Screen(port, spec.kind, PAGES.get(spec.kind, ""), spec.cookies, spec.start_at, rec, spec.token)
         threads.append(threading.Thread(target=screen.run, args=(stop,), daemon=True))
         if spec.works and spec.token:
-            threads.append(threading.Thread(target=employee, args=(port, spec.token, rec, stop, screen, index), daemon=True))
+            threads.append(threading.Thread(target=employee, args=(port, spec.token, rec, stop, index), daemon=True))
     for thread in threads:
         thread.start()
     time.sleep(max(0.0, window[1] - time.time()))
@@ -1341,7 +1520,8 @@ def producer(port: int, token: str, stop: threading.Event, window: tuple[float, 
     client.close()
 
 
-def run_screens(port: int, staffing: Staffing, mix: Mix, url: str, gunicorn: subprocess.Popen, server: PgServer, args) -> dict:
+def run_screens(port: int, staffing: Staffing, mix: Mix, url: str, gunicorn: subprocess.Popen, worker: subprocess.Popen | None,
+                server: PgServer, args) -> dict:
     """N screens and 50 working employees for a warm-up and a measured window; everything merged per path."""
     started = time.perf_counter()
     presence = ([(token, "available") for _, token in staffing.workers] +
@@ -1376,7 +1556,7 @@ def run_screens(port: int, staffing: Staffing, mix: Mix, url: str, gunicorn: sub
     intake: dict[str, Any] = {"intake_ms": [], "intake_answers": Counter()}
     threads = [threading.Thread(target=producer, args=(port, staffing.tokens["integration"], stop, window, args.rate, intake),
                                 daemon=True)]
-    threads += [threading.Thread(target=employee, args=(port, token, rec_main, stop, None, 1000 + i), daemon=True)
+    threads += [threading.Thread(target=employee, args=(port, token, rec_main, stop, 1000 + i), daemon=True)
                 for i, (_, token) in enumerate(working_without_screen)]
     time.sleep(max(0.0, t0 - time.time()))
     for thread in threads:
@@ -1384,9 +1564,14 @@ def run_screens(port: int, staffing: Staffing, mix: Mix, url: str, gunicorn: sub
     time.sleep(max(0.0, window[0] - time.time()))
     pg_root, gunicorn_root = postmaster_pid(server), gunicorn.pid
     client_pids = [os.getpid()] + [w.pid for w in workers if w.pid]
-    before = (tree_ticks([gunicorn_root]), tree_ticks([pg_root]), own_ticks(client_pids), time.time())
+    worker_pids = [worker.pid] if worker is not None else []
+
+    def ticks() -> tuple:
+        return (tree_ticks([gunicorn_root]), tree_ticks([pg_root]), own_ticks(client_pids), own_ticks(worker_pids), time.time())
+
+    before = ticks()
     time.sleep(max(0.0, window[1] - time.time()))
-    after = (tree_ticks([gunicorn_root]), tree_ticks([pg_root]), own_ticks(client_pids), time.time())
+    after = ticks()
     stop.set()
     merged: dict[str, Any] = {"samples": [], "next_ms": list(rec_main.next_ms), "next_answers": Counter(rec_main.next_answers),
                               "claimed": list(rec_main.claimed), "resolved": rec_main.resolved, "errors": Counter(rec_main.errors),
@@ -1404,11 +1589,11 @@ def run_screens(port: int, staffing: Staffing, mix: Mix, url: str, gunicorn: sub
         worker.join(timeout=30)
     for thread in threads:
         thread.join(timeout=35)
-    wall = after[3] - before[3]
+    wall = after[4] - before[4]
     cores = os.cpu_count() or 1
     tick = os.sysconf("SC_CLK_TCK")
     merged["cpu"] = {name: (after[i] - before[i]) / tick / (wall * cores) for i, name in
-                     enumerate(("gunicorn", "PostgreSQL", "bench clients"))}
+                     enumerate(("gunicorn", "PostgreSQL", "bench clients", "kcc worker"))}
     merged.update(intake)
     merged["logins_s"] = logins
     merged["procs"] = procs
@@ -1475,6 +1660,8 @@ def bench_size(size: int, args, mix: Mix) -> dict:
     dsn = f"host=127.0.0.1 port={server.port} user=kcc dbname=kcc_bench"
     outcome: dict[str, Any] = {"size": size}
     gunicorn: subprocess.Popen | None = None
+    worker: subprocess.Popen | None = None
+    outbox = Path(tempfile.mkdtemp(prefix="kcc-bench-outbox-"))
     try:
         started = time.perf_counter()
         migrate.upgrade(url)
@@ -1493,6 +1680,9 @@ def bench_size(size: int, args, mix: Mix) -> dict:
         print("  rows: " + ", ".join(f"{table} {n:,}" for table, n in written.items()) +
               f"; {HOT_PHONE} occurs {hot} times")
         outcome["fill_s"] = took
+        if args.worker:
+            print(f"  worker: {settle_like_the_worker(url, len(days) + 1, outbox)}; `kcc worker` runs beside gunicorn")
+            worker = start_worker(url, outbox)
         clients = sum((mix.working, mix.paused, mix.leads, mix.specialists, mix.lobby)) + EMPLOYEES + 10
         port_box = [free_port()]
         gunicorn = start_gunicorn(url, port_box[0], args.workers, args.threads, clients)
@@ -1511,12 +1701,16 @@ def bench_size(size: int, args, mix: Mix) -> dict:
         if args.explain:
             explain(url, dsn, staffing, size, args.explain_budget, find_position_path(port_box[0]))
         if "screens" in args.phases:
-            result = run_screens(port_box[0], staffing, mix, url, gunicorn, server, args)
+            result = run_screens(port_box[0], staffing, mix, url, gunicorn, worker, server, args)
             outcome["screens"] = report_screens(size, mix, result, args)
             outcome["double"] = sum(result["double"])
     finally:
         if gunicorn is not None:
             stop_gunicorn(gunicorn)
+        if worker is not None:
+            worker.terminate()
+            worker.wait(timeout=30)
+        shutil.rmtree(outbox, ignore_errors=True)
         if args.keep:
             print(f"\n  --keep: the database of {size:,} contacts is still running: {url}  (psql \"{dsn}\"; "
                   f"stop it with: {server.bindir}/pg_ctl -D {server.data} stop)")
@@ -1570,6 +1764,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes")
     parser.add_argument("--threads", type=int, default=2, help="threads per gunicorn worker")
     parser.add_argument("--keep", action="store_true", help="leave each database running and print its URL")
+    parser.add_argument("--no-worker", dest="worker", action="store_false",
+                        help="without `kcc worker` (no indicators kept ahead of the readers, no offers expired in the background)")
     args = parser.parse_args()
     args.phases = {p.strip() for p in args.phases.split(",") if p.strip()}
     if not args.phases <= {"history", "screens"}:

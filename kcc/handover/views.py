@@ -29,9 +29,11 @@ def _in_workspace() -> bool:
     return urlsplit(request.headers.get("HX-Current-URL", "")).path == url_for("workspace.page")
 
 
-def _offers(errors: dict | None = None, status: int = 200):
-    response = render("handover/_offers.html", "handover/_offers.html", in_workspace=_in_workspace(),
-                      offers=handover.incoming(db(), actor(), utcnow()), now=utcnow(), errors=errors or {})
+def _offers(errors: dict | None = None, status: int = 200, values: dict | None = None):
+    """The offers part; `errors` per offer id: {"reason": …} beside the field, {"form": …} for the offer as a whole."""
+    response = render("handover/offers_page.html", "handover/_offers.html", in_workspace=_in_workspace(),
+                      offers=handover.incoming(db(), actor(), utcnow()), now=utcnow(), errors=errors or {},
+                      values=values or {})
     response.status_code = status
     return response
 
@@ -59,7 +61,7 @@ def accept(handover_id: int):
         contact = handover.accept(db(), offer, actor(), utcnow())
     except (Conflict, NotAllowed) as error:
         unit_of_work.keep_on_error("expiry")
-        return _offers({handover_id: translate(error.args[0])}, 409)
+        return _offers({handover_id: {"form": translate(error.args[0])}}, 409)
     endpoint = handover.landing_after_accept(actor())
     target = url_for(endpoint, contact_id=contact.id) if endpoint == "handover.handled" else url_for(endpoint)
     if wants_fragment():
@@ -74,13 +76,15 @@ def accept(handover_id: int):
 @staff
 def decline(handover_id: int):
     offer = handover_or_404(db(), actor(), handover_id, answer=True)
+    reason = request.form.get("reason", "")
     try:
-        handover.decline(db(), offer, actor(), request.form.get("reason", ""), utcnow())
-    except (Conflict, NotAllowed, ValidationError) as error:
+        handover.decline(db(), offer, actor(), reason, utcnow())
+    except ValidationError as error:
         db().rollback()
-        message = translate(error.fields.get("reason", "")) if isinstance(error, ValidationError) else \
-            translate(error.args[0])
-        return _offers({handover_id: message}, 422 if isinstance(error, ValidationError) else 409)
+        return _offers({handover_id: {"reason": translate(error.fields.get("reason", ""))}}, 422, {handover_id: reason})
+    except (Conflict, NotAllowed) as error:
+        db().rollback()
+        return _offers({handover_id: {"form": translate(error.args[0])}}, 409)
     if wants_fragment():
         return _offers()
     return redirect(url_for("callbacks.task_list"))

@@ -141,6 +141,54 @@ def test_a_task_card_shows_its_mistakes_on_screen_and_keeps_the_radio_chosen(scr
     _shots(yvonne.page, "task-card-errors")
 
 
+def test_declining_without_a_reason_is_said_on_screen_and_a_promised_deadline_shows_on_the_card(screen, backstage):
+    """Ingrid declines a personal offer without saying why: the reason field says so, with a summary on top and
+    the offer still there; with a reason it becomes her team's task, which shows the reason. A task whose
+    deadline was promised earlier than the norm shows that promise verbatim (screenshots as artefacts)."""
+    from datetime import timedelta
+
+    from kcc.handover import operations as handover
+    from kcc.models import Staff, Team
+
+    team = backstage.scalar(select(Team).where(Team.slug == "wmo-consulenten"))
+    early = _call(backstage, "huishoudelijke-hulp")
+    norm = handover.norm_deadline(early, team, utcnow())
+    promised = handover.Context("Mevrouw wil weten of de hulp voor de kerst kan beginnen.",
+                                promised="Morgen vóór 12:00 bellen we u terug.", deadline=norm - timedelta(hours=1))
+    task = handover.create_task(backstage, early, team, promised, utcnow(), created_by_id=None)
+    sender = accounts.create_staff(backstage, accounts.StaffInput(
+        username="joost", name="Joost Visser", roles=["agent"], skills=[("sociaal", "primary")], languages=["nl"],
+        teams=[]), DEMO_PASSWORD, actor=Actor.system("test"))
+    offered = _call(backstage, "huishoudelijke-hulp")
+    offered.status, offered.owner_id, offered.answered_at = "in_progress", sender.id, utcnow()
+    ingrid = backstage.scalar(select(Staff).where(Staff.username == "ingrid"))
+    offer = handover.offer(backstage, offered, Actor.of(sender), handover.Context(STORY), utcnow(), timeout_s=600,
+                           to_staff_id=ingrid.id)
+    backstage.commit()
+
+    window = screen()
+    window.login("ingrid")
+    window.page.get_by_role("button", name="Weigeren").click()
+    summary = window.page.locator(f"#offer-{offer.id}-summary").locator("..")
+    expect(summary).to_contain_text("schrijf waarom je de overdracht nu niet kunt aannemen")
+    expect(summary).to_be_focused()
+    expect(window.page.locator(f"#reason-{offer.id}-error")).to_be_visible()
+    expect(window.page.get_by_label(re.compile("^Kan het nu niet"))).to_have_attribute("aria-invalid", "true")
+    assert window.axe() == []
+    window.page.get_by_label(re.compile("^Kan het nu niet")).fill("Ik zit de hele middag bij een huisbezoek.")
+    window.page.get_by_role("button", name="Weigeren").click()
+    expect(window.page.locator(f"#offer-{offer.id}-title")).to_have_count(0)
+    assert [e for e in window.console_errors if "status of 422" not in e] == []  # the refusal itself, nothing else
+
+    window.page.reload()
+    expect(window.page.get_by_text("Ik zit de hele middag bij een huisbezoek.")).to_be_visible()
+    card = window.page.locator(f"#task-{task.id}")
+    expect(card.get_by_text("Morgen vóór 12:00 bellen we u terug.")).to_be_visible()
+    expect(card.get_by_text(mail.when(promised.deadline), exact=False)).to_be_visible()
+    card.scroll_into_view_if_needed()
+    _shots(window.page, "task-card-promised")
+
+
 def _shots(page, name):
     """Screenshots at the three widths, kept as test artefacts; each width must fit without sideways scroll."""
     SHOTS.mkdir(parents=True, exist_ok=True)
