@@ -132,6 +132,8 @@ def test_a_task_card_shows_its_mistakes_on_screen_and_keeps_the_radio_chosen(scr
     expect(card.get_by_label("niet bereikt")).to_be_checked()
     card.get_by_role("button", name="Afronden").click()
     expect(card.locator(f"#complete-error-{task.id}")).to_have_text("schrijf een korte toelichting")
+    expect(card.locator(".kcc-error-summary")).to_be_focused()  # read out first, with a link to the field
+    expect(card.locator(".kcc-error-summary").get_by_role("link")).to_have_attribute("href", f"#complete-note-{task.id}")
     card.get_by_text("Doorsturen naar een ander team").click()
     card.get_by_role("button", name="Doorsturen").click()
     expect(card.locator(f"#forward-error-{task.id}")).to_have_text("schrijf een korte toelichting")
