@@ -17,7 +17,7 @@ from kcc.handover import operations as handover
 from kcc.models import Task
 from kcc.policy import task_or_404
 from kcc.web.access import roles
-from kcc.web.request import actor, db, field_errors, render, wants_fragment
+from kcc.web.request import actor, db, field_errors, mark_seen, render, wants_fragment
 
 bp = Blueprint("callbacks", __name__, template_folder="templates")
 WORKERS = ("specialist", "lead", "agent")
@@ -26,6 +26,7 @@ WORKERS = ("specialist", "lead", "agent")
 @bp.get("/taken")
 @roles(*WORKERS)
 def task_list():
+    mark_seen()
     now = utcnow()
     overdue_only = request.args.get("overdue") == "1"
     found = tasks.task_list(db(), actor(), overdue_at=now if overdue_only else None)

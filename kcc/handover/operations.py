@@ -305,10 +305,11 @@ def _team_for(session: Session, contact: Contact, named: Staff | None = None) ->
     return team
 
 
-def suggested_target(contact: Contact) -> str:
-    """The handover target a form proposes first: the team that handles the contact's topic ("team:<slug>")."""
+def suggested_target(contact: Contact, sender: Actor) -> str:
+    """The handover target a form proposes first: the team that handles the contact's topic ("team:<slug>"),
+    unless the sender is in that team (a receiver handing on does not hand back to themselves)."""
     team = contact.topic.handover_team if contact.topic is not None else None
-    return f"team:{team.slug}" if team is not None else ""
+    return f"team:{team.slug}" if team is not None and team.id not in sender.team_ids else ""
 
 
 def norm_hours(contact: Contact, team: Team) -> int:

@@ -18,7 +18,7 @@ from kcc.policy import contact_or_404, handover_or_404
 from kcc.queues import operations as queues
 from kcc.web import unit_of_work
 from kcc.web.access import staff
-from kcc.web.request import actor, db, field_errors, render, translate, wants_fragment
+from kcc.web.request import actor, db, field_errors, mark_seen, render, translate, wants_fragment
 from kcc.workspace import views as workspace
 
 bp = Blueprint("handover", __name__, template_folder="templates")
@@ -46,6 +46,7 @@ def offers():
     The poll sends the offers it shows; when nothing changed the answer is 204 and htmx leaves the
     part alone, so a decline reason being typed is never wiped by a refresh.
     """
+    mark_seen()  # a specialist's Taken screen is open: colleagues handing over see so
     found = handover.incoming(db(), actor(), utcnow())
     if wants_fragment() and request.args.get("known", "") == ",".join(str(offer.id) for offer in found):
         return "", 204

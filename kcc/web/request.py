@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from kcc.core.actor import Actor
 from kcc.core.errors import Msg
+from kcc.core.timeutil import utcnow
 from kcc.web import unit_of_work
 
 
@@ -94,3 +95,11 @@ def router():
 def settings():
     """The Settings read from the environment at start-up (kcc.config)."""
     return current_app.config["KCC"]
+
+
+def mark_seen() -> None:
+    """A screen's poll says its person is still there (for the queue's fair turns, the floor, the handover list);
+    written at most every third of the freshness window, as a row write per poll would be most of a poll's cost."""
+    now, last = utcnow(), current_user.last_seen_at
+    if last is None or (now - last).total_seconds() >= settings().queue.presence_fresh_s / 3:
+        current_user.last_seen_at = now

@@ -24,7 +24,7 @@ from kcc.queues import operations as queues
 from kcc.staff import directory
 from kcc.web import polling
 from kcc.web.access import roles
-from kcc.web.request import actor, db, field_errors, render, router, settings, translate, wants_fragment
+from kcc.web.request import actor, db, field_errors, mark_seen, render, router, settings, translate, wants_fragment
 
 bp = Blueprint("workspace", __name__, url_prefix="/werkplek", template_folder="templates")
 HANDLERS = ("agent", "specialist")  # who works a contact in hand: from the queue, or taken over in a handover
@@ -33,14 +33,6 @@ NOTHING_WAITING = Msg("Er wacht nu niemand voor jou. Een nieuw contact verschijn
 
 def _my_domain_ids() -> list[int]:
     return actor().domain_ids
-
-
-def _seen() -> None:
-    """Every poll says the employee is still here, so colleagues' fair turns do not wait for someone gone; written
-    at most every third of the freshness window (a row write per poll would be most of what a poll costs)."""
-    now, last = utcnow(), current_user.last_seen_at
-    if last is None or (now - last).total_seconds() >= settings().queue.presence_fresh_s / 3:
-        current_user.last_seen_at = now
 
 
 def current_context(errors: dict | None = None, values: dict | None = None) -> dict:
@@ -52,7 +44,7 @@ def current_context(errors: dict | None = None, values: dict | None = None) -> d
     if contact is None:
         context["offer"] = queues.peek_next(db(), current_user, now, settings().queue)
         return context
-    suggested = handover.suggested_target(contact)
+    suggested = handover.suggested_target(contact, actor())
     context.update(
         repeat=intake.is_repeat(db(), contact),
         earlier=intake.count_earlier(db(), actor(), contact), earlier_counted=intake.EARLIER_COUNTED,
@@ -61,6 +53,7 @@ def current_context(errors: dict | None = None, values: dict | None = None) -> d
         open_tasks=tasks.open_tasks_for_citizen(db(), actor(), contact),
         colleagues=directory.colleagues(db(), exclude_id=actor().id, roles=directory.HANDOVER_ROLES,
                                         seen_since=now - timedelta(seconds=settings().queue.presence_fresh_s)),
+        seen_since=now - timedelta(seconds=settings().queue.presence_fresh_s),
         teams=active_teams(db()),
         suggested_target=suggested,
         # the hint under the form speaks of the target shown: the one typed before a mistake, else the suggestion
@@ -110,7 +103,7 @@ def _answer(fragment: str, context: dict, status: int = 200):
 @bp.get("")
 @roles("agent")
 def page():
-    _seen()
+    mark_seen()
     context = {**current_context(), **_queue_context(), **_desks(), "topics": [], "q": "",
                "offers": [], "handovers": []}
     side = _side_context()
@@ -122,7 +115,7 @@ def page():
 @roles("agent")
 def refresh():
     """The workspace's one poll: 204 when nothing it shows changed, else only the changed parts (kcc.web.polling)."""
-    _seen()
+    mark_seen()
     now = utcnow()
     offers = handover.incoming(db(), actor(), now)
     in_hand = queues.busy(db(), current_user.id)
@@ -174,14 +167,14 @@ def _desks() -> dict:
 @bp.get("/huidig")
 @roles(*HANDLERS)
 def current():
-    _seen()
+    mark_seen()
     return _answer("workspace/_current.html", current_context())
 
 
 @bp.get("/wachtrij")
 @roles("agent")
 def queue():
-    _seen()
+    mark_seen()
     return _answer("workspace/_queue.html", _queue_context())
 
 

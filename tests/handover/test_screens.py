@@ -178,3 +178,30 @@ def test_the_receiver_works_the_contact_with_everything_the_sender_had(people, s
     task = ingrid.post(f"/werkplek/contact/{contact.id}/overdragen",
                        {"target": "team:geldzaken", "summary": STORY, "how": "callback"}).get_data(as_text=True)
     assert "Terugbelverzoek gemaakt voor Geldzaken" in task and "Terug naar de terugbelverzoeken" in task
+
+
+def test_the_handover_list_says_whether_a_specialists_screen_is_open_and_a_receiver_is_not_offered_their_own_team(
+        people, session):
+    pieter, ingrid, contact = people
+    panel = pieter.get("/werkplek/huidig").get_data(as_text=True)
+    # Ingrid works from her task screen (no queue presence): not "afgemeld", but whether that screen is open
+    assert "Ingrid Mulder — Taken-scherm open" in panel  # she logged in and opened /taken just now
+    assert 'value="team:wmo-consulenten" selected' in panel  # the topic's team, suggested to the sender
+    from kcc.models import Staff
+    session.execute(Staff.__table__.update().where(Staff.username == "ingrid").values(
+        last_seen_at=utcnow() - timedelta(minutes=10)))
+    session.commit()
+    assert "Ingrid Mulder — Taken-scherm niet open" in pieter.get("/werkplek/huidig").get_data(as_text=True)
+    assert ingrid.get("/overdracht/aanbod").status_code == 204  # her screen polls (nothing new): she is there again
+    assert "Ingrid Mulder — Taken-scherm open" in pieter.get("/werkplek/huidig").get_data(as_text=True)
+    # Ingrid takes the contact over; handing it on, her own team is not what the form proposes
+    pieter.post(f"/werkplek/contact/{contact.id}/overdragen", {"target": f"staff:{ingrid_id(session)}", "summary": STORY})
+    offer = session.scalars(select(Handover)).one()
+    ingrid.post(f"/overdracht/{offer.id}/aannemen")
+    handled = ingrid.get(f"/overdracht/contact/{contact.id}", htmx=False).get_data(as_text=True)
+    assert 'value="team:wmo-consulenten" selected' not in handled and "— kies een team of collega —" in handled
+
+
+def ingrid_id(session):
+    from kcc.models import Staff
+    return session.scalar(select(Staff.id).where(Staff.username == "ingrid"))
