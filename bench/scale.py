@@ -1564,9 +1564,9 @@ def run_screens(port: int, staffing: Staffing, mix: Mix, url: str, gunicorn: sub
     procs = max(1, min(args.procs, len(specs)))
     context = multiprocessing.get_context("fork")
     out = context.Queue()
-    workers = [context.Process(target=client_process, args=(port, specs[i::procs], window, out), daemon=True) for i in range(procs)]
-    for worker in workers:
-        worker.start()
+    clients = [context.Process(target=client_process, args=(port, specs[i::procs], window, out), daemon=True) for i in range(procs)]
+    for process in clients:
+        process.start()
     # employees without a screen, and the arrivals, run here
     stop = threading.Event()
     rec_main = Recorder(window)
@@ -1580,7 +1580,7 @@ def run_screens(port: int, staffing: Staffing, mix: Mix, url: str, gunicorn: sub
         thread.start()
     time.sleep(max(0.0, window[0] - time.time()))
     pg_root, gunicorn_root = postmaster_pid(server), gunicorn.pid
-    client_pids = [os.getpid()] + [w.pid for w in workers if w.pid]
+    client_pids = [os.getpid()] + [process.pid for process in clients if process.pid]
     worker_pids = [worker.pid] if worker is not None else []
 
     def ticks() -> tuple:
@@ -1593,7 +1593,7 @@ def run_screens(port: int, staffing: Staffing, mix: Mix, url: str, gunicorn: sub
     merged: dict[str, Any] = {"samples": [], "next_ms": list(rec_main.next_ms), "next_answers": Counter(rec_main.next_answers),
                               "claimed": list(rec_main.claimed), "resolved": rec_main.resolved, "errors": Counter(rec_main.errors),
                               "loads": Counter()}
-    for _ in workers:
+    for _ in clients:
         part = out.get(timeout=120)
         merged["samples"] += part["samples"]
         merged["next_ms"] += part["next_ms"]
@@ -1602,8 +1602,8 @@ def run_screens(port: int, staffing: Staffing, mix: Mix, url: str, gunicorn: sub
         merged["resolved"] += part["resolved"]
         merged["errors"].update(part["errors"])
         merged["loads"].update(part["loads"])
-    for worker in workers:
-        worker.join(timeout=30)
+    for process in clients:
+        process.join(timeout=30)
     for thread in threads:
         thread.join(timeout=35)
     wall = after[4] - before[4]

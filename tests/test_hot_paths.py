@@ -14,7 +14,8 @@ import pytest
 from sqlalchemy import event
 
 from kcc.core.timeutil import local, utcnow
-from kcc.models import AuditLog, Citizen, Contact, ContactEvent, Handover, Task, Team
+from kcc.models import AuditLog, Citizen, Contact, ContactEvent, Handover, Task, TaskAttempt, Team
+from kcc.web import polling
 from tests.conftest import Auth
 
 REPEAT_PHONE = "+31612345678"
@@ -65,6 +66,15 @@ def add_history(session, make_staff, rounds: int, start: int) -> None:
                 session.add(Task(contact_id=contact.id, team_id=team.id, handover_id=offer.id, summary="s",
                                  state="done", created_at=at, deadline=at + timedelta(days=2),
                                  completed_at=at + timedelta(days=1)))
+            if k == 3:  # callbacks still open for the team: some due later, some over time, one with an attempt
+                due_later = n % 2 == 1  # made today, due tomorrow; the others are over time since long ago
+                task = Task(contact_id=contact.id, team_id=team.id, summary="s", state="open",
+                            created_at=now - timedelta(hours=1) if due_later else at,
+                            deadline=now + timedelta(days=1) if due_later else at + timedelta(days=1),
+                            owner_id=1 if n % 3 == 0 else None)
+                session.add(task)
+                if n % 3 == 0:
+                    session.add(TaskAttempt(task=task, actor_id=1, at=at, reached=False, note="geen gehoor"))
     session.commit()
 
 
@@ -99,6 +109,7 @@ def _calls(app, client, auth, callers) -> dict[str, Callable[[], object]]:
     def web(user: str, path: str) -> Callable[[], object]:
         def call():
             screen = browser(user)
+            polling.forget_shared()  # what screens share is made once per 2 s: count the making
             with counted(app) as statements:
                 response = screen.get(path, headers={"HX-Request": "true"})
             assert response.status_code in (200, 204), (path, response.status_code)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from kcc.contacts.intake import same_person
@@ -17,7 +17,7 @@ from kcc.core import audit
 from kcc.core.actor import Actor
 from kcc.core.errors import Conflict, Msg, NotAllowed, ValidationError, too_long
 from kcc.core.workinghours import working_hours_between
-from kcc.models import Citizen, Contact, ContactEvent, ContactStatus, Outcome, Staff, Task, TaskAttempt, TaskState, Team
+from kcc.models import Citizen, Contact, ContactEvent, ContactStatus, Handover, Outcome, Staff, Task, TaskAttempt, TaskState, Team
 from kcc.policy import contacts_visible_to, may_work_task, tasks_workable_by
 
 NEARLY_DUE_HOURS = 4  # working hours left at which a task is highlighted as nearly due
@@ -137,12 +137,25 @@ def urgency(task: Task, now: datetime) -> Urgency:
     return Urgency("soon" if hours <= NEARLY_DUE_HOURS else "ok", hours)
 
 
+# what a task card shows, loaded alongside the tasks: a fixed number of statements however many tasks are listed
+_CARD = (selectinload(Task.confirmations), selectinload(Task.team).selectinload(Team.domain),
+         selectinload(Task.owner), selectinload(Task.contact).selectinload(Contact.citizen),
+         selectinload(Task.attempts).selectinload(TaskAttempt.actor),
+         selectinload(Task.handover).selectinload(Handover.answered_by))
+
+
+def count_tasks(session: Session, actor: Actor, *, overdue_at: datetime) -> int:
+    """How many open tasks this actor works are past their deadline (the floor lists the most overdue only)."""
+    return session.scalar(select(func.count()).select_from(Task).where(
+        Task.state == TaskState.open, tasks_workable_by(actor), Task.deadline < overdue_at)) or 0
+
+
 def task_list(session: Session, actor: Actor, *, state: str = TaskState.open, team_id: int | None = None,
               overdue_at: datetime | None = None, limit: int | None = None) -> list[Task]:
     """The tasks this actor works (their teams; floor leads every team), most urgent first; of one team, or
     only the overdue ones (the floor lead's list). Screens and API both list tasks with this."""
-    query = (select(Task).where(Task.state == state, tasks_workable_by(actor)).order_by(Task.deadline)
-             .options(selectinload(Task.confirmations)))
+    query = (select(Task).where(Task.state == state, tasks_workable_by(actor)).order_by(Task.deadline, Task.id)
+             .options(*_CARD))
     if team_id is not None:
         query = query.where(Task.team_id == team_id)
     if overdue_at is not None:

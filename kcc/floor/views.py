@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, render_template, request
+from flask_babel import get_locale
 
 from kcc.callbacks import operations as tasks
 from kcc.core.timeutil import utcnow
@@ -13,15 +14,23 @@ from kcc.web.request import actor, db, render, settings, wants_fragment
 bp = Blueprint("floor", __name__, template_folder="templates")
 
 
+OVERDUE_SHOWN = 50  # the most overdue first; the heading gives how many there are in all
+
+
 @bp.get("/vloer")
 @roles("lead")
 def page():
     """Queues against their targets, colleagues by state — figures for the team, never ranked."""
-    now = utcnow()
-    context = {"view": floor.overview(db(), now, settings().queue.presence_fresh_s),
-               "overdue": tasks.task_list(db(), actor(), overdue_at=now)}
     if not wants_fragment():
-        return render("floor/page.html", **context)
-    # the floor's own poll: 204 when it would look the same (kcc.web.polling), so nothing is sent or redrawn
-    return polling.answer({"floor": polling.Part(lambda: render_template("floor/_floor.html", **context))}, request.args,
-                          out_of_band=False)
+        return render("floor/page.html", **_context())
+    # every lead sees the same floor: drawn at most every 2 s per process, and 204 while it looks the same
+    key = ("floor", str(db().get_bind().engine.url), str(get_locale()))
+    html = polling.shared(key, 2.0, lambda: render_template("floor/_floor.html", **_context()))
+    return polling.answer({"floor": polling.Part(lambda: html)}, request.args, out_of_band=False)
+
+
+def _context() -> dict:
+    now = utcnow()
+    return {"view": floor.overview(db(), now, settings().queue.presence_fresh_s),
+            "overdue": tasks.task_list(db(), actor(), overdue_at=now, limit=OVERDUE_SHOWN),
+            "overdue_count": tasks.count_tasks(db(), actor(), overdue_at=now)}

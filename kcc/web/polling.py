@@ -71,6 +71,12 @@ _SHARED: dict[Hashable, tuple[float, Any]] = {}
 _SHARED_LOCK = threading.Lock()
 
 
+def forget_shared() -> None:
+    """Drop what `shared` keeps (tests that count what making it costs)."""
+    with _SHARED_LOCK:
+        _SHARED.clear()
+
+
 def shared(key: Hashable, seconds: float, make: Callable[[], T]) -> T:
     """What every screen of this process shows alike (a domain's queue), made at most once per `seconds`: three
     hundred screens polling the same figures cost one count, not three hundred."""
