@@ -5,13 +5,15 @@ roles, skills, languages and teams loaded alongside, and who is busy read once f
 """
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from kcc.models import Contact, ContactStatus, Presence, Skill, Staff, Team
+from kcc.models import Contact, ContactStatus, Domain, Presence, Skill, Staff, StaffRole, Team, team_members
 
 HANDOVER_ROLES = frozenset({"agent", "specialist", "senior", "lead"})  # colleagues one can hand over to
 
@@ -31,12 +33,50 @@ def presence(person: Staff, busy: set[int], seen_since: datetime | None = None) 
     """available | paused | offline as chosen, or busy while a contact is in progress; with `seen_since`,
     "unseen" for someone available whose screen has not asked since then (a browser closed, not a colleague
     ready to take a call — the queue does not wait for them either)."""
-    if person.presence != Presence.offline and person.id in busy:
+    return _state(person.id, person.presence, person.last_seen_at, busy, seen_since)
+
+
+def _state(staff_id: int, chosen: str, last_seen_at: datetime | None, busy: set[int], seen_since: datetime | None) -> str:
+    if chosen != Presence.offline and staff_id in busy:
         return "busy"
-    if (seen_since is not None and person.presence == Presence.available
-            and (person.last_seen_at is None or person.last_seen_at < seen_since)):
+    if seen_since is not None and chosen == Presence.available and (last_seen_at is None or last_seen_at < seen_since):
         return "unseen"
-    return person.presence
+    return chosen
+
+
+@dataclass(frozen=True)
+class Colleague:
+    """A colleague as the handover list shows them, as plain values: the list of hundreds is drawn for every
+    contact in hand, and ORM objects with their roles, skills and teams cost far more than these few columns."""
+
+    id: int
+    name: str
+    roles: frozenset[str]
+    state: str  # presence() of the person
+    seen_at: datetime | None  # their screen last asked
+    domains: tuple[str, ...]  # their skills' domain names, primary first
+    teams: tuple[str, ...]
+
+
+def handover_targets(session: Session, seen_since: datetime) -> list[Colleague]:
+    """Everyone active one can hand over to (HANDOVER_ROLES), by name: four statements however many people."""
+    roles: dict[int, set[str]] = defaultdict(set)
+    for staff_id, role in session.execute(select(StaffRole.staff_id, StaffRole.role)):
+        roles[staff_id].add(role)
+    domains: dict[int, list[str]] = defaultdict(list)
+    for staff_id, name in session.execute(select(Skill.staff_id, Domain.name).join(Domain, Domain.id == Skill.domain_id)
+                                          .order_by(Skill.level, Domain.position)):
+        domains[staff_id].append(name)
+    teams: dict[int, list[str]] = defaultdict(list)
+    for staff_id, name in session.execute(select(team_members.c.staff_id, Team.name)
+                                          .join(Team, Team.id == team_members.c.team_id).order_by(Team.name)):
+        teams[staff_id].append(name)
+    people = session.execute(select(Staff.id, Staff.name, Staff.presence, Staff.last_seen_at)
+                             .where(Staff.active.is_(True)).order_by(Staff.name)).all()
+    busy = busy_ids(session)
+    return [Colleague(staff_id, name, frozenset(roles[staff_id]), _state(staff_id, chosen, seen, busy, seen_since), seen,
+                      tuple(domains[staff_id]), tuple(teams[staff_id]))
+            for staff_id, name, chosen, seen in people if roles[staff_id] & HANDOVER_ROLES]
 
 
 def colleagues(session: Session, *, exclude_id: int | None = None, roles: frozenset[str] | None = None,

@@ -51,8 +51,7 @@ def current_context(errors: dict | None = None, values: dict | None = None) -> d
         domains=active_domains(db(), with_topics=True),
         notes=[e for e in contact.events if e.type == "note"],
         open_tasks=tasks.open_tasks_for_citizen(db(), actor(), contact),
-        colleagues=directory.colleagues(db(), exclude_id=actor().id, roles=directory.HANDOVER_ROLES,
-                                        seen_since=now - timedelta(seconds=settings().queue.presence_fresh_s)),
+        colleagues=[person for person in _handover_targets(now) if person.id != actor().id],
         seen_since=now - timedelta(seconds=settings().queue.presence_fresh_s),
         teams=active_teams(db()),
         suggested_target=suggested,
@@ -63,6 +62,13 @@ def current_context(errors: dict | None = None, values: dict | None = None) -> d
             db(), contact.domain_id, now),
     )
     return context
+
+
+def _handover_targets(now: datetime) -> list[directory.Colleague]:
+    """Everyone one can hand over to, as the whole floor sees them: read at most every 3 s per process."""
+    seen_since = now - timedelta(seconds=settings().queue.presence_fresh_s)
+    return polling.shared(("handover targets", str(db().get_bind().engine.url)), 3.0,
+                          lambda: directory.handover_targets(db(), seen_since))
 
 
 def my_handovers() -> list[Handover]:
