@@ -17,6 +17,7 @@ from kcc.handover import operations as handover
 from kcc.models import Contact, Handover, Staff, Task
 from kcc.queues import operations as queues
 from kcc.staff.accounts import create_token
+from kcc.workspace.operations import glance, offers_version
 from tests.conftest import csrf_from
 
 SETTINGS = QueueSettings(headstart_s={})
@@ -102,6 +103,10 @@ def test_task_and_offer_rules_agree_with_their_sql_filters(session, world):
                 == {task.id for task in all_tasks if policy.may_work_task(actor, task)}), name
         assert (set(session.scalars(select(Handover.id).where(policy.offers_for(actor))))
                 == {offer.id for offer in offers if policy.may_answer_offer(actor, offer)}), name
+        # the workspace's poll reads the same offers in its one statement (kcc.workspace.operations.glance)
+        if actor.id is not None:
+            assert glance(session, actor, utcnow()).offers == offers_version(
+                offer.id for offer in handover.incoming(session, actor, utcnow())), name
 
 
 def test_the_rules_say_what_need_to_know_means(session, world):

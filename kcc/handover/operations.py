@@ -209,7 +209,7 @@ def settle(session: Session, contact: Contact, now: datetime) -> None:
 def incoming(session: Session, actor: Actor, now: datetime) -> list[Handover]:
     """Open offers for this person or one of their teams, expiry applied first (it never waits for the sweeper)."""
     found = session.scalars(select(Handover).where(Handover.status == HandoverState.offered, offers_for(actor))
-                            .order_by(Handover.created_at)).all()
+                            .order_by(Handover.created_at, Handover.id)).all()
     for item in found:
         apply_expiry(session, item, now)
     return [item for item in found if item.status == HandoverState.offered]
@@ -228,7 +228,7 @@ def sent_by(session: Session, actor: Actor, now: datetime, hours: int = 2, limit
     mine = session.scalars(select(Handover).where(Handover.from_staff_id == actor.id,
                                                   Handover.created_at >= now - timedelta(hours=hours))
                            .options(selectinload(Handover.task))
-                           .order_by(Handover.created_at.desc()).limit(limit)).all()
+                           .order_by(Handover.created_at.desc(), Handover.id.desc()).limit(limit)).all()
     for item in mine:
         apply_expiry(session, item, now)
     return list(mine)

@@ -18,13 +18,14 @@ from kcc.content.catalogue import active_desks, active_domains, active_teams
 from kcc.core.errors import Conflict, Msg, ValidationError
 from kcc.core.timeutil import parse_local, utcnow
 from kcc.handover import operations as handover
-from kcc.models import Contact, Handover, HandoverState, Presence
+from kcc.models import Contact, Handover, Presence
 from kcc.policy import contact_or_404
 from kcc.queues import operations as queues
 from kcc.staff import directory
 from kcc.web import polling
 from kcc.web.access import roles
 from kcc.web.request import actor, db, field_errors, mark_seen, render, router, settings, translate, wants_fragment
+from kcc.workspace import operations as glance_ops
 
 bp = Blueprint("workspace", __name__, url_prefix="/werkplek", template_folder="templates")
 HANDLERS = ("agent", "specialist")  # who works a contact in hand: from the queue, or taken over in a handover
@@ -78,11 +79,8 @@ def my_handovers() -> list[Handover]:
 
 @bp.app_template_global()
 def handovers_version(sent: list[Handover], now: datetime) -> str:
-    """What "Jouw overdrachten" shows, without drawing it: each offer's state and task; while one still waits
-    for an answer its countdown moves every second."""
-    shown = ";".join(f"{h.id}:{h.status}:{h.task.id if h.task else ''}" for h in sent)
-    waiting = any(h.status == HandoverState.offered for h in sent)
-    return f"{shown}@{int(now.timestamp())}" if waiting else shown or "none"
+    """The version "Jouw overdrachten" writes (kcc.workspace.operations.handovers_version)."""
+    return glance_ops.handovers_version(((h.id, h.status, h.task.id if h.task else None) for h in sent), now)
 
 
 def _queue_context() -> dict:
@@ -120,18 +118,24 @@ def page():
 @bp.get("/bijwerken")
 @roles("agent")
 def refresh():
-    """The workspace's one poll: 204 when nothing it shows changed, else only the changed parts (kcc.web.polling)."""
+    """The workspace's one poll: 204 when nothing it shows changed, else only the changed parts (kcc.web.polling).
+
+    A glance (one statement) decides first; only a part that may have changed is loaded and drawn."""
     mark_seen()
     now = utcnow()
-    offers = handover.incoming(db(), actor(), now)
-    in_hand = queues.busy(db(), current_user.id)
-    sent = my_handovers()
-    if in_hand is not None:
-        current = f"in-hand-{in_hand.id}"  # not redrawn under the employee's typing while the contact is in hand
+    seen = glance_ops.glance(db(), actor(), now)
+    if seen.in_hand is not None:
+        current = f"in-hand-{seen.in_hand}"  # not redrawn under the employee's typing while the contact is in hand
     elif current_user.presence != Presence.available:
         current = f"away-{current_user.presence}"  # the panel says how to become available; nothing moves
     else:
         current = None  # the offer or "nobody waits": by its HTML
+    shown = request.args
+    if (current is not None and current == shown.get("current") and seen.offers == shown.get("offers")
+            and seen.handovers == shown.get("handovers") and polling.version(_queue_panel()) == shown.get("queue")):
+        return polling.answer({}, shown)  # nothing changed: nothing loaded, nothing drawn
+    offers = handover.incoming(db(), actor(), now)
+    sent = my_handovers()
 
     def offers_html() -> str:
         handover.read(db(), actor(), offers, now)
@@ -142,7 +146,7 @@ def refresh():
         "queue": polling.Part(_queue_panel),
         "handovers": polling.Part(lambda: render_template("workspace/_handovers.html", handovers=sent, now=now),
                                   known=handovers_version(sent, now)),
-        "offers": polling.Part(offers_html, known=",".join(str(offer.id) for offer in offers)),
+        "offers": polling.Part(offers_html, known=glance_ops.offers_version(offer.id for offer in offers)),
     }
     return polling.answer(parts, request.args)
 
