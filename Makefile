@@ -70,10 +70,12 @@ vendor:
 	cd tests/vendor && sha256sum axe.min.js > SHA256SUMS
 	rm -rf .vendor-tmp
 
-# The benchmark (not part of make test): gunicorn + PostgreSQL and SQLite; see bench/run.py and the README.
+# The benchmarks (not part of make test): load (bench/run.py), router speed, and scale — a year of history and
+# 300 polling screens (bench/scale.py, about half an hour); see the README.
 bench: install
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 	$(BIN)/python -m bench.router
+	$(BIN)/python -m bench.scale $(BENCH_SCALE_ARGS)
 
 # After changing a pin in pyproject.toml, drop that package's line here, run make test, then make constraints.
 constraints: $(BIN)/.installed

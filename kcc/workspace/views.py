@@ -134,21 +134,20 @@ def refresh():
     if (current is not None and current == shown.get("current") and seen.offers == shown.get("offers")
             and seen.handovers == shown.get("handovers") and polling.version(_queue_panel()) == shown.get("queue")):
         return polling.answer({}, shown)  # nothing changed: nothing loaded, nothing drawn
-    offers = handover.incoming(db(), actor(), now)
-    sent = my_handovers()
 
-    def offers_html() -> str:
+    def offers_html() -> str:  # loaded only when the glance saw them change
+        offers = handover.incoming(db(), actor(), now)
         handover.read(db(), actor(), offers, now)
         return render_template("handover/_offers.html", offers=offers, now=now, errors={}, in_workspace=True)
 
     parts = {
         "current": polling.Part(lambda: render_template("workspace/_current.html", **current_context()), known=current),
         "queue": polling.Part(_queue_panel),
-        "handovers": polling.Part(lambda: render_template("workspace/_handovers.html", handovers=sent, now=now),
-                                  known=handovers_version(sent, now)),
-        "offers": polling.Part(offers_html, known=glance_ops.offers_version(offer.id for offer in offers)),
+        "handovers": polling.Part(lambda: render_template("workspace/_handovers.html", handovers=my_handovers(), now=now),
+                                  known=seen.handovers),
+        "offers": polling.Part(offers_html, known=seen.offers),
     }
-    return polling.answer(parts, request.args)
+    return polling.answer(parts, shown)
 
 
 def _queue_panel() -> str:
