@@ -79,7 +79,8 @@ def forget_shared() -> None:
 
 def shared(key: Hashable, seconds: float, make: Callable[[], T]) -> T:
     """What every screen of this process shows alike (a domain's queue), made at most once per `seconds`: three
-    hundred screens polling the same figures cost one count, not three hundred."""
+    hundred screens polling the same figures cost one count, not three hundred. Only for what is the same for
+    everyone who may see it: nothing of the viewer (no CSRF token, no name) and nothing need-to-know decides."""
     now = time.monotonic()
     found = _SHARED.get(key)
     if found is not None and now - found[0] < seconds:
