@@ -7,7 +7,7 @@ from kcc.contacts import intake
 from kcc.content.catalogue import active_domains, counter_topics
 from kcc.content.domains import DAYS
 from kcc.content.languages import CITIZEN_LANGUAGES
-from kcc.core.errors import ValidationError
+from kcc.core.errors import Msg, ValidationError
 from kcc.core.timeutil import local, utcnow
 from kcc.models import Contact
 from kcc.policy import may_see_contact
@@ -45,6 +45,9 @@ def check_in():
     """A walk-in visitor gets a ticket for a counter topic; the prerequisites are told before they sit down."""
     values = {key: request.form.get(key, "") for key in ("topic", "name", "language")}
     domain, _, topic = values["topic"].partition("/")
+    if not (domain and topic):
+        problem = {"topic": translate(Msg("kies waarvoor de bezoeker komt; dan weet hij wat hij mee moet nemen"))}
+        return render("lobby/page.html", **_context(errors=problem, values=values)), 422
     try:
         data = intake.parse_contact({"channel": "counter", "domain": domain or None, "topic": topic or None,
                                      "language": values["language"] or "nl",
@@ -52,7 +55,7 @@ def check_in():
         received = intake.receive(db(), data, router(), settings().queue, utcnow(), actor=actor())
     except ValidationError as error:
         db().rollback()
-        problems = {("topic" if field in ("domain", "topic", "channel") else field.replace("citizen.", "")):
+        problems = {("topic" if field in ("domain", "topic", "channel", "question") else field.replace("citizen.", "")):
                     translate(message) for field, message in error.fields.items()}
         return render("lobby/page.html", **_context(errors=problems, values=values)), 422
     return redirect(url_for("lobby.page", ticket=received.id))

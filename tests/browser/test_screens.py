@@ -81,6 +81,20 @@ def test_admin_form_with_errors_is_accessible_and_keeps_input(screen):
     assert window.axe() == []
 
 
+def test_a_check_in_without_a_topic_says_so_on_screen_and_keeps_the_name(screen):
+    window = screen()
+    window.login("lotte")
+    window.page.get_by_label("Naam zoals de bezoeker die noemt (niet verplicht)").fill("meneer De Boer")
+    window.page.get_by_role("button", name="Geef ticket").click()
+    summary = window.page.locator(".kcc-error-summary")
+    expect(summary).to_contain_text("kies waarvoor de bezoeker komt")
+    expect(summary).to_be_focused()
+    expect(window.page.locator("#checkin-topic-error")).to_be_visible()
+    expect(window.page.get_by_label("Waarvoor komt de bezoeker?")).to_have_attribute("aria-invalid", "true")
+    expect(window.page.get_by_label("Naam zoals de bezoeker die noemt (niet verplicht)")).to_have_value("meneer De Boer")
+    assert window.axe() == []
+
+
 def test_htmx_search_updates_the_list_without_reload_under_csp(screen):
     window = screen()
     window.login("beheer")
