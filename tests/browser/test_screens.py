@@ -95,6 +95,19 @@ def test_a_check_in_without_a_topic_says_so_on_screen_and_keeps_the_name(screen)
     assert window.axe() == []
 
 
+def test_an_audit_log_filter_that_makes_no_sense_says_so_on_screen(screen):
+    window = screen()
+    window.login("beheer")
+    window.page.goto(window.base + "/beheer/auditlog")
+    window.page.get_by_label("Contact (kenmerk)").fill("de buurman")
+    window.page.get_by_role("button", name="Filteren").click()
+    expect(window.page.locator("#filter-contact-error")).to_be_visible()
+    expect(window.page.locator(".kcc-error-summary")).to_be_focused()
+    expect(window.page.get_by_label("Contact (kenmerk)")).to_have_value("de buurman")
+    expect(window.page.get_by_label("Contact (kenmerk)")).to_have_attribute("aria-invalid", "true")
+    assert window.axe() == []
+
+
 def test_htmx_search_updates_the_list_without_reload_under_csp(screen):
     window = screen()
     window.login("beheer")
