@@ -230,7 +230,8 @@ def sent_by(session: Session, actor: Actor, now: datetime, hours: int = 2, limit
                            .options(selectinload(Handover.task))
                            .order_by(Handover.created_at.desc(), Handover.id.desc()).limit(limit)).all()
     for item in mine:
-        apply_expiry(session, item, now)
+        if apply_expiry(session, item, now) is not None:
+            session.expire(item, ["task"])  # loaded above as none: the task it just became shows at once
     return list(mine)
 
 

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Integer, String, and_, bindparam, cast, literal, null, or_, select, union_all
+from sqlalchemy import Integer, String, and_, bindparam, case, cast, literal, null, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from kcc.core.actor import Actor
@@ -49,7 +49,10 @@ def _glance_statement():
     offers = (select(literal("offer").label("kind"), Handover.id.label("id"), Handover.status.label("status"),
                      cast(null(), Integer).label("task"), Handover.created_at.label("at"))
               .where(Handover.status == HandoverState.offered, Handover.expires_at > now, for_me))
-    sent = (select(literal("sent").label("kind"), Handover.id.label("id"), Handover.status.label("status"),
+    # an offer past its time that nobody expired yet reads as "due": the part is drawn, which applies the expiry
+    status = case((and_(Handover.status == HandoverState.offered, Handover.expires_at <= now), literal("due")),
+                  else_=Handover.status)
+    sent = (select(literal("sent").label("kind"), Handover.id.label("id"), status.label("status"),
                    select(Task.id).where(Task.handover_id == Handover.id).limit(1).scalar_subquery().label("task"),
                    Handover.created_at.label("at"))
             .where(Handover.from_staff_id == me, Handover.created_at >= bindparam("since", type_=UTCDateTime()))

@@ -208,3 +208,29 @@ def test_the_handover_list_says_whether_a_specialists_screen_is_open_and_a_recei
 def ingrid_id(session):
     from kcc.models import Staff
     return session.scalar(select(Staff.id).where(Staff.username == "ingrid"))
+
+
+def test_the_senders_poll_shows_an_offer_running_out_and_what_became_of_it(people, session):
+    """Pieter's one workspace poll follows his offer: waiting with a countdown, then a callback task once nobody
+    took it in time (expiry applied on the read, without the worker)."""
+    import re
+    from urllib.parse import urlencode
+
+    pieter, _, contact = people
+    pieter.post(f"/werkplek/contact/{contact.id}/overdragen", {"target": "team:wmo-consulenten", "summary": STORY})
+
+    def poll(shown):
+        answer = pieter.get("/werkplek/bijwerken?" + urlencode(shown))
+        html = answer.get_data(as_text=True)
+        return html, {**shown, **dict(re.findall(r'class="kcc-version" name="(\w+)" value="([^"]*)"', html))}
+
+    html, shown = poll({})
+    assert "wacht op antwoord" in html
+    offer = session.scalars(select(Handover)).one()
+    offer.expires_at = utcnow() - timedelta(seconds=1)
+    session.commit()
+    html, shown = poll(shown)
+    assert "niet op tijd aangenomen" in html and "terugbelverzoek voor Wmo-consulenten" in html
+    assert pieter.get("/werkplek/bijwerken?" + urlencode(shown)).status_code in (200, 204)
+    html, shown = poll(shown)
+    assert 'id="handovers"' not in html  # settled: not sent again
