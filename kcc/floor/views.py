@@ -1,4 +1,4 @@
-"""The floor lead's screen (/vloer): the queues live, who is on which domain, every overdue callback."""
+"""The floor lead's screen (/vloer): the queues live, who is on which domain, the most overdue callbacks."""
 from __future__ import annotations
 
 from flask import Blueprint, render_template, request
