@@ -130,10 +130,6 @@ def refresh():
         current = f"away-{current_user.presence}"  # the panel says how to become available; nothing moves
     else:
         current = None  # the offer or "nobody waits": by its HTML
-    shown = request.args
-    if (current is not None and current == shown.get("current") and seen.offers == shown.get("offers")
-            and seen.handovers == shown.get("handovers") and polling.version(_queue_panel()) == shown.get("queue")):
-        return polling.answer({}, shown)  # nothing changed: nothing loaded, nothing drawn
 
     def offers_html() -> str:  # loaded only when the glance saw them change
         offers = handover.incoming(db(), actor(), now)
@@ -147,7 +143,7 @@ def refresh():
                                   known=seen.handovers),
         "offers": polling.Part(offers_html, known=seen.offers),
     }
-    return polling.answer(parts, shown)
+    return polling.answer(parts, request.args)  # a part is loaded and drawn only when its version moved
 
 
 def _queue_panel() -> str:
