@@ -26,6 +26,9 @@ def create_app(test_config: dict[str, Any] | None = None, environ: dict[str, str
         SESSION_COOKIE_NAME="kcc_session",
         REMEMBER_COOKIE_HTTPONLY=True,
         PERMANENT_SESSION_LIFETIME=12 * 3600,
+        # the cookie is written when the session changes (login, and each request that is not a poll moves
+        # last_seen), not on every poll: signing and sending it three hundred times a second buys nothing
+        SESSION_REFRESH_EACH_REQUEST=False,
         MAX_CONTENT_LENGTH=1024 * 1024,
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session; the idle timeout ends both
         BABEL_DEFAULT_LOCALE="nl",

@@ -1,11 +1,12 @@
 """Engine and session set-up shared by the web app, the CLI and the tests (no Flask here)."""
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, DateTime, Engine, Float, MetaData, create_engine, event
+from sqlalchemy import Connection, DateTime, Engine, Float, MetaData, create_engine, event, exc
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.sql.functions import FunctionElement
@@ -78,7 +79,33 @@ def make_engine(url: str, **kwargs) -> Engine:
                 driver.isolation_level = ""  # the driver's default: reads see the latest commit, BEGIN before writes
 
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    engine = create_engine(url, **kwargs)
+    _ping_when_idle(engine)
+    return engine
+
+
+PING_AFTER_IDLE_S = 10.0
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Check a pooled connection before use when it sat idle for a while (a database restart or a firewall
+    may have closed it), not on every checkout: a screen's poll would pay a round trip for nothing. A dead
+    connection is replaced before the request sees it; one used within the last seconds that died since
+    makes SQLAlchemy invalidate the whole pool at its first error."""
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(_dbapi_conn, record):
+        record.info["kcc_idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_conn, record, _proxy):
+        since = record.info.get("kcc_idle_since")
+        if since is None or time.monotonic() - since < PING_AFTER_IDLE_S:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_conn)
+        except Exception as error:  # whatever the driver raises for a dead connection
+            raise exc.DisconnectionError("the pooled connection was closed") from error  # the pool takes a new one
 
 
 def row_locks(db: Session | Connection) -> bool:

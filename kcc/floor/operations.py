@@ -8,7 +8,6 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from kcc.models import Staff
 from kcc.queues import operations as queues
 from kcc.staff import directory
 
@@ -20,7 +19,7 @@ FAR_OVER = 3  # a wait over three times the target is shouted, not whispered
 class DomainRow:
     status: queues.QueueStatus
     wait_level: str  # "none", "ok", "over" or "far": the longest wait against the domain's target
-    staff: dict[str, list[tuple[Staff, str]]] = field(default_factory=dict)  # state → [(person, skill level)]
+    staff: dict[str, list[tuple[directory.OnFloor, str]]] = field(default_factory=dict)  # state → [(person, level)]
 
 
 @dataclass(frozen=True)
@@ -40,12 +39,12 @@ def wait_level(waiting: int, longest_wait_s: int, target_s: int) -> str:
 
 def overview(session: Session, now: datetime, fresh_s: int) -> Overview:
     """`fresh_s`: an available colleague whose screen has not asked for this long counts as unseen."""
-    people = directory.colleagues(session, seen_since=now - timedelta(seconds=fresh_s))
-    totals = Counter(state for _person, state in people)
-    by_domain: dict[int, dict[str, list[tuple[Staff, str]]]] = defaultdict(lambda: defaultdict(list))
-    for person, state in people:
-        for skill in person.skills:
-            by_domain[skill.domain_id][state].append((person, skill.level))
+    people = directory.on_floor(session, seen_since=now - timedelta(seconds=fresh_s))
+    totals = Counter(person.state for person in people)
+    by_domain: dict[int, dict[str, list[tuple[directory.OnFloor, str]]]] = defaultdict(lambda: defaultdict(list))
+    for person in people:
+        for domain_id, level in person.skills:
+            by_domain[domain_id][person.state].append((person, level))
     rows = [DomainRow(q, wait_level(q.waiting, q.longest_wait_s, q.domain.phone_answer_target_s),
                       {state: by_domain[q.domain.id].get(state, []) for state in STATES})
             for q in queues.queue_status(session, now)]

@@ -90,7 +90,7 @@ class _Claimer:
 
 
 @dataclass(frozen=True)
-class _Waiting:
+class Waiting:
     """What assignment needs of a waiting contact."""
 
     id: int
@@ -106,7 +106,7 @@ def _claimer(staff: Actor | Staff, desk_id: int | None, idle_since: datetime) ->
     return _Claimer(staff.id, levels, set(staff.languages) | {"nl"}, desk_id is not None, idle_since)
 
 
-def _may_take(claimer: _Claimer, contact: _Waiting, now: datetime, settings: QueueSettings) -> bool:
+def _may_take(claimer: _Claimer, contact: Waiting, now: datetime, settings: QueueSettings) -> bool:
     if contact.domain_id not in claimer.levels:
         return False
     if contact.channel == "counter" and not claimer.at_desk:
@@ -141,12 +141,12 @@ _LANGUAGES = select(StaffLanguage.staff_id, StaffLanguage.code).where(
     StaffLanguage.staff_id.in_(bindparam("staff", expanding=True)))
 
 
-def _waiting(conn: Connection, domain_ids, limit: int) -> list[_Waiting]:
+def _waiting(conn: Connection, domain_ids, limit: int) -> list[Waiting]:
     """The heads of these domains' queues, merged in queue order, in one statement."""
     params = {f"domain{i}": domain_id for i, domain_id in enumerate(domain_ids)}
     rows = sorted(conn.execute(_heads(len(params)), {**params, "head": limit}).all(),
                   key=lambda row: (row[0], row[1]))
-    return [_Waiting(*row[1:]) for row in rows[:limit]]
+    return [Waiting(*row[1:]) for row in rows[:limit]]
 
 
 def _colleagues(conn: Connection, me_id: int, domain_ids, languages_needed: bool, now: datetime,
@@ -165,8 +165,8 @@ def _colleagues(conn: Connection, me_id: int, domain_ids, languages_needed: bool
     return list(claimers.values())
 
 
-def _fair_order(me: _Claimer, others: list[_Claimer], contacts: list[_Waiting], now: datetime,
-                settings: QueueSettings) -> list[_Waiting]:
+def _fair_order(me: _Claimer, others: list[_Claimer], contacts: list[Waiting], now: datetime,
+                settings: QueueSettings) -> list[Waiting]:
     """The contact that is fairly mine, then the rest I may take in case another claimer locks it first.
 
     The queue is played out: each contact in order goes to its best free employee. If every contact I
@@ -188,7 +188,7 @@ def _fair_order(me: _Claimer, others: list[_Claimer], contacts: list[_Waiting], 
     return []
 
 
-def _my_turn(conn: Connection, me: _Claimer, now: datetime, settings: QueueSettings) -> list[_Waiting]:
+def _my_turn(conn: Connection, me: _Claimer, now: datetime, settings: QueueSettings) -> list[Waiting]:
     """The contacts fairly mine now, best first.
 
     The queue heads are read first: when nothing waits, or the first contact I may take has waited past
@@ -211,13 +211,21 @@ def _my_turn(conn: Connection, me: _Claimer, now: datetime, settings: QueueSetti
     return _fair_order(me, others, contacts[:needed], now, settings)
 
 
-def peek_next(session: Session, staff: Staff, now: datetime, settings: QueueSettings) -> Contact | None:
+def next_waiting(session: Session, staff: Staff, who: Actor, now: datetime, settings: QueueSettings) -> Waiting | None:
+    """The contact that would be this employee's now, as the queue holds it, without taking it: for someone
+    available with nothing in hand (the caller knows). `who` gives the skills and languages (the actor's
+    profile, read once per revision), `staff` the state of the moment."""
+    me = _claimer(who, staff.desk_id, staff.idle_since or staff.presence_since or now)
+    mine = _my_turn(session.connection(), me, now, settings)
+    return mine[0] if mine else None
+
+
+def peek_next(session: Session, staff: Staff, who: Actor, now: datetime, settings: QueueSettings) -> Contact | None:
     """The contact that would be this employee's now, without taking it (the offer in the workspace)."""
     if staff.presence != Presence.available or busy(session, staff.id) is not None:
         return None
-    me = _claimer(staff, staff.desk_id, staff.idle_since or staff.presence_since or now)
-    mine = _my_turn(session.connection(), me, now, settings)
-    return session.get(Contact, mine[0].id) if mine else None
+    found = next_waiting(session, staff, who, now, settings)
+    return session.get(Contact, found.id) if found else None
 
 
 _SEEN = (update(Staff).where(Staff.id == bindparam("claimer")).values(last_seen_at=bindparam("now"))

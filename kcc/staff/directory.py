@@ -79,6 +79,29 @@ def handover_targets(session: Session, seen_since: datetime) -> list[Colleague]:
             for staff_id, name, chosen, seen in people if roles[staff_id] & HANDOVER_ROLES]
 
 
+@dataclass(frozen=True)
+class OnFloor:
+    """A colleague as the floor lead's screen shows them, as plain values (the floor is redrawn every few
+    seconds with everyone on it)."""
+
+    id: int
+    name: str
+    state: str  # presence() of the person
+    skills: tuple[tuple[int, str], ...]  # (domain id, level)
+
+
+def on_floor(session: Session, seen_since: datetime) -> list[OnFloor]:
+    """Everyone active with their presence and skills, by name: three statements however many people."""
+    skills: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    for staff_id, domain_id, level in session.execute(select(Skill.staff_id, Skill.domain_id, Skill.level)):
+        skills[staff_id].append((domain_id, level))
+    people = session.execute(select(Staff.id, Staff.name, Staff.presence, Staff.last_seen_at)
+                             .where(Staff.active.is_(True)).order_by(Staff.name)).all()
+    busy = busy_ids(session)
+    return [OnFloor(staff_id, name, _state(staff_id, chosen, seen, busy, seen_since), tuple(skills[staff_id]))
+            for staff_id, name, chosen, seen in people]
+
+
 def colleagues(session: Session, *, exclude_id: int | None = None, roles: frozenset[str] | None = None,
                available_only: bool = False, seen_since: datetime | None = None) -> list[tuple[Staff, str]]:
     """Active employees with their presence, by name; only those with one of `roles`, when given."""

@@ -42,6 +42,12 @@ def with_version(html: str, name: str, value: str) -> str:
     return f'{html[:end]}<input type="hidden" class="kcc-version" name="{escape(name)}" value="{escape(value)}">{html[end:]}'
 
 
+def versioned(html: str, name: str) -> tuple[str, str]:
+    """A part drawn once for many screens: its HTML with its version inside, and the version."""
+    now = version(html)
+    return with_version(html, name, now), now
+
+
 class Part:
     """One part of a screen: how to render it, and its version when it is known without rendering (None: the
     hash of its HTML). A part whose template writes its own version input must give `known`."""

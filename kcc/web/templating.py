@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import Flask, current_app, request
-from flask_babel import get_locale
+from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -88,9 +88,15 @@ def duration(seconds: float | int | None) -> str:
     return f"{minutes // 60} u {minutes % 60:02d} min"
 
 
+def whole_minutes(seconds: float | int) -> str:
+    """A wait shown on a card that is redrawn only when it changes: 'minder dan 1 min', then as duration()."""
+    return gettext("minder dan 1 min") if seconds < 60 else duration(seconds)
+
+
 def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["localtime"] = localtime
     app.jinja_env.filters["duration"] = duration
+    app.jinja_env.filters["whole_minutes"] = whole_minutes
     app.jinja_env.filters["reference"] = reference  # KCC-000123, the number a citizen can quote
     app.jinja_env.filters["when"] = when  # "dinsdag 1 december om 12:00", as the citizen's e-mail says it
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from sqlalchemy import Integer, String, and_, bindparam, case, cast, literal, null, or_, select, union_all
 from sqlalchemy.orm import Session
@@ -31,6 +32,24 @@ def handovers_version(sent: Iterable[tuple[int, str, int | None]], now: datetime
     shown = ";".join(f"{id_}:{status}:{task_id or ''}" for id_, status, task_id in sent)
     waiting = any(status == HandoverState.offered for _id, status, _task in sent)
     return f"{shown}@{int(now.timestamp())}" if waiting else shown or "none"
+
+
+class Waiting(Protocol):
+    """A waiting contact as the queue reads it, or loaded whole."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def queued_at(self) -> datetime: ...
+
+
+def offer_version(offer: Waiting | None, now: datetime) -> str:
+    """What the "next contact" card of someone available shows: who waits for them, and for how many whole
+    minutes (the card says "less than a minute" before that, so it is not redrawn — and read out — every poll)."""
+    if offer is None:
+        return "nobody"
+    return f"offer-{offer.id}-{max(0, int((now - offer.queued_at).total_seconds())) // 60}"
 
 
 def offers_version(ids: Iterable[int]) -> str:

@@ -29,7 +29,13 @@ from kcc.workspace import operations as glance_ops
 
 bp = Blueprint("workspace", __name__, url_prefix="/werkplek", template_folder="templates")
 HANDLERS = ("agent", "specialist")  # who works a contact in hand: from the queue, or taken over in a handover
+POLL_S, POLL_AWAY_S = 4, 15  # a screen of someone paused or offline has nothing to act on within seconds
 NOTHING_WAITING = Msg("Er wacht nu niemand voor jou. Een nieuw contact verschijnt hier vanzelf.")
+
+
+def poll_every(presence: str, in_hand: bool) -> int:
+    """Seconds between the workspace's polls (workspace/_poll.html)."""
+    return POLL_S if in_hand or presence == Presence.available else POLL_AWAY_S
 
 
 def _my_domain_ids() -> list[int]:
@@ -43,7 +49,8 @@ def current_context(errors: dict | None = None, values: dict | None = None) -> d
     context: dict[str, Any] = {"contact": contact, "errors": errors or {}, "values": values or {}, "now": now,
                                "presence": queues.presence_of(db(), current_user), "offer": None}
     if contact is None:
-        context["offer"] = queues.peek_next(db(), current_user, now, settings().queue)
+        offer = queues.peek_next(db(), current_user, actor(), now, settings().queue)
+        context.update(offer=offer, offer_version=glance_ops.offer_version(offer, now))
         return context
     suggested = handover.suggested_target(contact, actor())
     context.update(
@@ -111,7 +118,8 @@ def page():
     context = {**current_context(), **_queue_context(), **_desks(), "topics": [], "q": "",
                "offers": [], "handovers": []}
     side = _side_context()
-    context.update(offers=side["offers"], handovers=side["handovers"])
+    context.update(offers=side["offers"], handovers=side["handovers"],
+                   poll_every=poll_every(current_user.presence, context["contact"] is not None))
     return render("workspace/page.html", **context)
 
 
@@ -124,12 +132,14 @@ def refresh():
     mark_seen()
     now = utcnow()
     seen = glance_ops.glance(db(), actor(), now)
+    every = poll_every(current_user.presence, seen.in_hand is not None)
     if seen.in_hand is not None:
         current = f"in-hand-{seen.in_hand}"  # not redrawn under the employee's typing while the contact is in hand
     elif current_user.presence != Presence.available:
         current = f"away-{current_user.presence}"  # the panel says how to become available; nothing moves
-    else:
-        current = None  # the offer or "nobody waits": by its HTML
+    else:  # who waits for this employee, read without loading or drawing the card
+        waiting = queues.next_waiting(db(), current_user, actor(), now, settings().queue)
+        current = glance_ops.offer_version(waiting, now)
 
     def offers_html() -> str:  # loaded only when the glance saw them change
         offers = handover.incoming(db(), actor(), now)
@@ -138,18 +148,22 @@ def refresh():
 
     parts = {
         "current": polling.Part(lambda: render_template("workspace/_current.html", **current_context()), known=current),
-        "queue": polling.Part(_queue_panel),
+        "queue": _queue_panel(),
         "handovers": polling.Part(lambda: render_template("workspace/_handovers.html", handovers=my_handovers(), now=now),
                                   known=seen.handovers),
         "offers": polling.Part(offers_html, known=seen.offers),
+        "poll": polling.Part(lambda: render_template("workspace/_poll.html", poll_every=every), known=str(every)),
     }
     return polling.answer(parts, request.args)  # a part is loaded and drawn only when its version moved
 
 
-def _queue_panel() -> str:
-    """The queue panel as everyone with the same domains sees it, made at most every 2 s per process."""
+def _queue_panel() -> polling.Part:
+    """The queue panel as everyone with the same domains sees it, drawn (and its version worked out) at most
+    every 2 s per process."""
     key = ("queue", str(db().get_bind().engine.url), tuple(_my_domain_ids()), str(get_locale()))
-    return polling.shared(key, 2.0, lambda: render_template("workspace/_queue.html", **_queue_context()))
+    html, version = polling.shared(key, 2.0, lambda: polling.versioned(
+        render_template("workspace/_queue.html", **_queue_context()), "queue"))
+    return polling.Part(lambda: html, known=version)
 
 
 @bp.post("/status")
@@ -162,7 +176,9 @@ def set_status():
     except ValidationError as error:
         db().rollback()
         return _answer("workspace/_workbench.html", {**current_context(errors=field_errors(error)), **_desks()}, 422)
-    return _answer("workspace/_workbench.html", {**current_context(), **_desks()})
+    context = current_context()
+    return _answer("workspace/_workbench.html", {**context, **_desks(), "oob_poll": True,
+                                                 "poll_every": poll_every(current_user.presence, context["contact"] is not None)})
 
 
 def _desks() -> dict:

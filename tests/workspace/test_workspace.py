@@ -11,7 +11,7 @@ from kcc.contacts import intake
 from kcc.content.router import Router
 from kcc.core.actor import Actor
 from kcc.core.timeutil import utcnow
-from kcc.models import AuditLog, Contact, RoutingCorrection
+from kcc.models import AuditLog, Contact, RoutingCorrection, Staff
 from tests.conftest import csrf_from
 
 HTMX = {"HX-Request": "true"}
@@ -62,20 +62,21 @@ def test_one_poll_keeps_the_workspace_live_and_sends_only_what_changed(desk, arr
     changed → only those parts, out of band, each with its new version."""
     desk.post("/werkplek/status", {"state": "available"})
     shown = _versions(desk.get("/werkplek", htmx=False).get_data(as_text=True))
-    assert shown == {"offers": "", "handovers": "none"}  # the others get a hash of their HTML from the first poll
-    first = desk.get("/werkplek/bijwerken?" + urlencode(shown))
+    assert shown == {"current": "nobody", "offers": "", "handovers": "none", "poll": "4"}
+    first = desk.get("/werkplek/bijwerken?" + urlencode(shown))  # the queue panel gets its version at the first poll
     html = first.get_data(as_text=True)
-    assert first.status_code == 200 and {"current", "queue"} == set(_versions(html))
-    assert html.count('hx-swap-oob="true"') == 2 and 'id="offers"' not in html and 'id="handovers"' not in html
+    assert first.status_code == 200 and {"queue"} == set(_versions(html))
+    assert html.count('hx-swap-oob="true"') == 1 and 'id="offers"' not in html and 'id="current"' not in html
     shown.update(_versions(html))
     assert desk.get("/werkplek/bijwerken?" + urlencode(shown)).status_code == 204  # nothing changed: nothing sent
     arrive("mijn paspoort is verlopen")
     html = desk.get("/werkplek/bijwerken?" + urlencode(shown)).get_data(as_text=True)
-    assert "Er wacht iemand voor jou" in html and "current" in _versions(html)
+    assert "Er wacht iemand voor jou" in html and "wacht minder dan 1 min" in html
+    assert re.fullmatch(r"offer-\d+-0", _versions(html)["current"])
     shown.update(_versions(html))
     time.sleep(2.1)  # the queue panel is drawn once per 2 s for every screen with the same domains
     html = desk.get("/werkplek/bijwerken?" + urlencode(shown)).get_data(as_text=True)
-    assert "queue" in _versions(html) and "<td" in html  # (the offer card too: its waiting time moved on)
+    assert set(_versions(html)) == {"queue"} and "<td" in html  # the offer card stays until a minute has passed
     shown.update(_versions(html))
     taken = desk.post("/werkplek/volgende").get_data(as_text=True)
     shown.update(_versions(taken))  # the panel swapped in by the answer carries its own version
@@ -83,6 +84,23 @@ def test_one_poll_keeps_the_workspace_live_and_sends_only_what_changed(desk, arr
     # while the contact is in hand, its panel is never redrawn under the employee's typing
     again = desk.get("/werkplek/bijwerken?" + urlencode(shown)).get_data(as_text=True)
     assert 'id="current"' not in again
+
+
+def test_the_poll_slows_down_while_paused_and_speeds_up_when_available(desk, session):
+    """A paused or offline employee has nothing to act on within seconds: their screen polls every 15 s, and the
+    answer to choosing "Beschikbaar" swaps in the 4 s poller at once."""
+    html = desk.get("/werkplek", htmx=False).get_data(as_text=True)
+    assert 'hx-trigger="every 15s"' in html and _versions(html)["poll"] == "15"  # signed off at the start
+    answer = desk.post("/werkplek/status", {"state": "available"}).get_data(as_text=True)
+    assert re.search(r'id="workspace-poll" hidden hx-swap-oob="true"[^>]*every 4s', answer)
+    shown = _versions(answer)
+    assert shown["poll"] == "4"
+    # the status changed elsewhere (a telephony integration): the next poll brings the slower poller
+    staff = session.scalars(select(Staff).where(Staff.username == "fatima")).one()
+    staff.presence = "paused"
+    session.commit()
+    html = desk.get("/werkplek/bijwerken?" + urlencode(shown)).get_data(as_text=True)
+    assert '<div hx-swap-oob="true" id="workspace-poll"' in html and 'every 15s' in html and _versions(html)["poll"] == "15"
 
 
 def test_an_offer_appears_and_the_employee_takes_answers_and_closes_it(desk, arrive, session):
@@ -189,3 +207,16 @@ def test_a_menu_call_without_words_offers_the_domains_frequent_topics_as_one_tap
     contact = session.scalars(select(Contact).where(Contact.channel == "phone")).one()
     chosen = desk.post(f"/werkplek/contact/{contact.id}/onderwerp", {"topic": "burgerzaken/rijbewijs"})
     assert chosen.status_code == 200 and "Kennis: Rijbewijs" in chosen.get_data(as_text=True)
+
+
+def test_the_next_contact_card_changes_with_the_contact_and_each_whole_minute():
+    from datetime import timedelta
+    from types import SimpleNamespace
+
+    from kcc.workspace.operations import offer_version
+    now = utcnow()
+    waiting = SimpleNamespace(id=7, queued_at=now - timedelta(seconds=59))
+    assert offer_version(None, now) == "nobody"
+    assert offer_version(waiting, now) == offer_version(waiting, now - timedelta(seconds=30)) == "offer-7-0"
+    assert offer_version(waiting, now + timedelta(seconds=1)) == "offer-7-1"
+    assert offer_version(SimpleNamespace(id=8, queued_at=waiting.queued_at), now) == "offer-8-0"
