@@ -417,9 +417,19 @@ def abandon(session: Session, contact: Contact, now: datetime, actor: Actor) -> 
 
 # --- what the queue looks like ---------------------------------------------------------------------
 
-@dataclass
+@dataclass(frozen=True)
+class QueueDomain:
+    """A domain as the queue figures name it, in plain values: the figures are shared between requests."""
+
+    id: int
+    slug: str
+    name: str
+    phone_answer_target_s: int
+
+
+@dataclass(frozen=True)
 class QueueStatus:
-    domain: Domain
+    domain: QueueDomain
     waiting: int
     longest_wait_s: int
     staff_available: int
@@ -476,7 +486,8 @@ def service_levels_today(session: Session, now: datetime, domain_ids: list[int] 
 
 def queue_status(session: Session, now: datetime, domain_ids: list[int] | None = None) -> list[QueueStatus]:
     """Waiting, longest wait, staff available and today's service level for each domain."""
-    query = select(Domain).where(Domain.active.is_(True)).order_by(Domain.position, Domain.slug)
+    query = (select(Domain.id, Domain.slug, Domain.name, Domain.phone_answer_target_s).where(Domain.active.is_(True))
+             .order_by(Domain.position, Domain.slug))
     if domain_ids is not None:
         query = query.where(Domain.id.in_(domain_ids))
     waiting = {domain_id: (count, oldest) for domain_id, count, oldest in session.execute(
@@ -489,7 +500,8 @@ def queue_status(session: Session, now: datetime, domain_ids: list[int] | None =
         .group_by(Skill.domain_id)).all())
     levels = service_levels_today(session, now, domain_ids)
     result = []
-    for domain in session.scalars(query):
+    for row in session.execute(query):
+        domain = QueueDomain(*row)
         count, first = waiting.get(domain.id, (0, None))
         result.append(QueueStatus(domain, count, max(0, int((now - first).total_seconds())) if first else 0,
                                   available.get(domain.id, 0), levels.get(domain.id)))
