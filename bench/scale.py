@@ -87,6 +87,7 @@ POSITION_PATH = re.compile(r"^/contacts/\{[^}]+\}/(position|positie|wait|queue|w
 
 # --- the shape of the history ------------------------------------------------------------------------
 WEEKDAY_RATE, WEEKEND_RATE = 3000, 300  # contacts per day: a large municipality's KCC (web and e-mail at weekends)
+SPREAD_S = 15.0  # screen starts in the screens phase are spread over this many seconds
 TODAY_CONTACTS, TODAY_WAITING = 300, 8  # "today so far", identical at every size
 TODAY_POOL = 10_000  # the phone/e-mail pool today's citizens are drawn from (fixed, so today is identical)
 HOT_PHONE = "+31612345678"  # the most frequent caller of the history (number 0 of the pool)
@@ -1554,11 +1555,14 @@ def run_screens(port: int, staffing: Staffing, mix: Mix, url: str, gunicorn: sub
     # the working employees without a screen of their own (fewer screens than employees) still work
     working_without_screen = staffing.workers[mix.working:]
     t0 = time.time() + 2.0
-    spread = 5.0  # the first poll interval: screen starts are spread evenly over it
+    # screens are opened at any moment of the day, so their polls are not in step: starts are spread evenly, in a
+    # fixed shuffled order of kinds, over SPREAD_S (the longest interval a screen polls at, a paused workspace's)
     total = len(people) + mix.lobby
-    specs = [ScreenSpec(kind, name, cookies[name], t0 + spread * i / total, token, works)
+    slots = list(range(total))
+    random.Random(11).shuffle(slots)
+    specs = [ScreenSpec(kind, name, cookies[name], t0 + SPREAD_S * slots[i] / total, token, works)
              for i, (kind, name, token, works) in enumerate(people)]
-    specs += [ScreenSpec("lobby", "host00", {}, t0 + spread * (len(people) + i) / total, staffing.tokens["host"])
+    specs += [ScreenSpec("lobby", "host00", {}, t0 + SPREAD_S * slots[len(people) + i] / total, staffing.tokens["host"])
               for i in range(mix.lobby)]
     window = (t0 + args.warmup, t0 + args.warmup + args.seconds)
     procs = max(1, min(args.procs, len(specs)))
@@ -1777,7 +1781,8 @@ def main() -> None:
     parser.add_argument("--phases", default="history,screens", help="history, screens or both (comma-separated)")
     parser.add_argument("--screens", type=int, default=300, help="browser screens in the screens phase")
     parser.add_argument("--seconds", type=float, default=60.0, help="measured seconds of the screens phase")
-    parser.add_argument("--warmup", type=float, default=10.0, help="warm-up seconds of the screens phase")
+    parser.add_argument("--warmup", type=float, default=20.0,
+                        help="warm-up seconds of the screens phase (at least the 15 s over which the screens open)")
     parser.add_argument("--calls", type=int, default=200, help="calls per call in the history phase")
     parser.add_argument("--budget", type=float, default=60.0, help="at most this many seconds per call in the history phase")
     parser.add_argument("--timeout", type=float, default=180.0, help="a call slower than this is a timeout (gunicorn restarted)")
