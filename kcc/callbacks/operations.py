@@ -150,6 +150,26 @@ def count_tasks(session: Session, actor: Actor, *, overdue_at: datetime) -> int:
         Task.state == TaskState.open, tasks_workable_by(actor), Task.deadline < overdue_at)) or 0
 
 
+@dataclass(frozen=True)
+class Overdue:
+    """An overdue callback as the floor lists it: a line, not a card."""
+
+    id: int
+    contact_id: int
+    team: str
+    deadline: datetime
+    owner: str | None  # who picked it up, if anyone
+
+
+def overdue(session: Session, actor: Actor, now: datetime, limit: int) -> list[Overdue]:
+    """The open tasks this actor works that are past their deadline, the most overdue first: one statement."""
+    query = (select(Task.id, Task.contact_id, Team.name, Task.deadline, Staff.name)
+             .join(Team, Team.id == Task.team_id).outerjoin(Staff, Staff.id == Task.owner_id)
+             .where(Task.state == TaskState.open, tasks_workable_by(actor), Task.deadline < now)
+             .order_by(Task.deadline, Task.id).limit(limit))
+    return [Overdue(*row) for row in session.execute(query)]
+
+
 def task_list(session: Session, actor: Actor, *, state: str = TaskState.open, team_id: int | None = None,
               overdue_at: datetime | None = None, limit: int | None = None) -> list[Task]:
     """The tasks this actor works (their teams; floor leads every team), most urgent first; of one team, or

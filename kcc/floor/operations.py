@@ -19,7 +19,7 @@ FAR_OVER = 3  # a wait over three times the target is shouted, not whispered
 class DomainRow:
     status: queues.QueueStatus
     wait_level: str  # "none", "ok", "over" or "far": the longest wait against the domain's target
-    staff: dict[str, list[tuple[directory.OnFloor, str]]] = field(default_factory=dict)  # state → [(person, level)]
+    staff: dict[str, list[tuple[directory.OnFloor, str]]] = field(default_factory=dict)  # state → [(person, level)], by name
 
 
 @dataclass(frozen=True)

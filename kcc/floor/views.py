@@ -23,14 +23,15 @@ def page():
     """Queues against their targets, colleagues by state — figures for the team, never ranked."""
     if not wants_fragment():
         return render("floor/page.html", **_context())
-    # every lead sees the same floor: drawn at most every 2 s per process, and 204 while it looks the same
+    # every lead sees the same floor: drawn at most every 5 s per process (each lead polls every 10 s), and 204 while
+    # it looks the same
     key = ("floor", str(db().get_bind().engine.url), str(get_locale()))
-    html = polling.shared(key, 2.0, lambda: render_template("floor/_floor.html", **_context()))
+    html = polling.shared(key, 5.0, lambda: render_template("floor/_floor.html", **_context()))
     return polling.answer({"floor": polling.Part(lambda: html)}, request.args, out_of_band=False)
 
 
 def _context() -> dict:
     now = utcnow()
     return {"view": floor.overview(db(), now, settings().queue.presence_fresh_s),
-            "overdue": tasks.task_list(db(), actor(), overdue_at=now, limit=OVERDUE_SHOWN),
+            "overdue": tasks.overdue(db(), actor(), now, OVERDUE_SHOWN),
             "overdue_count": tasks.count_tasks(db(), actor(), overdue_at=now)}
