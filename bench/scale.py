@@ -15,7 +15,8 @@ durable settings), served by `gunicorn wsgi:app` exactly as bench/run.py starts 
    (me/next), intake of a repeat caller, position and expected wait, the queue panel, the lobby display,
    the indicators over 1, 30 and 365 days, and the browser fragments the workspace and the floor poll (a call
    slower than --timeout counts as a timeout and gunicorn is restarted, as it may still be working on it);
-   with --explain, EXPLAIN (ANALYZE, BUFFERS) of every SELECT each call runs, captured in-process;
+   with --explain, EXPLAIN (ANALYZE, BUFFERS) of every SELECT each call runs, captured in-process, and for a
+   statement that uses an index added for hot queries (HOT_INDEXES) also its plan without that index (before);
 4. phase "screens": N logged-in browser screens polling exactly as their HTML says (hx-get + hx-trigger
    "every Ns", hx-headers, hx-vals, hx-include, read generically from the pages and swapped like htmx does,
    out-of-band parts included; see Screen) beside contacts arriving at 2/s and
@@ -989,6 +990,11 @@ def run_history(port_box: list[int], restart: Callable[[], None], staffing: Staf
 
 # --- --explain: the SELECTs each call runs, with their plans ----------------------------------------
 
+# the indexes issue 10 added for hot queries: --explain shows each statement that uses one with and without it
+HOT_INDEXES = ("ix_contacts_created", "ix_contacts_called", "ix_handovers_created", "ix_handovers_sender",
+               "ix_tasks_created")
+
+
 class _Enough(Exception):
     """Enough statements of this call seen (a call that runs long repeats the same few)."""
 
@@ -1085,6 +1091,16 @@ def explain(url: str, dsn: str, staffing: Staffing, size: int, budget: float, po
                             plan = raw.execute("EXPLAIN (ANALYZE, BUFFERS) " + statement, entry["params"]).fetchall()
                         for (line,) in plan:
                             print(f"     {line}")
+                        if used := [index for index in HOT_INDEXES if any(index in line for (line,) in plan)]:
+                            # before: the same statement as the database planned it without the index it uses
+                            # (dropped inside a transaction that is rolled back)
+                            with raw.transaction(force_rollback=True):
+                                for index in used:
+                                    raw.execute(f"DROP INDEX {index}")
+                                before = raw.execute("EXPLAIN (ANALYZE, BUFFERS) " + statement, entry["params"]).fetchall()
+                            print(f"   before, without {', '.join(used)} (added in migration 0007):")
+                            for (line,) in before:
+                                print(f"     {line}")
                     except psycopg.Error as error:
                         print(f"     (no plan: {str(error).splitlines()[0]})")
     finally:
