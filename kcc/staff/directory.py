@@ -26,7 +26,7 @@ def busy_ids(session: Session, staff_ids: Iterable[int] | None = None) -> set[in
     query = select(Contact.owner_id).where(Contact.status == ContactStatus.in_progress, Contact.owner_id.is_not(None))
     if staff_ids is not None:
         query = query.where(Contact.owner_id.in_(list(staff_ids)))
-    return {owner for owner in session.scalars(query) if owner is not None}
+    return {owner for owner in session.connection().scalars(query) if owner is not None}
 
 
 def presence(person: Staff, busy: set[int], seen_since: datetime | None = None) -> str:
@@ -60,19 +60,20 @@ class Colleague:
 
 def handover_targets(session: Session, seen_since: datetime) -> list[Colleague]:
     """Everyone active one can hand over to (HANDOVER_ROLES), by name: four statements however many people."""
+    conn = session.connection()  # plain rows: see on_floor
     roles: dict[int, set[str]] = defaultdict(set)
-    for staff_id, role in session.execute(select(StaffRole.staff_id, StaffRole.role)):
+    for staff_id, role in conn.execute(select(StaffRole.staff_id, StaffRole.role)):
         roles[staff_id].add(role)
     domains: dict[int, list[str]] = defaultdict(list)
-    for staff_id, name in session.execute(select(Skill.staff_id, Domain.name).join(Domain, Domain.id == Skill.domain_id)
-                                          .order_by(Skill.level, Domain.position)):
+    for staff_id, name in conn.execute(select(Skill.staff_id, Domain.name).join(Domain, Domain.id == Skill.domain_id)
+                                       .order_by(Skill.level, Domain.position)):
         domains[staff_id].append(name)
     teams: dict[int, list[str]] = defaultdict(list)
-    for staff_id, name in session.execute(select(team_members.c.staff_id, Team.name)
-                                          .join(Team, Team.id == team_members.c.team_id).order_by(Team.name)):
+    for staff_id, name in conn.execute(select(team_members.c.staff_id, Team.name)
+                                       .join(Team, Team.id == team_members.c.team_id).order_by(Team.name)):
         teams[staff_id].append(name)
-    people = session.execute(select(Staff.id, Staff.name, Staff.presence, Staff.last_seen_at)
-                             .where(Staff.active.is_(True)).order_by(Staff.name)).all()
+    people = conn.execute(select(Staff.id, Staff.name, Staff.presence, Staff.last_seen_at)
+                          .where(Staff.active.is_(True)).order_by(Staff.name)).all()
     busy = busy_ids(session)
     return [Colleague(staff_id, name, frozenset(roles[staff_id]), _state(staff_id, chosen, seen, busy, seen_since), seen,
                       tuple(domains[staff_id]), tuple(teams[staff_id]))
@@ -91,12 +92,14 @@ class OnFloor:
 
 
 def on_floor(session: Session, seen_since: datetime) -> list[OnFloor]:
-    """Everyone active with their presence and skills, by name: three statements however many people."""
+    """Everyone active with their presence and skills, by name: three statements however many people, read as
+    plain rows (the ORM's result handling would cost more than the database does)."""
+    conn = session.connection()
     skills: dict[int, list[tuple[int, str]]] = defaultdict(list)
-    for staff_id, domain_id, level in session.execute(select(Skill.staff_id, Skill.domain_id, Skill.level)):
+    for staff_id, domain_id, level in conn.execute(select(Skill.staff_id, Skill.domain_id, Skill.level)):
         skills[staff_id].append((domain_id, level))
-    people = session.execute(select(Staff.id, Staff.name, Staff.presence, Staff.last_seen_at)
-                             .where(Staff.active.is_(True)).order_by(Staff.name)).all()
+    people = conn.execute(select(Staff.id, Staff.name, Staff.presence, Staff.last_seen_at)
+                          .where(Staff.active.is_(True)).order_by(Staff.name)).all()
     busy = busy_ids(session)
     return [OnFloor(staff_id, name, _state(staff_id, chosen, seen, busy, seen_since), tuple(skills[staff_id]))
             for staff_id, name, chosen, seen in people]
