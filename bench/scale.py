@@ -3,7 +3,7 @@
 Run with `.venv/bin/python -m bench.scale --help` (later `make bench`). Not part of `make test`.
 
 Per history size (default 10 000 and 1 000 000 contacts), in a fresh throwaway PostgreSQL (tests.pgserver,
-durable settings), served by `gunicorn wsgi:app` exactly as bench/run.py starts it:
+durable settings), served by `gunicorn wsgi:app` as bench/run.py starts it (but 6 single-threaded workers by default):
 1. migrate, load domains/, create the staff (agents with tokens and passwords, an integration user, leads,
    specialists in teams, a host) and a few desks;
 2. fill the history with set-based SQL (INSERT … SELECT over generate_series, never row by row), at a fixed
@@ -1806,8 +1806,9 @@ def main() -> None:
     parser.add_argument("--procs", type=int, default=2, help="client processes for the screens (merged)")
     parser.add_argument("--explain", action="store_true", help="EXPLAIN (ANALYZE, BUFFERS) every SELECT of each call")
     parser.add_argument("--explain-budget", type=float, default=15.0, help="seconds of statements collected per call")
-    parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes")
-    parser.add_argument("--threads", type=int, default=2, help="threads per gunicorn worker")
+    # hundreds of screens: single-threaded workers, so a floor being drawn never holds the GIL over a poll
+    parser.add_argument("--workers", type=int, default=6, help="gunicorn worker processes")
+    parser.add_argument("--threads", type=int, default=1, help="threads per gunicorn worker")
     parser.add_argument("--keep", action="store_true", help="leave each database running and print its URL")
     parser.add_argument("--no-worker", dest="worker", action="store_false",
                         help="without `kcc worker` (no indicators kept ahead of the readers, no offers expired in the background)")
