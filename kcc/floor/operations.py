@@ -37,8 +37,10 @@ def wait_level(waiting: int, longest_wait_s: int, target_s: int) -> str:
     return "far" if longest_wait_s > FAR_OVER * target_s else "over"
 
 
-def overview(session: Session, now: datetime, fresh_s: int) -> Overview:
-    """`fresh_s`: an available colleague whose screen has not asked for this long counts as unseen."""
+def overview(session: Session, now: datetime, fresh_s: int,
+             figures: list[queues.QueueStatus] | None = None) -> Overview:
+    """`fresh_s`: an available colleague whose screen has not asked for this long counts as unseen; `figures`:
+    the queues as just counted (else they are counted here)."""
     people = directory.on_floor(session, seen_since=now - timedelta(seconds=fresh_s))
     totals = Counter(person.state for person in people)
     by_domain: dict[int, dict[str, list[tuple[directory.OnFloor, str]]]] = defaultdict(lambda: defaultdict(list))
@@ -47,5 +49,5 @@ def overview(session: Session, now: datetime, fresh_s: int) -> Overview:
             by_domain[domain_id][person.state].append((person, level))
     rows = [DomainRow(q, wait_level(q.waiting, q.longest_wait_s, q.domain.phone_answer_target_s),
                       {state: by_domain[q.domain.id].get(state, []) for state in STATES})
-            for q in queues.queue_status(session, now)]
+            for q in (queues.queue_status(session, now) if figures is None else figures)]
     return Overview({state: totals.get(state, 0) for state in STATES}, rows)

@@ -3,10 +3,13 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request
 from flask_babel import get_locale
+from markupsafe import Markup
 
 from kcc.callbacks import operations as tasks
 from kcc.core.timeutil import utcnow
 from kcc.floor import operations as floor
+from kcc.queues import live
+from kcc.staff.directory import OnFloor
 from kcc.web import polling
 from kcc.web.access import roles
 from kcc.web.request import actor, db, render, settings, wants_fragment
@@ -30,8 +33,17 @@ def page():
     return polling.answer({"floor": polling.Part(lambda: html)}, request.args, out_of_band=False)
 
 
+@bp.app_template_filter()
+def colleague_names(people: list[tuple[OnFloor, str]], secondary: str) -> Markup:
+    """Colleagues by name, those for whom the domain is a secondary skill marked: hundreds of names in one join,
+    not a template loop per name (the floor is redrawn every few seconds)."""
+    marked = Markup('{} <span class="kcc-muted">({})</span>')
+    return Markup(", ").join(marked.format(person.name, secondary) if level == "secondary" else person.name
+                             for person, level in people)
+
+
 def _context() -> dict:
     now = utcnow()
-    return {"view": floor.overview(db(), now, settings().queue.presence_fresh_s),
+    return {"view": floor.overview(db(), now, settings().queue.presence_fresh_s, live.figures()[0]),
             "overdue": tasks.overdue(db(), actor(), now, OVERDUE_SHOWN),
             "overdue_count": tasks.count_tasks(db(), actor(), overdue_at=now)}

@@ -20,6 +20,7 @@ from kcc.core.timeutil import parse_local, utcnow
 from kcc.handover import operations as handover
 from kcc.models import Contact, Handover, Presence
 from kcc.policy import contact_or_404
+from kcc.queues import live
 from kcc.queues import operations as queues
 from kcc.staff import directory
 from kcc.web import polling
@@ -160,9 +161,7 @@ def refresh():
 def _queue_panel() -> polling.Part:
     """The queue panel as everyone with the same domains sees it: every domain's figures counted at most every
     2 s per process, and each panel drawn (its version worked out) once per count."""
-    counted: tuple[list[queues.QueueStatus], dict] = polling.shared(
-        ("queue", str(db().get_bind().engine.url)), 2.0, lambda: (queues.queue_status(db(), utcnow()), {}))
-    figures, panels = counted
+    figures, panels = live.figures()
     mine = set(_my_domain_ids())
     key = (tuple(sorted(mine)), str(get_locale()))
     if key not in panels:  # two threads may both draw it: the same panel, no harm

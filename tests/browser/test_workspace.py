@@ -33,8 +33,11 @@ def test_an_offer_appears_by_itself_and_is_answered_in_one_go(screen, backstage)
     window = screen()
     window.login("wout")
     assert window.page.url.endswith("/werkplek")
+    poller = window.page.locator("#workspace-poll")
+    expect(poller).to_have_attribute("hx-trigger", "every 15s")  # signed off: nothing to act on within seconds
     window.page.get_by_role("button", name="Beschikbaar").click()
     expect(window.page.get_by_text("Er wacht nu niemand voor jou")).to_be_visible()
+    expect(poller).to_have_attribute("hx-trigger", "every 4s")  # the answer swapped in the faster poller
     assert window.axe() == []
 
     contact = intake.receive(backstage, intake.parse_contact({

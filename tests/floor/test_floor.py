@@ -78,3 +78,12 @@ def test_a_colleague_whose_screen_is_closed_is_not_shown_as_available(client, au
     unseen = burgerzaken.split("<dt>Beschikbaar, scherm niet actief</dt>", 1)[1].split("</dd>", 1)[0]
     assert "Bert Gone" in unseen
     assert 'kcc-total--available"><span class="kcc-total__count">0<' in page
+
+
+def test_colleague_names_are_escaped_and_a_secondary_skill_is_marked():
+    from kcc.floor.views import colleague_names
+    from kcc.staff.directory import OnFloor
+
+    people = [(OnFloor(1, "Anna <b>", "available", ()), "primary"), (OnFloor(2, "Bram & Co", "available", ()), "secondary")]
+    assert str(colleague_names(people, "secundair")) == \
+        'Anna &lt;b&gt;, Bram &amp; Co <span class="kcc-muted">(secundair)</span>'
