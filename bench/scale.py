@@ -992,7 +992,7 @@ def run_history(port_box: list[int], restart: Callable[[], None], staffing: Staf
 
 # the indexes issue 10 added for hot queries: --explain shows each statement that uses one with and without it
 HOT_INDEXES = ("ix_contacts_created", "ix_contacts_called", "ix_handovers_created", "ix_handovers_sender",
-               "ix_tasks_created")
+               "ix_tasks_created", "ix_tasks_state_deadline")
 
 
 class _Enough(Exception):
@@ -1098,7 +1098,7 @@ def explain(url: str, dsn: str, staffing: Staffing, size: int, budget: float, po
                                 for index in used:
                                     raw.execute(f"DROP INDEX {index}")
                                 before = raw.execute("EXPLAIN (ANALYZE, BUFFERS) " + statement, entry["params"]).fetchall()
-                            print(f"   before, without {', '.join(used)} (added in migration 0007):")
+                            print(f"   before, without {', '.join(used)} (added in migrations 0007 and 0008):")
                             for (line,) in before:
                                 print(f"     {line}")
                     except psycopg.Error as error:

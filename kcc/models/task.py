@@ -37,6 +37,7 @@ class Task(Base):
     __tablename__ = "tasks"
     __table_args__ = (CheckConstraint(one_of("state", TASK_STATES), name="state"),
                       Index("ix_tasks_team_state", "team_id", "state", "deadline"),
+                      Index("ix_tasks_state_deadline", "state", "deadline"),  # every team's overdue ones (the floor)
                       Index("ix_tasks_created", "created_at"))  # a day's callbacks, for the indicators
     id: Mapped[int] = mapped_column(primary_key=True)
     contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), index=True)
