@@ -29,8 +29,9 @@ def page():
     # every lead sees the same floor: drawn at most every 5 s per process (each lead polls every 10 s), and 204 while
     # it looks the same
     key = ("floor", str(db().get_bind().engine.url), str(get_locale()))
-    html = polling.shared(key, 5.0, lambda: render_template("floor/_floor.html", **_context()))
-    return polling.answer({"floor": polling.Part(lambda: html)}, request.args, out_of_band=False)
+    html, version = polling.shared(key, 5.0, lambda: polling.versioned(render_template("floor/_floor.html",
+                                                                                      **_context()), "floor"))
+    return polling.answer({"floor": polling.Part(lambda: html, known=version)}, request.args, out_of_band=False)
 
 
 @bp.app_template_filter()

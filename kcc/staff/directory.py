@@ -72,12 +72,18 @@ def handover_targets(session: Session, seen_since: datetime) -> list[Colleague]:
     for staff_id, name in conn.execute(select(team_members.c.staff_id, Team.name)
                                        .join(Team, Team.id == team_members.c.team_id).order_by(Team.name)):
         teams[staff_id].append(name)
-    people = conn.execute(select(Staff.id, Staff.name, Staff.presence, Staff.last_seen_at)
-                          .where(Staff.active.is_(True)).order_by(Staff.name)).all()
+    return [Colleague(staff_id, name, frozenset(roles[staff_id]), state, seen, tuple(domains[staff_id]),
+                      tuple(teams[staff_id]))
+            for staff_id, name, state, seen in _active_with_state(session, seen_since) if roles[staff_id] & HANDOVER_ROLES]
+
+
+def _active_with_state(session: Session, seen_since: datetime) -> list[tuple[int, str, str, datetime | None]]:
+    """(id, name, presence(), last seen) of everyone active, by name: two statements, plain rows."""
+    people = session.connection().execute(select(Staff.id, Staff.name, Staff.presence, Staff.last_seen_at)
+                                          .where(Staff.active.is_(True)).order_by(Staff.name)).all()
     busy = busy_ids(session)
-    return [Colleague(staff_id, name, frozenset(roles[staff_id]), _state(staff_id, chosen, seen, busy, seen_since), seen,
-                      tuple(domains[staff_id]), tuple(teams[staff_id]))
-            for staff_id, name, chosen, seen in people if roles[staff_id] & HANDOVER_ROLES]
+    return [(staff_id, name, _state(staff_id, chosen, seen, busy, seen_since), seen)
+            for staff_id, name, chosen, seen in people]
 
 
 @dataclass(frozen=True)
@@ -98,11 +104,8 @@ def on_floor(session: Session, seen_since: datetime) -> list[OnFloor]:
     skills: dict[int, list[tuple[int, str]]] = defaultdict(list)
     for staff_id, domain_id, level in conn.execute(select(Skill.staff_id, Skill.domain_id, Skill.level)):
         skills[staff_id].append((domain_id, level))
-    people = conn.execute(select(Staff.id, Staff.name, Staff.presence, Staff.last_seen_at)
-                          .where(Staff.active.is_(True)).order_by(Staff.name)).all()
-    busy = busy_ids(session)
-    return [OnFloor(staff_id, name, _state(staff_id, chosen, seen, busy, seen_since), tuple(skills[staff_id]))
-            for staff_id, name, chosen, seen in people]
+    return [OnFloor(staff_id, name, state, tuple(skills[staff_id]))
+            for staff_id, name, state, _seen in _active_with_state(session, seen_since)]
 
 
 def colleagues(session: Session, *, exclude_id: int | None = None, roles: frozenset[str] | None = None,

@@ -34,8 +34,8 @@ def handovers_version(sent: Iterable[tuple[int, str, int | None]], now: datetime
     return f"{shown}@{int(now.timestamp())}" if waiting else shown or "none"
 
 
-class Waiting(Protocol):
-    """A waiting contact as the queue reads it, or loaded whole."""
+class NextUp(Protocol):
+    """The contact next in line for someone: as the queue reads it (kcc.queues.operations.Waiting), or loaded whole."""
 
     @property
     def id(self) -> int: ...
@@ -44,7 +44,7 @@ class Waiting(Protocol):
     def queued_at(self) -> datetime: ...
 
 
-def offer_version(offer: Waiting | None, now: datetime) -> str:
+def offer_version(offer: NextUp | None, now: datetime) -> str:
     """What the "next contact" card of someone available shows: who waits for them, and for how many whole
     minutes (the card says "less than a minute" before that, so it is not redrawn — and read out — every poll)."""
     if offer is None:
