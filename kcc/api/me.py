@@ -46,7 +46,7 @@ def next_contact():
     reject_unknown(json_body(optional=True), set())
     claimed = queues.claim(db(), actor(), utcnow(), settings().queue)
     if claimed is None:
-        return "", 204  # still committed: the employee was seen
+        return "", 204  # the employee was marked seen when that was due
     return jsonify(for_handling(claimed))
 
 

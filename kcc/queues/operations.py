@@ -228,17 +228,22 @@ def peek_next(session: Session, staff: Staff, who: Actor, now: datetime, setting
     return session.get(Contact, found.id) if found else None
 
 
-_SEEN = (update(Staff).where(Staff.id == bindparam("claimer")).values(last_seen_at=bindparam("now"))
-         .returning(Staff.presence, Staff.idle_since, Staff.presence_since, Staff.desk_id,
-                    # the id as a value, not correlated: SQLite writes RETURNING columns without their table
-                    exists().where(Contact.owner_id == bindparam("claimer"), Contact.status == ContactStatus.in_progress)
-                    .label("busy")))
+def _busy_flag():
+    # the id as a value, not correlated: SQLite writes RETURNING columns without their table
+    return (exists().where(Contact.owner_id == bindparam("claimer"), Contact.status == ContactStatus.in_progress)
+            .label("busy"))
 
 
-def _me(conn: Connection, staff: Actor, now: datetime):
-    """Mark the employee seen and read their state (presence, desk, idle since, busy); the UPDATE locks
-    their row on PostgreSQL, so a double click waits here for the first claim to finish."""
-    return conn.execute(_SEEN, {"claimer": staff.id, "now": now}).one()
+_STATE = select(Staff.presence, Staff.idle_since, Staff.presence_since, Staff.desk_id, Staff.last_seen_at,
+                _busy_flag()).where(Staff.id == bindparam("claimer"))
+_SEEN = update(Staff).where(Staff.id == bindparam("claimer")).values(last_seen_at=bindparam("now"))
+
+
+def _check(state) -> None:
+    if state.presence != Presence.available:
+        raise Conflict(Msg("Je staat niet op beschikbaar. Zet jezelf op beschikbaar om een contact te krijgen."))
+    if state.busy:
+        raise Conflict(Msg("Je hebt al een contact in behandeling. Rond dat eerst af."))
 
 
 _EVENT = insert(ContactEvent)
@@ -263,20 +268,33 @@ class Claimed:
 def claim(session: Session, staff: Actor, now: datetime, settings: QueueSettings) -> Claimed | None:
     """Give this employee their next contact (now in progress), or None when nothing fits them.
 
-    A handful of plain statements, since every employee's softphone asks this all day: mark seen (and
-    lock), read the queue heads, the free colleagues only when fairness needs them, take one row.
+    A handful of plain statements, since every employee's softphone asks this all day: read the employee's
+    state and the queue heads, the free colleagues only when fairness needs them; only when there is
+    something to take, lock the employee's row and take one contact. Asking and finding nothing marks the
+    employee seen at most every third of the freshness window, so an idle softphone's polls write nothing.
     """
     session.flush()  # pending changes to the employee are seen by the statements below
     conn = session.connection()
-    state = _me(conn, staff, now)
-    expire_loaded(session, Staff, staff.id, ["last_seen_at"])
-    if state.presence != Presence.available:
-        raise Conflict(Msg("Je staat niet op beschikbaar. Zet jezelf op beschikbaar om een contact te krijgen."))
-    if state.busy:
-        raise Conflict(Msg("Je hebt al een contact in behandeling. Rond dat eerst af."))
+    state = conn.execute(_STATE, {"claimer": staff.id}).one()
+    _check(state)
     me = _claimer(staff, state.desk_id, state.idle_since or state.presence_since or now)
-    for candidate in _my_turn(conn, me, now, settings):
-        row = _take(conn, candidate.id, me.staff_id, state.desk_id, now)
+    candidates = _my_turn(conn, me, now, settings)
+    if not candidates:
+        if state.last_seen_at is None or (now - state.last_seen_at).total_seconds() >= settings.presence_fresh_s / 3:
+            conn.execute(_SEEN, {"claimer": staff.id, "now": now})
+            expire_loaded(session, Staff, staff.id, ["last_seen_at"])
+        return None  # a poll that finds nothing writes nothing most of the time, like a screen's poll
+    # Taking: lock the employee's row, so a double click waits here for the first claim to finish, then look
+    # again with a fresh statement (on PostgreSQL the locking statement still sees the state before the wait)
+    conn.execute(_SEEN, {"claimer": staff.id, "now": now})
+    expire_loaded(session, Staff, staff.id, ["last_seen_at"])
+    locked = conn.execute(_STATE, {"claimer": staff.id}).one()
+    _check(locked)
+    if locked.desk_id != state.desk_id:
+        me = _claimer(staff, locked.desk_id, locked.idle_since or locked.presence_since or now)
+        candidates = _my_turn(conn, me, now, settings)
+    for candidate in candidates:
+        row = _take(conn, candidate.id, me.staff_id, locked.desk_id, now)
         if row is None:
             continue  # another claimer has it
         data = {"waited_s": int((now - row.queued_at).total_seconds())}

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import threading
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from datetime import timedelta
@@ -13,9 +14,10 @@ from kcc.config import QueueSettings
 from kcc.contacts import intake
 from kcc.content.router import Router
 from kcc.core.actor import Actor
+from kcc.core.db import make_engine, make_sessionmaker
 from kcc.core.errors import Conflict, ValidationError
 from kcc.core.timeutil import utcnow
-from kcc.models import Contact, ContactEvent, Desk
+from kcc.models import Contact, ContactEvent, Desk, Staff
 from kcc.queues import operations as queues
 from tests.claimers import claim_until_empty
 
@@ -313,3 +315,51 @@ def test_concurrent_claimers_in_processes_get_each_contact_exactly_once(database
     with ProcessPoolExecutor(len(staff_ids), mp_context=multiprocessing.get_context("spawn")) as pool:
         results = list(pool.map(claim_until_empty, [database_url] * len(staff_ids), staff_ids))
     _assert_each_handed_out_once(session, [cid for got in results for cid in got], 90)
+
+
+def _claim_once(url: str, me: Actor, start: threading.Barrier) -> str:
+    engine = make_engine(url)
+    try:
+        start.wait()
+        with make_sessionmaker(engine)() as session:
+            try:
+                taken = queues.claim(session, me, utcnow(), SETTINGS)
+            except Conflict:
+                session.rollback()
+                return "busy"
+            session.commit()
+            return "taken" if taken else "none"
+    finally:
+        engine.dispose()
+
+
+def test_a_double_click_on_next_gives_one_contact(database_url, session, make_staff, router):
+    """Two requests of the same employee at the same moment: one contact, the other hears they have one."""
+    [staff_id] = _prepare_many(session, make_staff, 1, 20, router)
+    me = Actor.of(session.get(Staff, staff_id))
+    session.commit()
+    for _ in range(5):
+        start = threading.Barrier(2)
+        with ThreadPoolExecutor(2) as pool:
+            outcomes = sorted(pool.map(_claim_once, [database_url] * 2, [me] * 2, [start] * 2))
+        assert outcomes == ["busy", "taken"]
+        session.expire_all()
+        [mine] = session.scalars(select(Contact).where(Contact.owner_id == staff_id, Contact.status == "in_progress"))
+        queues.resolve(session, mine.id, Actor.of(mine.owner), "answered", utcnow())
+        session.commit()
+
+
+def test_asking_and_finding_nothing_marks_seen_only_when_due(session, make_staff):
+    anna = make_staff("anna", roles=["agent"], skills=[("burgerzaken", "primary")])
+    now = utcnow()
+    queues.set_presence(session, anna, "available", now)
+    session.commit()
+    assert queues.claim(session, Actor.of(anna), now + timedelta(seconds=5), SETTINGS) is None
+    session.commit()
+    session.refresh(anna)
+    assert anna.last_seen_at == now  # seen 5 s ago: not written again
+    later = now + timedelta(seconds=SETTINGS.presence_fresh_s / 3)
+    assert queues.claim(session, Actor.of(anna), later, SETTINGS) is None
+    session.commit()
+    session.refresh(anna)
+    assert anna.last_seen_at == later
