@@ -33,6 +33,7 @@ run: install
 	$(KCC) demo
 	@echo "The worker (kcc worker) expires handover offers and sends mail; without KCC_SMTP_HOST mail goes to instance/outbox/."
 	@echo "A new demo contact arrives about every $(DEMO_EVERY) s (kcc simulate); DEMO_EVERY=0 switches that off."
+	@echo "The lobby's wall display: http://$(HOST):$(PORT)/lobby/scherm?code=demo-scherm-in-de-hal (no login; add &geluid=1 for a chime)."
 	@set -e; pids=""; \
 	$(KCC) worker & pids="$$!"; \
 	if [ "$(DEMO_EVERY)" != "0" ]; then $(KCC) simulate --every $(DEMO_EVERY) & pids="$$pids $$!"; fi; \

@@ -376,7 +376,7 @@ FROM bench_contact c WHERE c.citizen_id IS NOT NULL ORDER BY c.citizen_id
 CONTACTS_SQL = """
 INSERT INTO contacts (id, channel, citizen_id, question, domain_id, topic_id, language, status, triage, owner_id, external_ref,
                       created_at, updated_at, answered_at, closed_at, routing_method, routing_confidence, ticket, desk_id,
-                      outcome, referred_to, queued_at, rank_at)
+                      outcome, referred_to, queued_at, rank_at, called_at, calls, started_at)
 SELECT c.id, c.channel, c.citizen_id,
        CASE WHEN c.channel = 'counter' THEN '' ELSE (%(questions)s::text[])[1 + floor(c.r_topic * %(n_questions)s)::int] END,
        c.domain_id, c.topic_id,
@@ -394,7 +394,10 @@ SELECT c.id, c.channel, c.citizen_id,
        CASE WHEN c.status = 'resolved' AND NOT c.has_task AND c.r_res >= 0.9
             THEN 'UWV, gesproken met de klantenservice; zij bellen vandaag terug' END,
        c.created_at,
-       c.created_at - CASE WHEN c.channel IN ('phone', 'counter') THEN interval '300 seconds' ELSE interval '0 seconds' END
+       c.created_at - CASE WHEN c.channel IN ('phone', 'counter') THEN interval '300 seconds' ELSE interval '0 seconds' END,
+       CASE WHEN c.channel = 'counter' THEN c.answered_at END,
+       CASE WHEN c.channel = 'counter' AND c.answered_at IS NOT NULL THEN 1 ELSE 0 END,
+       CASE WHEN c.channel = 'counter' THEN c.answered_at END
 FROM bench_contact c ORDER BY c.id
 """
 

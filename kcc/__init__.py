@@ -112,6 +112,7 @@ def register_blueprints(app: Flask) -> None:
     from kcc import api
     from kcc.admin import views as admin
     from kcc.api import contacts, handover, indicators, me, queues, tasks  # noqa: F401  (routes on api.bp)
+    from kcc.api import lobby as lobby_api  # noqa: F401
     from kcc.auth import views as auth
     from kcc.callbacks import views as callbacks
     from kcc.contacts import views as contact_views

@@ -1,6 +1,7 @@
 """Settings read from the environment once, checked at start-up so a typo fails loudly, not later."""
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from collections.abc import Mapping
@@ -8,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ENVIRONMENTS = ("development", "production", "testing")
+DEV_DISPLAY_CODE = "demo-scherm-in-de-hal"  # the lobby display's code in development only
 
 
 class ConfigError(Exception):
@@ -35,6 +37,9 @@ class Settings:
     written_answer_days: int
     proxies: int  # reverse proxies in front of kcc whose X-Forwarded-For/-Proto are trusted
     queue: QueueSettings
+    # the lobby's wall display opens without a login: with this code in its address, or from these networks
+    display_code: str | None = None
+    display_networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
 
     @property
     def development(self) -> bool:
@@ -50,6 +55,7 @@ class QueueSettings:
     fair_wait_s: int = 5  # a contact waiting longer than this goes to whoever asks first
     headstart_s: Mapping[str, int] | None = None  # per channel: counts as having waited this much longer
     web_questions_per_hour: int = 5  # per address, on the public question form
+    max_calls: int = 3  # a desk calls a lobby visitor this often at most; then the visitor is a no-show
 
     def headstart(self, channel: str) -> int:
         return (self.headstart_s or {}).get(channel, 0)
@@ -96,6 +102,29 @@ def _bool(environ: Mapping[str, str], name: str, default: bool) -> bool:
     if lowered in ("0", "false", "no", "off"):
         return False
     raise ConfigError(f"{name} must be true or false, got {raw!r}.")
+
+
+def _networks(environ: Mapping[str, str]) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """KCC_DISPLAY_NETWORKS=10.20.0.0/24,192.168.5.7 — the lobby screens' addresses (a network setting)."""
+    raw = environ.get("KCC_DISPLAY_NETWORKS", "").strip()
+    networks = []
+    for part in (p.strip() for p in raw.split(",") if p.strip()):
+        try:
+            networks.append(ipaddress.ip_network(part, strict=False))
+        except ValueError:
+            raise ConfigError("KCC_DISPLAY_NETWORKS must list addresses or networks like 10.20.0.0/24, "
+                              f"separated by commas; {part!r} is neither.") from None
+    return tuple(networks)
+
+
+def _display_code(environ: Mapping[str, str], env: str) -> str | None:
+    code = environ.get("KCC_DISPLAY_CODE", "").strip()
+    if code and len(code) < 16:
+        raise ConfigError("KCC_DISPLAY_CODE must be at least 16 characters, as it opens the lobby display "
+                          "without a login; make one with `python3 -c 'import secrets; print(secrets.token_urlsafe(16))'`.")
+    if not code and env == "development":
+        return DEV_DISPLAY_CODE  # make run: the demo prints the display's address with this code
+    return code or None
 
 
 def default_database_url(instance_path: Path) -> str:
@@ -164,5 +193,8 @@ def load_settings(environ: Mapping[str, str] | None = None, instance_path: Path 
             fair_wait_s=_int(environ, "KCC_FAIR_WAIT_S", 5),
             headstart_s=_headstart(environ),
             web_questions_per_hour=_int(environ, "KCC_WEB_QUESTIONS_PER_HOUR", 5, minimum=1),
+            max_calls=_int(environ, "KCC_LOBBY_MAX_CALLS", 3, minimum=1),
         ),
+        display_code=_display_code(environ, env),
+        display_networks=_networks(environ),
     )

@@ -86,6 +86,23 @@ def contacts_visible_to(actor: Actor) -> ColumnElement[bool]:
     return or_(*conditions)
 
 
+LOBBY_ROLES = frozenset({"host", "lead", "admin"})
+
+
+def may_see_in_lobby(actor: Actor, contact: Contact, since) -> bool:
+    """Lobby duty: a host sees today's counter visitors of every domain, sociaal too, but only what was said at
+    the door (ticket, topic, first name, note, help needed, wait) on the lobby screens; never the timeline or the
+    citizen's other contacts, which stay behind `may_see_contact`. `since`: the start of today."""
+    return bool(actor.roles & LOBBY_ROLES) and contact.channel == "counter" and contact.created_at >= since
+
+
+def lobby_visible_to(actor: Actor, since) -> ColumnElement[bool]:
+    """`may_see_in_lobby` as a condition on Contact, for the host's waiting list."""
+    if not actor.roles & LOBBY_ROLES:
+        return false()
+    return and_(Contact.channel == "counter", Contact.created_at >= since)
+
+
 def contact_or_404(session: Session, actor: Actor, contact_id: int, *, own: bool = False) -> Contact:
     """The contact if this actor may see it (and, with `own`, has it in hand); NotFound or NotAllowed otherwise."""
     contact = session.get(Contact, contact_id)

@@ -1,4 +1,4 @@
-"""Functional administration (functioneel beheer): staff, roles, skills, languages, teams; the audit log."""
+"""Functional administration (functioneel beheer): staff, roles, skills, languages, teams; desks; the audit log."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -16,8 +16,8 @@ from kcc.content.catalogue import active_domains, active_teams
 from kcc.core import audit
 from kcc.core.errors import ValidationError
 from kcc.core.timeutil import parse_local
-from kcc.models import ROLES, Staff
-from kcc.staff import accounts, directory
+from kcc.models import ROLES, Desk, Staff
+from kcc.staff import accounts, desks, directory
 from kcc.web.access import roles
 from kcc.web.request import actor, db, render, translate
 from kcc.web.templating import ROLE_LABELS
@@ -133,6 +133,64 @@ def staff_edit(staff_id: int):
             return redirect(url_for("admin.staff_list"))
     status = 400 if form.is_submitted() else 200
     return render("admin/staff_form.html", form=form, staff=staff), status
+
+
+class DeskForm(FlaskForm):
+    number = StringField(_l("Nummer"), validators=[DataRequired(_l("Vul het nummer van de balie in.")), Length(max=10)],
+                         description=_l("Wat het scherm in de hal toont, bijvoorbeeld 3 of 12A."))
+    label = StringField(_l("Omschrijving"), validators=[Optional(), Length(max=100)],
+                        description=_l("Wat medewerkers lezen, bijvoorbeeld: Balie 3 — burgerzaken."))
+    active = BooleanField(_l("In gebruik"), default=True)
+
+    def to_input(self) -> desks.DeskInput:
+        return desks.DeskInput(number=(self.number.data or "").strip(), label=self.label.data or "",
+                               active=bool(self.active.data))
+
+    def show_errors(self, error: ValidationError) -> None:
+        for key, message in error.fields.items():
+            field = {"number": self.number, "label": self.label}.get(key, self.number)
+            field.errors = list(field.errors) + [translate(message)]
+
+
+@bp.get("/balies")
+@roles("admin")
+def desk_list():
+    return render("admin/desk_list.html", desks=desks.all_desks(db()))
+
+
+@bp.route("/balies/nieuw", methods=["GET", "POST"])
+@roles("admin")
+def desk_new():
+    form = DeskForm()
+    if form.validate_on_submit():
+        try:
+            desk = desks.create_desk(db(), form.to_input(), actor=actor())
+        except ValidationError as error:
+            db().rollback()
+            form.show_errors(error)
+        else:
+            flash(_("Balie %(number)s is aangemaakt.", number=desk.number), "ok")
+            return redirect(url_for("admin.desk_list"))
+    return render("admin/desk_form.html", form=form, desk=None), 400 if form.is_submitted() else 200
+
+
+@bp.route("/balies/<int:desk_id>", methods=["GET", "POST"])
+@roles("admin")
+def desk_edit(desk_id: int):
+    desk = db().get(Desk, desk_id)
+    if desk is None:
+        abort(404)
+    form = DeskForm(obj=None if request.method == "POST" else desk)
+    if form.validate_on_submit():
+        try:
+            desks.update_desk(db(), desk, form.to_input(), actor=actor())
+        except ValidationError as error:
+            db().rollback()
+            form.show_errors(error)
+        else:
+            flash(_("Balie %(number)s is opgeslagen.", number=desk.number), "ok")
+            return redirect(url_for("admin.desk_list"))
+    return render("admin/desk_form.html", form=form, desk=desk), 400 if form.is_submitted() else 200
 
 
 @bp.get("/auditlog")

@@ -45,6 +45,15 @@ SCHEMAS: dict[str, Any] = {
             "name": {"type": ["string", "null"]}, "phone": {"type": ["string", "null"]},
             "email": {"type": ["string", "null"]}}},
         "external_ref": {"type": ["string", "null"], "maxLength": 100}}},
+    "Visitor": {"type": "object", "properties": {
+        "id": {"type": "integer"}, "ticket": {"type": "string"}, "domain": SLUG, "topic": {"type": ["string", "null"]},
+        "name": {"type": ["string", "null"]}, "note": {"type": "string"},
+        "needs": {"type": "array", "items": {"enum": ["interpreter", "wheelchair", "reading"]}},
+        "waited_s": {"type": "integer"}, "attention": {"type": "boolean"},
+        "moved_forward": {"type": ["string", "null"]}}},
+    "VisitorState": {"type": "object", "required": ["id", "ticket", "status", "domain"], "properties": {
+        "id": {"type": "integer"}, "ticket": {"type": "string"},
+        "status": {"enum": ["waiting", "abandoned", "in_progress"]}, "domain": NULLABLE_SLUG}},
     "ContactSummary": {"type": "object", "required": ["id", "status", "channel", "domain", "topic", "language"],
                        "properties": {
                            "id": {"type": "integer"},
@@ -130,6 +139,61 @@ PATHS: dict[str, Any] = {
                                                                  "desk": {"type": "string"}, "at": TIME}}},
             "waiting": {"type": "object", "additionalProperties": {"type": "integer"}}}}, "The screen"),
             **_errors()}}},
+    "/contacts/{id}/recall": {"post": {
+        "summary": "Call the same lobby visitor again: the display shows the ticket on top again",
+        "operationId": "recallVisitor", "parameters": CONTACT_ID,
+        "responses": {"200": _json({"allOf": [_ref("ContactSummary"), {"type": "object", "properties": {
+            "ticket": {"type": "string"}, "calls": {"type": "integer"}, "max_calls": {"type": "integer"}}}]},
+            "Called again"), **_errors("400", "404", "409", "422")}}},
+    "/contacts/{id}/no-show": {"post": {
+        "summary": "The called visitor did not come: abandoned, and the desk is free for the next",
+        "operationId": "visitorNoShow", "parameters": CONTACT_ID,
+        "responses": {"200": _json(_ref("ContactSummary"), "Marked as not there"),
+                      **_errors("400", "404", "409", "422")}}},
+    "/contacts/{id}/start": {"post": {
+        "summary": "The called visitor sits down at the desk", "operationId": "startVisitor",
+        "parameters": CONTACT_ID,
+        "responses": {"200": _json(_ref("ContactSummary"), "Started"), **_errors("400", "404", "409", "422")}}},
+    "/lobby/call": {"post": {
+        "summary": "Call one ticket out of turn, with the reason", "operationId": "callTicket",
+        "requestBody": _body({"type": "object", "additionalProperties": False, "required": ["ticket", "reason"],
+                              "properties": {"ticket": {"type": "string", "maxLength": 10},
+                                             "reason": {"type": "string", "maxLength": 300}}}),
+        "responses": {"200": _json({"type": "object"}, "The visitor, now called to the caller's desk"),
+                      **_errors("400", "409", "422")}}},
+    "/lobby/waiting": {"get": {
+        "summary": "The host's list: today's visitors waiting, no-shows, staffed desks", "operationId": "lobbyWaiting",
+        "responses": {"200": _json({"type": "object", "required": ["visitors", "no_shows", "desks"], "properties": {
+            "visitors": {"type": "array", "items": _ref("Visitor")},
+            "no_shows": {"type": "array", "items": {"type": "object", "properties": {
+                "id": {"type": "integer"}, "ticket": {"type": "string"}, "domain": {"type": "string"}, "at": TIME}}},
+            "desks": {"type": "array", "items": {"type": "object", "properties": {
+                "desk": {"type": "string"}, "label": {"type": "string"}, "name": {"type": "string"},
+                "state": {"enum": ["available", "busy", "paused"]}}}}}}, "The list"), **_errors()}}},
+    "/lobby/waiting/{id}/visited": {"post": {
+        "summary": "The host went over to a waiting visitor (coffee, an update)", "operationId": "visitorVisited",
+        "parameters": CONTACT_ID,
+        "responses": {"200": _json(_ref("VisitorState"), "Noted"), **_errors("400", "404", "409", "422")}}},
+    "/lobby/waiting/{id}/forward": {"post": {
+        "summary": "Move a waiting visitor to the front of their domain's queue, with the reason",
+        "operationId": "visitorForward", "parameters": CONTACT_ID,
+        "requestBody": _body({"type": "object", "additionalProperties": False, "required": ["reason"],
+                              "properties": {"reason": {"type": "string", "maxLength": 300}}}),
+        "responses": {"200": _json(_ref("VisitorState"), "Moved"), **_errors("400", "404", "409", "422")}}},
+    "/lobby/waiting/{id}/domain": {"post": {
+        "summary": "Move a waiting visitor to another domain, keeping their place and history",
+        "operationId": "visitorDomain", "parameters": CONTACT_ID,
+        "requestBody": _body({"type": "object", "additionalProperties": False, "required": ["domain"],
+                              "properties": {"domain": SLUG}}),
+        "responses": {"200": _json(_ref("VisitorState"), "Moved"), **_errors("400", "404", "409", "422")}}},
+    "/lobby/waiting/{id}/left": {"post": {
+        "summary": "A waiting visitor went home before their turn", "operationId": "visitorLeft",
+        "parameters": CONTACT_ID,
+        "responses": {"200": _json(_ref("VisitorState"), "Out of the queue"), **_errors("400", "404", "409", "422")}}},
+    "/lobby/no-shows/{id}/undo": {"post": {
+        "summary": "A visitor marked as not there was there after all: back in the queue at their place",
+        "operationId": "undoNoShow", "parameters": CONTACT_ID,
+        "responses": {"200": _json(_ref("VisitorState"), "Waiting again"), **_errors("400", "404", "409", "422")}}},
     "/me": {"get": {
         "summary": "The caller", "operationId": "me",
         "responses": {"200": _json({"type": "object", "properties": {

@@ -21,7 +21,7 @@ from kcc.core import migrate
 from kcc.core.actor import Actor
 from kcc.core.db import transaction
 from kcc.core.errors import NotFound, ValidationError
-from kcc.staff import accounts
+from kcc.staff import accounts, desks
 
 cli = FlaskGroup(create_app=lambda: create_app(), load_dotenv=False,
                  help="kcc — klantcontactcentrum. Settings come from KCC_* environment variables.")
@@ -195,6 +195,59 @@ def user_password(username):
     click.echo(f"Password of {username} changed; their other sessions have ended.")
 
 
+# --- desks ------------------------------------------------------------------------------------------
+
+@cli.group()
+def desk():
+    """Counter desks (balies): the number the lobby display shows when a desk calls a ticket."""
+
+
+@desk.command("list")
+def desk_list():
+    """Every desk: number, active or not, description."""
+    require_schema()
+    with session_scope() as session:
+        rows = desks.all_desks(session)
+        if not rows:
+            click.echo("No desks yet; add one with `kcc desk create 1 --label \"Balie 1\"`.")
+        for item in rows:
+            click.echo(f"{item.number}\t{'active' if item.active else 'inactive'}\t{item.label}")
+
+
+@desk.command("create")
+@click.argument("number")
+@click.option("--label", default="", help="What staff read, e.g. \"Balie 3 — burgerzaken\".")
+def desk_create(number, label):
+    """Add a desk: `kcc desk create 3 --label "Balie 3"`."""
+    require_schema()
+    try:
+        with session_scope() as session:
+            item = desks.create_desk(session, desks.DeskInput(number=number, label=label), actor=CLI)
+            click.echo(f"Created desk {item.number}.")
+    except ValidationError as error:
+        _fail_validation(error)
+
+
+@desk.command("set")
+@click.argument("number")
+@click.option("--label", default=None, help="A new description.")
+@click.option("--active/--inactive", default=None, help="Inactive: nobody can choose it; whoever sits there stands up.")
+def desk_set(number, label, active):
+    """Change a desk's description, or make it (in)active."""
+    require_schema()
+    try:
+        with session_scope() as session:
+            item = desks.get_desk(session, number)
+            data = desks.DeskInput(number=item.number, label=item.label if label is None else label,
+                                   active=item.active if active is None else active)
+            desks.update_desk(session, item, data, actor=CLI)
+            click.echo(f"Desk {item.number}: {'active' if item.active else 'inactive'}, {item.label!r}.")
+    except NotFound as error:
+        raise click.ClickException(str(error)) from None
+    except ValidationError as error:
+        _fail_validation(error)
+
+
 # --- tokens -----------------------------------------------------------------------------------------
 
 @cli.group()
@@ -341,13 +394,14 @@ def mail_import(maildir):
 @click.option("--outbox", type=click.Path(file_okay=False), default=None,
               help="Where mail goes without KCC_SMTP_HOST (default: instance/outbox).")
 def worker(every, once, outbox):
-    """The sweeper: expire handover offers into callback tasks, queue overdue reminders, send mail, and keep
-    the indicators of settled days."""
+    """The sweeper: expire handover offers into callback tasks, queue overdue reminders, tell lobby visitors
+    their turn is near, send mail, and keep the indicators of settled days."""
     import time
 
     from kcc.core.timeutil import utcnow
     from kcc.floor import indicators
     from kcc.handover import operations as handover
+    from kcc.lobby import operations as lobby
     from kcc.mail import operations as mail
 
     require_schema()
@@ -359,11 +413,14 @@ def worker(every, once, outbox):
         with session_scope() as session:
             reminders = mail.queue_overdue_reminders(session, utcnow())
         with session_scope() as session:
+            close = lobby.notify_close(session, utcnow())
+        with session_scope() as session:
             sent, failed = mail.send_due(session, settings, outbox, utcnow())
         with session_scope() as session:
             indicators.settle(session, utcnow())
-        if expired or reminders or sent or failed:
+        if expired or reminders or close or sent or failed:
             click.echo(f"worker: {len(expired)} offer(s) expired into tasks, {reminders} reminder(s) queued, "
+                       f"{close} visitor(s) told their turn is near, "
                        f"{sent} mail(s) sent, {failed} failed (retried later)")
         if once:
             return

@@ -14,6 +14,7 @@ from kcc.content.domains import DAYS
 from kcc.content.router import Router
 from kcc.core.actor import Actor
 from kcc.core.timeutil import local, utcnow
+from kcc.core.workinghours import is_holiday, open_now
 from kcc.handover import operations as handover
 from kcc.models import Contact, ContactEvent, ContactStatus, Desk, Domain, Outcome, Staff, Team, Topic
 from kcc.staff import accounts
@@ -103,6 +104,7 @@ class DemoResult:
     contacts: int = 0
     desks: int = 0
     weekend: bool = False  # the demo opened the municipality today, a Saturday or Sunday
+    evening: str | None = None  # the demo opened from this hour until midnight, outside the opening hours
 
 
 def _ensure_staff(session: Session, result: DemoResult) -> dict[str, Staff]:
@@ -143,6 +145,7 @@ def _morning(session: Session, people: dict[str, Staff], result: DemoResult) -> 
     start = now - timedelta(hours=3, minutes=30)
     step = (now - start) / (len(QUESTIONS) + 1)
     at_counter = _counter_topics(session)
+    desks = list(session.scalars(select(Desk).where(Desk.active.is_(True)).order_by(Desk.number)))
     people_seen: list[dict[str, str | None]] = []
     for index, (channel, domain_slug, topic_slug, question) in enumerate(QUESTIONS):
         arrived = start + step * index + timedelta(seconds=rng.randint(0, 90))
@@ -166,6 +169,9 @@ def _morning(session: Session, people: dict[str, Staff], result: DemoResult) -> 
             closed = answered + timedelta(minutes=rng.randint(2, 9))
             contact.status, contact.owner, contact.outcome = ContactStatus.resolved, owner, Outcome.answered
             contact.answered_at, contact.closed_at, contact.updated_at = answered, closed, closed
+            if channel == "counter":  # called to a desk, as the lobby display shows it
+                contact.desk = desks[index % len(desks)]
+                contact.called_at, contact.calls, contact.started_at = answered, 1, answered + timedelta(seconds=40)
             session.add(ContactEvent(contact=contact, type="claimed", actor=owner, at=answered,
                                      data={"waited_s": int((answered - arrived).total_seconds())}))
             session.add(ContactEvent(contact=contact, type="resolved", actor=owner, at=closed,
@@ -203,21 +209,28 @@ def _waiting_callbacks(session: Session, people: dict[str, Staff], result: DemoR
 WEEKEND_HOURS = [["09:00", "16:00"]]  # as domains/ spans are stored: [start, end] pairs
 
 
-def _open_this_weekend(session: Session, result: DemoResult) -> None:
-    """On a Saturday or Sunday the demo municipality opens its phones and counters that day, so a demo works on
-    any day. Only the synced rows in the database change (the next `kcc domains sync` restores domains/); the
-    working-hours rules themselves are untouched: holidays still count, a deadline still skips closed hours."""
-    day = DAYS[local(utcnow()).weekday()]
-    if day not in ("sat", "sun"):
-        return
+def _open_now(session: Session, result: DemoResult) -> None:
+    """The demo municipality is open when someone tries the demo: on a Saturday or Sunday it opens its phones and
+    counters 09:00-16:00, and outside those hours (an evening, a night) it holds an opening from this hour until
+    midnight, so the host can give a ticket and a desk can call. Only the synced rows in the database change (the
+    next `kcc domains sync` restores domains/); the working-hours rules themselves are untouched."""
+    now = utcnow()
+    today = local(now)
+    day = DAYS[today.weekday()]
     for domain in session.scalars(select(Domain).where(Domain.active.is_(True))):
         hours = {channel: dict(days) for channel, days in (domain.hours or {}).items()}
         for channel in ("phone", "counter"):
-            if hours.get(channel) and not hours[channel].get(day):
+            if not hours.get(channel):
+                continue
+            if day in ("sat", "sun") and not hours[channel].get(day):
                 hours[channel][day] = [list(span) for span in WEEKEND_HOURS]
+                result.weekend = True
+            if not open_now(hours[channel], now)[0] and not is_holiday(today.date()):
+                start = f"{today.hour:02d}:00"
+                hours[channel][day] = [span for span in hours[channel].get(day, []) if span[1] <= start] + [[start, "24:00"]]
+                result.evening = start
         if hours != domain.hours:
             domain.hours = hours
-            result.weekend = True
 
 
 def load(session: Session) -> DemoResult:
@@ -227,7 +240,7 @@ def load(session: Session) -> DemoResult:
     result = DemoResult()
     people = _ensure_staff(session, result)
     _ensure_desks(session, result)
-    _open_this_weekend(session, result)
+    _open_now(session, result)
     _morning(session, people, result)
     _waiting_callbacks(session, people, result)
     session.flush()
@@ -239,6 +252,8 @@ def describe(result: DemoResult) -> str:
     lines = [f"Demo data: {len(result.created_staff)} staff, {result.desks} desks, {result.contacts} contacts added.",
              *(["It is the weekend: the demo municipality is open today, 09:00-16:00 (in the database only; "
                 "domains/ is unchanged)."] if result.weekend else []),
+             *([f"Outside opening hours: the demo municipality is open today from {result.evening} until midnight "
+                "(in the database only; domains/ is unchanged)."] if result.evening else []),
              "", f"Demo accounts (password for all: {DEMO_PASSWORD}):"]
     for username, name, roles, skills, _languages, teams in STAFF:
         extra = ", ".join([f"{d}:{lvl}" for d, lvl in skills] + teams)

@@ -26,7 +26,10 @@ URL_RE = re.compile(r"^https?://[^\s]+$")
 MOET_RE = re.compile(r"\bmoet(en)?\b", re.IGNORECASE)
 
 DOMAIN_FIELDS = {"slug", "name", "ticket_prefix", "phone_answer_target_s", "callback_norm_hours", "position",
-                 "hours"}
+                 "hours", "lobby_attention_min", "lobby_notify_ahead", "counter_mix"}
+# how an employee who does both (at a desk, with phone skills) gets their next contact: by waiting time alike,
+# lobby visitors first, or callers first
+COUNTER_MIXES = ("together", "counter_first", "phone_first")
 TEAM_FIELDS = {"slug", "name", "callback_norm_hours"}
 TOPIC_FIELDS = {"slug", "name", "upl", "words", "prerequisites", "answer", "links", "handover_team",
                 "callback_norm_hours", "counter"}
@@ -73,6 +76,9 @@ class DomainSpec:
     callback_norm_hours: int
     position: int
     hours: dict[str, dict[str, list[list[str]]]]
+    lobby_attention_min: int = 15  # the host is prompted to go over when a visitor waits longer
+    lobby_notify_ahead: int = 3  # a visitor with an e-mail address hears when this many are ahead (0: never)
+    counter_mix: str = "together"
     teams: list[TeamSpec] = field(default_factory=list)
     topics: list[TopicSpec] = field(default_factory=list)
     file: str = ""
@@ -229,7 +235,12 @@ def _parse_file(path: Path) -> tuple[DomainSpec | None, list[Problem]]:
         callback_norm_hours=checker.integer(head, "callback_norm_hours", d, 1, 400),
         position=checker.integer(head, "position", d, 0, 99, default=0),
         hours=checker.hours(head.get("hours"), d + ("hours",)), file=str(path),
+        lobby_attention_min=checker.integer(head, "lobby_attention_min", d, 1, 240, default=15),
+        lobby_notify_ahead=checker.integer(head, "lobby_notify_ahead", d, 0, 50, default=3),
+        counter_mix=head.get("counter_mix", "together"),
     )
+    if domain.counter_mix not in COUNTER_MIXES:
+        checker.add(d + ("counter_mix",), f"choose one of {', '.join(COUNTER_MIXES)}, got {domain.counter_mix!r}")
     teams = data.get("teams", [])
     if not isinstance(teams, list):
         checker.add(("teams",), "write teams as [[teams]] tables")
@@ -366,7 +377,8 @@ def sync(session: Session, specs: list[DomainSpec]) -> SyncReport:
         domains[spec.slug] = _upsert(session, report, domains.get(spec.slug), Domain, dict(
             slug=spec.slug, name=spec.name, ticket_prefix=spec.ticket_prefix,
             phone_answer_target_s=spec.phone_answer_target_s, callback_norm_hours=spec.callback_norm_hours,
-            hours=spec.hours, position=spec.position, active=True))
+            hours=spec.hours, position=spec.position, lobby_attention_min=spec.lobby_attention_min,
+            lobby_notify_ahead=spec.lobby_notify_ahead, counter_mix=spec.counter_mix, active=True))
     session.flush()
     for spec in specs:
         for team in spec.teams:

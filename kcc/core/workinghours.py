@@ -37,7 +37,10 @@ def _spans(hours: dict[str, list[list[str]]], day: date) -> list[tuple[datetime,
     result = []
     for start, end in hours.get(DAYS[day.weekday()], []):
         opens = datetime.combine(day, time.fromisoformat(start), tzinfo=AMSTERDAM)
-        closes = datetime.combine(day, time.fromisoformat(end), tzinfo=AMSTERDAM)
+        if end == "24:00":  # open until midnight: domains/ allows it, time() does not
+            closes = datetime.combine(day + timedelta(days=1), time(0), tzinfo=AMSTERDAM)
+        else:
+            closes = datetime.combine(day, time.fromisoformat(end), tzinfo=AMSTERDAM)
         result.append((opens, closes))
     return result
 
@@ -77,3 +80,16 @@ def working_hours_between(start: datetime, end: datetime, opening: dict[str, lis
                 total += finish - begin
         day += timedelta(days=1)
     return total.total_seconds() / 3600
+
+
+def open_now(opening: dict[str, list[list[str]]], now: datetime) -> tuple[bool, datetime | None]:
+    """Whether these hours are open at `now`, and the next moment they open when they are not (None when no
+    opening falls within two weeks): the lobby says "gesloten, weer open dinsdag 08:30" instead of a ticket."""
+    at = now.astimezone(AMSTERDAM)
+    for offset in range(15):
+        for opens, closes in _spans(opening, at.date() + timedelta(days=offset)):
+            if opens <= at < closes:
+                return True, None
+            if opens > at:
+                return False, opens
+    return False, None

@@ -1,19 +1,39 @@
-"""The host's screen in the lobby (/lobby): check a walk-in visitor in for a counter topic."""
+"""The host's screen in the lobby (/lobby), for a tablet: why are you here, what to bring, then a ticket.
+
+The route follows the host's conversation at the door: a topic (a big button, a search, or a few words
+the router reads), the prerequisites on screen *before* any ticket, and a ticket only for a visitor who
+has everything, for a topic the counter handles while it is open. Everyone else is advised and counted.
+"""
 from __future__ import annotations
 
-from flask import Blueprint, redirect, request, url_for
+from typing import Any
 
-from kcc.contacts import intake
-from kcc.content.catalogue import active_domains, counter_topics
-from kcc.content.domains import DAYS
+from flask import Blueprint, abort, jsonify, redirect, request, url_for
+
+from kcc.contacts import handling
+from kcc.content.catalogue import active_domains
 from kcc.content.languages import CITIZEN_LANGUAGES
-from kcc.core.errors import Msg, ValidationError
-from kcc.core.timeutil import local, utcnow
-from kcc.models import Contact
-from kcc.policy import may_see_contact
+from kcc.core.errors import Conflict, NotFound, ValidationError
+from kcc.core.timeutil import utcnow
+from kcc.lobby import calls, display, hosting
+from kcc.lobby import operations as lobby
+from kcc.models import VISITOR_NEEDS, Contact, Turnaway
+from kcc.policy import may_see_in_lobby
 from kcc.queues import operations as queues
-from kcc.web.access import roles
-from kcc.web.request import actor, db, render, router, settings, translate
+from kcc.web import polling
+from kcc.web.access import public, roles
+from kcc.web.request import (
+    actor,
+    client_origin,
+    current_actor,
+    db,
+    field_errors,
+    render,
+    router,
+    settings,
+    translate,
+    wants_fragment,
+)
 
 bp = Blueprint("lobby", __name__, template_folder="templates")
 
@@ -21,41 +41,192 @@ bp = Blueprint("lobby", __name__, template_folder="templates")
 @bp.get("/lobby")
 @roles("host")
 def page():
-    """For the host: check a visitor in for a counter topic, and what a visitor brings per topic."""
-    return render("lobby/page.html", **_context(ticket_id=request.args.get("ticket", type=int)))
+    """Why are you here: the common counter topics as big buttons, a search, and "iets anders"."""
+    words = request.args.get("zoek", "").strip()
+    found = lobby.find_topics(db(), router(), words) if words else []
+    return render("lobby/page.html", "lobby/_found.html", popular=lobby.popular_topics(db(), utcnow()),
+                  words=words, found=found, errors={}, values={})
 
 
-def _context(ticket_id: int | None = None, errors: dict | None = None, values: dict | None = None) -> dict:
-    now = utcnow()
-    ticket = wait = None
-    if ticket_id:
-        ticket = db().get(Contact, ticket_id)
-        if ticket is None or ticket.channel != "counter" or not may_see_contact(actor(), ticket):
-            ticket = None
-        else:
-            _position, wait = queues.position_and_wait(db(), ticket, now)
-    return {"domains": active_domains(db()), "topics": counter_topics(db()), "today": DAYS[local(now).weekday()],
-            "ticket": ticket, "wait": wait, "languages": CITIZEN_LANGUAGES, "errors": errors or {},
-            "values": values or {}}
-
-
-@bp.post("/lobby/aanmelden")
+@bp.post("/lobby/iets-anders")
 @roles("host")
-def check_in():
-    """A walk-in visitor gets a ticket for a counter topic; the prerequisites are told before they sit down."""
-    values = {key: request.form.get(key, "") for key in ("topic", "name", "language")}
-    domain, _, topic = values["topic"].partition("/")
-    if not (domain and topic):
-        problem = {"topic": translate(Msg("kies waarvoor de bezoeker komt; dan weet hij wat hij mee moet nemen"))}
-        return render("lobby/page.html", **_context(errors=problem, values=values)), 422
+def something_else():
+    """The host types a few words; the router suggests domain and topic, and the visitor's words become the note."""
+    words = request.form.get("words", "").strip()
     try:
-        data = intake.parse_contact({"channel": "counter", "domain": domain or None, "topic": topic or None,
-                                     "language": values["language"] or "nl",
-                                     "citizen": {"name": values["name"] or None}})
-        received = intake.receive(db(), data, router(), settings().queue, utcnow(), actor=actor())
+        domain, topic = lobby.suggest(db(), router(), words)
+    except ValidationError as error:
+        return render("lobby/page.html", popular=lobby.popular_topics(db(), utcnow()), words="", found=[],
+                      errors=field_errors(error), values={"words": words}), 422
+    return _advice_page(lobby.advise(db(), domain, topic, utcnow()), note=words, suggested=True)
+
+
+@bp.get("/lobby/onderwerp/<domain>")
+@bp.get("/lobby/onderwerp/<domain>/<topic>")
+@roles("host")
+def advice(domain: str, topic: str | None = None):
+    """What the visitor needs for this topic, before anyone waits; or why the counter cannot help now."""
+    return _advice_page(_advise(domain, topic))
+
+
+def _advise(domain: str, topic: str | None) -> lobby.Advice:
+    try:
+        return lobby.advise(db(), domain, topic or None, utcnow())
+    except NotFound:
+        abort(404)
+
+
+def _advice_page(advice: lobby.Advice, note: str = "", suggested: bool = False, status: int = 200):
+    return render("lobby/advice.html", advice=advice, note=note, suggested=suggested,
+                  other_topics=[] if advice.topic else lobby.counter_topics_of(db(), advice.domain)), status
+
+
+@bp.post("/lobby/onderwerp/<domain>/<topic>")
+@bp.post("/lobby/onderwerp/<domain>")
+@roles("host")
+def answer(domain: str, topic: str | None = None):
+    """The visitor's answer to "heeft u alles bij zich?": on to the details, or advice and counted."""
+    advice = _advise(domain, topic)
+    note = request.form.get("note", "")
+    step = request.form.get("step", "")
+    if step == "has_all" and advice.may_queue:
+        return _details_page(advice, values={"note": note, "language": "nl", "form_key": lobby.Visit().form_key})
+    reason = {"missing": Turnaway.missing, "not_at_counter": Turnaway.not_at_counter,
+              "closed": Turnaway.closed}.get(step)
+    if reason is None or (reason == Turnaway.missing and not advice.may_queue):
+        return _advice_page(advice, note=note, status=409)  # the counter closed meanwhile: the page says so now
+    lobby.turn_away(db(), advice, reason, utcnow())
+    return render("lobby/advised.html", advice=advice, reason=reason)
+
+
+def _details_page(advice: lobby.Advice, values: dict, errors: dict | None = None, status: int = 200):
+    return render("lobby/details.html", advice=advice, values=values, errors=errors or {},
+                  languages=CITIZEN_LANGUAGES, needs=VISITOR_NEEDS), status
+
+
+@bp.post("/lobby/aanmelden/<domain>/<topic>")
+@bp.post("/lobby/aanmelden/<domain>")
+@roles("host")
+def check_in(domain: str, topic: str | None = None):
+    """The ticket, once: a double tap sends the same form key and gets the same ticket."""
+    advice = _advise(domain, topic)
+    values: dict[str, Any] = {key: request.form.get(key, "") for key in ("name", "language", "note", "email", "form_key")}
+    values["needs"] = request.form.getlist("needs")
+    try:
+        visit = lobby.parse_visit(values)
+        received = lobby.check_in(db(), router(), settings().queue, actor(), advice, visit, utcnow())
+    except Conflict as error:
+        db().rollback()
+        return render("lobby/advice.html", advice=lobby.advise(db(), domain, topic or None, utcnow()),
+                      note=values["note"], suggested=False, other_topics=[],
+                      errors={"form": translate(error.args[0])}), 409
     except ValidationError as error:
         db().rollback()
-        problems = {("topic" if field in ("domain", "topic", "channel", "question") else field.replace("citizen.", "")):
+        problems = {("name" if field == "citizen.name" else "email" if field == "citizen.email" else field):
                     translate(message) for field, message in error.fields.items()}
-        return render("lobby/page.html", **_context(errors=problems, values=values)), 422
-    return redirect(url_for("lobby.page", ticket=received.id))
+        if not values["form_key"] or "form" in problems:
+            values["form_key"] = lobby.Visit().form_key
+        return _details_page(advice, values, problems, 422)
+    return redirect(url_for("lobby.ticket", contact_id=received.id))
+
+
+@bp.get("/lobby/ticket/<int:contact_id>")
+@roles("host")
+def ticket(contact_id: int):
+    """The ticket, large, to read out; with the expected wait and what the visitor keeps at hand."""
+    now = utcnow()
+    contact = db().get(Contact, contact_id)
+    if contact is None or not contact.ticket or not may_see_in_lobby(actor(), contact, hosting.start_of_day(now)):
+        abort(404)
+    handling.open_contact(db(), actor(), contact, detail="lobby ticket")
+    _position, wait = queues.position_and_wait(db(), contact, now) if contact.status == "waiting" else (None, None)
+    return render("lobby/ticket.html", contact=contact, wait=wait)
+
+
+
+# --- the waiting list ----------------------------------------------------------------------------------------
+
+def _hall_page(errors: dict | None = None, status: int = 200):
+    hall = hosting.hall(db(), actor(), utcnow())
+    return render("lobby/hall.html", "lobby/_hall.html", hall=hall, domains=active_domains(db()),
+                  errors=errors or {}), status
+
+
+@bp.get("/lobby/wachtenden")
+@roles("host")
+def waiting_list():
+    """Everyone waiting, how long, for what; who needs a visit; which desks are staffed. Polls every 5 s."""
+    return _hall_page()
+
+
+@bp.post("/lobby/wachtenden/<int:contact_id>/<any('langs-geweest', 'naar-voren', 'ander-domein', 'vertrokken'):step>")
+@roles("host")
+def hall_action(contact_id: int, step: str):
+    now = utcnow()
+    try:
+        if step == "langs-geweest":
+            hosting.visited(db(), actor(), contact_id, now)
+        elif step == "naar-voren":
+            hosting.move_forward(db(), actor(), contact_id, request.form.get("reason", ""), now)
+        elif step == "ander-domein":
+            hosting.move_domain(db(), actor(), contact_id, request.form.get("domain", ""), now)
+        else:
+            hosting.left(db(), actor(), contact_id, now)
+    except (ValidationError, Conflict) as error:
+        db().rollback()
+        return _hall_page({contact_id: field_errors(error)}, 422 if isinstance(error, ValidationError) else 409)
+    except NotFound:
+        abort(404)
+    return _hall_page() if wants_fragment() else redirect(url_for("lobby.waiting_list"))
+
+
+@bp.post("/lobby/niet-verschenen/<int:contact_id>/terug")
+@roles("host")
+def undo_no_show(contact_id: int):
+    """A visitor marked as not there was there after all: back in the queue at their old place."""
+    try:
+        calls.undo_no_show(db(), actor(), contact_id, utcnow())
+    except Conflict as error:
+        db().rollback()
+        return _hall_page({contact_id: field_errors(error)}, 409)
+    except NotFound:
+        abort(404)
+    return _hall_page() if wants_fragment() else redirect(url_for("lobby.waiting_list"))
+
+
+# --- the wall display ----------------------------------------------------------------------------------------
+
+def _wall_or_closed():
+    """The display opens with the code, from the display network, or for a logged-in host or lead; else a page
+    saying how to open it (403). Returns None when it may open."""
+    if display.may_open(settings(), request.args.get("code"), client_origin(), current_actor()):
+        return None
+    return render("lobby/wall_closed.html"), 403
+
+
+def _wall() -> display.Wall:
+    """Every display in the hall shows the same: made once a second per process, however many screens poll."""
+    return polling.shared(("lobby wall", str(db().get_bind().engine.url)), 1.0,
+                          lambda: display.Wall.of(lobby.board(db(), utcnow()), settings().municipality))
+
+
+@bp.get("/lobby/scherm")
+@public
+def wall():
+    """The wall display for a browser in kiosk mode; ?geluid=1 adds a chime to a call."""
+    closed = _wall_or_closed()
+    if closed is not None:
+        return closed
+    return render("lobby/wall.html", wall=_wall(), code=request.args.get("code", ""),
+                  chime=request.args.get("geluid") == "1")
+
+
+@bp.get("/lobby/scherm/stand")
+@public
+def wall_state():
+    """What the display's script redraws every 2 seconds: tickets, desks and counts; never a name."""
+    closed = _wall_or_closed()
+    if closed is not None:
+        return jsonify({"error": {"code": "forbidden", "message": "Open het scherm met de schermcode."}}), 403
+    state = _wall()
+    return jsonify({"municipality": state.municipality, "called": state.called, "domains": state.domains})

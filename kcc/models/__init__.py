@@ -1,7 +1,7 @@
 """The data model, one module per part (re-exported here). Citizens are stored with only what a task
 needs: no BSN, date of birth or gender."""
 from kcc.models.audit import AuditLog
-from kcc.models.contact import Citizen, Contact, ContactEvent, RoutingCorrection, TicketCounter
+from kcc.models.contact import Citizen, Contact, ContactEvent, LobbyTurnaway, RoutingCorrection, TicketCounter
 from kcc.models.content import Domain, Team, Topic
 from kcc.models.handover import Handover
 from kcc.models.indicators import IndicatorDay, SettledDay
@@ -17,6 +17,8 @@ from kcc.models.states import (
     ROUTING_METHODS,
     SKILL_LEVELS,
     TASK_STATES,
+    TURNAWAY_REASONS,
+    VISITOR_NEEDS,
     Channel,
     ContactStatus,
     HandoverState,
@@ -24,13 +26,14 @@ from kcc.models.states import (
     Presence,
     RoutingMethod,
     TaskState,
+    Turnaway,
 )
 from kcc.models.task import Task, TaskAttempt
 
 __all__ = [
-    "AuditLog", "Citizen", "Contact", "ContactEvent", "RoutingCorrection", "TicketCounter", "Domain", "Team",
+    "AuditLog", "Citizen", "Contact", "ContactEvent", "LobbyTurnaway", "RoutingCorrection", "TicketCounter", "Domain", "Team",
     "Topic", "Handover", "IndicatorDay", "SettledDay", "OutgoingMail", "ApiToken", "Desk", "Skill", "Staff", "StaffLanguage", "StaffRole",
     "team_members", "Task", "TaskAttempt", "CHANNELS", "CONTACT_STATUSES", "HANDOVER_STATES", "OUTCOMES",
     "PRESENCE_STATES", "ROLES", "ROUTING_METHODS", "SKILL_LEVELS", "TASK_STATES", "Channel", "ContactStatus",
-    "HandoverState", "Outcome", "Presence", "RoutingMethod", "TaskState",
+    "HandoverState", "Outcome", "Presence", "RoutingMethod", "TaskState", "TURNAWAY_REASONS", "VISITOR_NEEDS", "Turnaway",
 ]

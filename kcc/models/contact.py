@@ -26,6 +26,7 @@ from kcc.models.states import (
     CONTACT_STATUSES,
     OUTCOMES,
     ROUTING_METHODS,
+    TURNAWAY_REASONS,
     ContactStatus,
     one_of,
 )
@@ -62,7 +63,7 @@ class Contact(Base):
         Index("ix_contacts_citizen", "citizen_id", "created_at"),
         Index("ix_contacts_closed", "domain_id", "closed_at"),  # recent handling times, for the expected wait
         Index("ix_contacts_created", "created_at"),  # a day's contacts: today's service level, the indicators
-        Index("ix_contacts_called", "channel", "answered_at"),  # the lobby display: tickets called just now
+        Index("ix_contacts_called", "channel", "called_at"),  # the lobby display: tickets called just now
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     channel: Mapped[str] = mapped_column(String(10))
@@ -83,6 +84,8 @@ class Contact(Base):
     desk_id: Mapped[int | None] = mapped_column(ForeignKey("desks.id"))
     outcome: Mapped[str | None] = mapped_column(String(20))
     referred_to: Mapped[str | None] = mapped_column(Text)
+    # help the visitor asked for at the lobby (interpreter, wheelchair, reading): the desk prepares for it
+    needs: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     queued_at: Mapped[datetime] = mapped_column(default=utcnow)
     # queue order: queued_at minus the channel's head start (a caller on the line goes before an e-mail)
@@ -90,6 +93,10 @@ class Contact(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     answered_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
+    # a lobby visitor: called to a desk (the last call; the display shows it), how often, and when they arrived there
+    called_at: Mapped[datetime | None]
+    calls: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    started_at: Mapped[datetime | None]
 
     citizen: Mapped[Citizen | None] = relationship()
     domain: Mapped[Domain | None] = relationship()
@@ -136,6 +143,23 @@ class RoutingCorrection(Base):
     from_topic: Mapped[Topic | None] = relationship(foreign_keys=[from_topic_id])
     to_domain: Mapped[Domain] = relationship(foreign_keys=[to_domain_id])
     to_topic: Mapped[Topic | None] = relationship(foreign_keys=[to_topic_id])
+
+
+class LobbyTurnaway(Base):
+    """A lobby visitor the host advised instead of giving a ticket: something missing, a topic the counter does
+    not handle, the counter closed. Counted per domain for the seniors; no name, nothing of the person."""
+
+    __tablename__ = "lobby_turnaways"
+    __table_args__ = (CheckConstraint(one_of("reason", TURNAWAY_REASONS), name="reason"),
+                      Index("ix_lobby_turnaways_at", "at"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    domain_id: Mapped[int] = mapped_column(ForeignKey("domains.id"))
+    topic_id: Mapped[int | None] = mapped_column(ForeignKey("topics.id"))
+    reason: Mapped[str] = mapped_column(String(20))
+
+    domain: Mapped[Domain] = relationship()
+    topic: Mapped[Topic | None] = relationship()
 
 
 class TicketCounter(Base):

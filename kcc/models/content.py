@@ -32,6 +32,9 @@ class Domain(Base):
     callback_norm_hours: Mapped[int] = mapped_column(Integer)
     hours: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     position: Mapped[int] = mapped_column(Integer, default=0)
+    lobby_attention_min: Mapped[int] = mapped_column(Integer, default=15, server_default="15")
+    lobby_notify_ahead: Mapped[int] = mapped_column(Integer, default=3, server_default="3")
+    counter_mix: Mapped[str] = mapped_column(String(20), default="together", server_default="together")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
     topics: Mapped[list[Topic]] = relationship(back_populates="domain", order_by="Topic.name")

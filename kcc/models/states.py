@@ -56,6 +56,16 @@ class RoutingMethod(StrEnum):
     fallback = "fallback"  # triage in algemeen
 
 
+class Turnaway(StrEnum):
+    """Why the host advised a lobby visitor instead of giving a ticket."""
+
+    missing = "missing"  # something to bring is missing: come back, make an appointment
+    not_at_counter = "not_at_counter"  # the counter does not handle this topic
+    closed = "closed"  # the counter is closed now
+
+
+VISITOR_NEEDS = ("interpreter", "wheelchair", "reading")  # help a lobby visitor may ask for
+
 ROLES = ("host", "agent", "lead", "senior", "specialist", "admin", "integration")
 SKILL_LEVELS = ("primary", "secondary")
 CHANNELS = tuple(Channel)
@@ -65,6 +75,7 @@ OUTCOMES = tuple(Outcome)
 HANDOVER_STATES = tuple(HandoverState)
 TASK_STATES = tuple(TaskState)
 ROUTING_METHODS = tuple(RoutingMethod)
+TURNAWAY_REASONS = tuple(Turnaway)
 
 
 def one_of(column: str, values: tuple[str, ...]) -> str:

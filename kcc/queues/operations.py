@@ -199,6 +199,8 @@ def _my_turn(conn: Connection, me: _Claimer, now: datetime, settings: QueueSetti
     if not me.levels:
         return []
     contacts = _waiting(conn, list(me.levels), limit=HEAD)
+    if me.at_desk:
+        contacts = _mixed(conn, contacts)
     mine = [c for c in contacts if _may_take(me, c, now, settings)]
     if not mine:
         return []
@@ -208,7 +210,22 @@ def _my_turn(conn: Connection, me: _Claimer, now: datetime, settings: QueueSetti
     needed = min(CANDIDATES, 2 * (len(others) + 1) + 8)
     if needed > HEAD and len(contacts) >= HEAD:
         contacts = _waiting(conn, list(me.levels), limit=needed)
+        if me.at_desk:
+            contacts = _mixed(conn, contacts)
     return _fair_order(me, others, contacts[:needed], now, settings)
+
+
+_MIXES = select(Domain.id, Domain.counter_mix).where(Domain.counter_mix != "together")
+_FIRST = {"counter_first": "counter", "phone_first": "phone"}
+
+
+def _mixed(conn: Connection, contacts: list[Waiting]) -> list[Waiting]:
+    """For someone at a desk who also takes calls: each domain's choice (domains/ counter_mix) of lobby visitors
+    first, callers first, or whoever waited longest (the queue's own order)."""
+    mixes = {domain_id: _FIRST[mix] for domain_id, mix in conn.execute(_MIXES) if mix in _FIRST}
+    if not mixes:
+        return contacts
+    return sorted(contacts, key=lambda c: c.domain_id in mixes and c.channel != mixes[c.domain_id])
 
 
 def next_waiting(session: Session, staff: Staff, who: Actor, now: datetime, settings: QueueSettings) -> Waiting | None:
@@ -297,16 +314,36 @@ def claim(session: Session, staff: Actor, now: datetime, settings: QueueSettings
         row = _take(conn, candidate.id, me.staff_id, locked.desk_id, now)
         if row is None:
             continue  # another claimer has it
-        data = {"waited_s": int((now - row.queued_at).total_seconds())}
-        if row.channel == "counter" and row.desk_number:
-            data["desk"] = row.desk_number
-        conn.execute(_EVENT, {"contact_id": row.id, "type": "claimed", "actor_id": staff.id, "at": now,
-                              "data": data})
-        audit.record(session, staff, "contact.claim", object_type="contact", object_id=row.id)
-        expire_loaded(session, Contact, row.id)
-        return Claimed(row.id, row.status, row.channel, row.question, row.language, row.domain, row.topic,
-                       row.citizen_id, row.ticket, row.created_at)
+        return _claimed(session, staff, row, now)
     return None
+
+
+def _claimed(session: Session, staff: Actor, row, now: datetime, **extra: str) -> Claimed:
+    """The timeline and audit entries of a contact just taken (a lobby visitor: called to this desk)."""
+    data: dict[str, object] = {"waited_s": int((now - row.queued_at).total_seconds()), **extra}
+    if row.channel == "counter" and row.desk_number:
+        data["desk"] = row.desk_number
+    session.connection().execute(_EVENT, {"contact_id": row.id, "type": "claimed", "actor_id": staff.id, "at": now,
+                                          "data": data})
+    audit.record(session, staff, "contact.claim", object_type="contact", object_id=row.id)
+    expire_loaded(session, Contact, row.id)
+    return Claimed(row.id, row.status, row.channel, row.question, row.language, row.domain, row.topic,
+                   row.citizen_id, row.ticket, row.created_at)
+
+
+def take_one(session: Session, staff: Actor, contact_id: int, desk_id: int | None, now: datetime,
+             reason: str) -> Claimed | None:
+    """Take this waiting contact out of turn (a desk calls a ticket with a reason); None when someone else
+    took it first or this employee has a contact in hand by now. The caller holds the employee's row lock."""
+    assert staff.id is not None  # a person: a claim is always someone's
+    row = _take(session.connection(), contact_id, staff.id, desk_id, now)
+    return _claimed(session, staff, row, now, out_of_turn=reason) if row is not None else None
+
+
+def free_again(session: Session, staff: Actor, now: datetime) -> None:
+    """The employee's contact ended without a resolve (a visitor who did not come): idle again from now."""
+    session.connection().execute(_FREE_AGAIN, {"claimer": staff.id, "now": now})
+    expire_loaded(session, Staff, staff.id, ["last_seen_at", "idle_since"])
 
 
 def _slug(model, id_column):
@@ -327,7 +364,10 @@ def _take_statement(locks: bool):
                ~exists().where(mine.owner_id == bindparam("claimer"), mine.status == ContactStatus.in_progress))
         .values(status=ContactStatus.in_progress, owner_id=bindparam("claimer"), answered_at=bindparam("now"),
                 updated_at=bindparam("now"),
-                desk_id=case((Contact.channel == "counter", bindparam("desk", type_=Integer)), else_=Contact.desk_id))
+                desk_id=case((Contact.channel == "counter", bindparam("desk", type_=Integer)), else_=Contact.desk_id),
+                # a lobby visitor is called to the desk now: the display shows the ticket at this desk
+                called_at=case((Contact.channel == "counter", bindparam("now", type_=UTCDateTime())), else_=Contact.called_at),
+                calls=case((Contact.channel == "counter", Contact.calls + 1), else_=Contact.calls))
         .returning(Contact.id, Contact.status, Contact.channel, Contact.question, Contact.language,
                    Contact.citizen_id, Contact.ticket, Contact.created_at, Contact.queued_at,
                    _slug(Domain, Contact.domain_id).label("domain"), _slug(Topic, Contact.topic_id).label("topic"),

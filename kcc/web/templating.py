@@ -40,7 +40,12 @@ EVENT_LABELS = {"arrived": _l("Binnengekomen"), "routed": _l("Gerouteerd"), "cla
                 "handover_expired": _l("Overdracht niet op tijd aangenomen"),
                 "task_created": _l("Terugbelverzoek gemaakt"), "confirmation_queued": _l("Bevestiging naar inwoner"),
                 "task_claimed": _l("Terugbelverzoek opgepakt"), "task_forwarded": _l("Terugbelverzoek doorgestuurd"),
-                "task_attempt": _l("Belpoging"), "task_completed": _l("Terugbelverzoek afgerond")}
+                "task_attempt": _l("Belpoging"), "task_completed": _l("Terugbelverzoek afgerond"),
+                "recalled": _l("Opnieuw opgeroepen"), "no_show": _l("Niet verschenen"),
+                "no_show_undone": _l("Toch verschenen: terug in de wachtrij"), "started": _l("Aan de balie"),
+                "host_visited": _l("Gastvrouw/gastheer ging langs"), "moved_forward": _l("Naar voren gezet"),
+                "left": _l("Weggegaan voor de beurt"), "notified_close": _l("Seintje: bijna aan de beurt")}
+NEED_LABELS = {"interpreter": _l("Tolk"), "wheelchair": _l("Rolstoel of slecht ter been"), "reading": _l("Hulp bij lezen")}
 OUTCOME_LABELS = {"answered": _l("In één keer beantwoord"), "referred_external": _l("Warm doorverwezen"),
                   "callback_done": _l("Teruggebeld")}
 
@@ -114,6 +119,7 @@ def register_template_helpers(app: Flask) -> None:
             "presence_labels": PRESENCE_LABELS,
             "event_labels": EVENT_LABELS,
             "outcome_labels": OUTCOME_LABELS,
+            "need_labels": NEED_LABELS,
             "current_locale": str(get_locale() or "nl"),
             "current_path": request.full_path.rstrip("?") if request else "/",
         }

@@ -18,6 +18,7 @@ from kcc.content.catalogue import active_desks, active_domains, active_teams
 from kcc.core.errors import Conflict, Msg, ValidationError
 from kcc.core.timeutil import parse_local, utcnow
 from kcc.handover import operations as handover
+from kcc.lobby import calls
 from kcc.models import Contact, Handover, Presence
 from kcc.policy import contact_or_404
 from kcc.queues import live
@@ -48,7 +49,8 @@ def current_context(errors: dict | None = None, values: dict | None = None) -> d
     now = utcnow()
     contact = queues.busy(db(), current_user.id)
     context: dict[str, Any] = {"contact": contact, "errors": errors or {}, "values": values or {}, "now": now,
-                               "presence": queues.presence_of(db(), current_user), "offer": None}
+                               "presence": queues.presence_of(db(), current_user), "offer": None,
+                               "max_calls": settings().queue.max_calls}
     if contact is None:
         offer = queues.peek_next(db(), current_user, actor(), now, settings().queue)
         context.update(offer=offer, offer_version=glance_ops.offer_version(offer, now))
@@ -214,6 +216,41 @@ def take_next():
         return _answer("workspace/_current.html", current_context(errors={"next": translate(error.args[0])}), 409)
     if contact is None:
         return _answer("workspace/_current.html", current_context(errors={"next": translate(NOTHING_WAITING)}))
+    return _answer("workspace/_current.html", current_context())
+
+
+@bp.post("/oproepen")
+@roles("agent")
+def call_ticket():
+    """A desk calls one ticket out of turn, with the reason (someone unwell, an interpreter who is here now)."""
+    values = {key: request.form.get(key, "") for key in ("ticket", "reason")}
+    try:
+        calls.call_ticket(db(), actor(), values["ticket"], values["reason"], utcnow())
+    except (ValidationError, Conflict) as error:
+        db().rollback()
+        problems = field_errors(error)
+        if "form" in problems:
+            problems = {"ticket": problems["form"]}
+        return _answer("workspace/_current.html", current_context(errors=problems, values=values), _status(error))
+    return _answer("workspace/_current.html", current_context())
+
+
+@bp.post("/contact/<int:contact_id>/<any('opnieuw-oproepen', 'niet-verschenen', 'aan-de-balie'):step>")
+@roles("agent")
+def desk_call(contact_id: int, step: str):
+    """The called visitor: call again, did not come (the next can be called), or sits down at the desk."""
+    _own_contact(contact_id)
+    now = utcnow()
+    try:
+        if step == "opnieuw-oproepen":
+            calls.recall(db(), actor(), contact_id, now, settings().queue)
+        elif step == "niet-verschenen":
+            calls.no_show(db(), actor(), contact_id, now)
+        else:
+            calls.start(db(), actor(), contact_id, now)
+    except Conflict as error:
+        db().rollback()
+        return _answer("workspace/_current.html", current_context(errors={"call": translate(error.args[0])}), 409)
     return _answer("workspace/_current.html", current_context())
 
 

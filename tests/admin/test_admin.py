@@ -134,3 +134,22 @@ def test_the_audit_log_filters_by_who_what_when_and_which_contact(client, auth, 
     page = refused.get_data(as_text=True)
     assert refused.status_code == 422 and "Schrijf het kenmerk als KCC-000123" in page and "Kies een geldige datum" in page
     assert 'value="gisteren"' in page
+
+
+def test_admin_adds_and_retires_a_desk_and_whoever_sat_there_stands_up(client, auth, make_staff, session):
+    from kcc.models import Desk
+    make_staff("beheer", roles=["admin"])
+    auth.login("beheer")
+    token = csrf_from(client.get("/beheer/balies/nieuw").get_data(as_text=True))
+    bad = client.post("/beheer/balies/nieuw", data={"number": "3 b", "label": "Balie 3", "csrf_token": token})
+    assert bad.status_code == 400 and 'value="Balie 3"' in bad.get_data(as_text=True)
+    assert client.post("/beheer/balies/nieuw", data={"number": "3", "label": "Balie 3", "active": "y",
+                                                     "csrf_token": token}).status_code == 302
+    desk = session.scalar(select(Desk).where(Desk.number == "3"))
+    anna = make_staff("anna", roles=["agent"], skills=[("burgerzaken", "primary")])
+    anna.desk_id = desk.id
+    session.commit()
+    assert "Balie 3" in client.get("/beheer/balies").get_data(as_text=True)
+    client.post(f"/beheer/balies/{desk.id}", data={"number": "3", "label": "Balie 3", "csrf_token": token})
+    session.expire_all()
+    assert not session.get(Desk, desk.id).active and session.get(Staff, anna.id).desk_id is None

@@ -14,6 +14,7 @@ from kcc.core.db import make_engine, make_sessionmaker
 
 from ..conftest import CHROMIUM, require
 
+DISPLAY_CODE = "the-lobby-display-code-in-tests"
 AXE = Path(__file__).resolve().parent.parent / "vendor" / "axe.min.js"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
@@ -46,7 +47,8 @@ def live_server(live_database):
     session.commit()
     session.close()
     engine.dispose()
-    app = create_app({"DATABASE_URL": url}, environ={"KCC_ENV": "testing", "KCC_HANDOVER_TIMEOUT_S": "8"})
+    app = create_app({"DATABASE_URL": url}, environ={"KCC_ENV": "testing", "KCC_HANDOVER_TIMEOUT_S": "8",
+                                                     "KCC_DISPLAY_CODE": DISPLAY_CODE})
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -81,17 +81,17 @@ def test_admin_form_with_errors_is_accessible_and_keeps_input(screen):
     assert window.axe() == []
 
 
-def test_a_check_in_without_a_topic_says_so_on_screen_and_keeps_the_name(screen):
+def test_something_else_without_words_says_so_on_screen(screen):
     window = screen()
     window.login("lotte")
-    window.page.get_by_label("Naam zoals de bezoeker die noemt (niet verplicht)").fill("meneer De Boer")
-    window.page.get_by_role("button", name="Geef ticket").click()
+    window.page.get_by_label("Waarvoor komt de bezoeker? In een paar woorden").fill("   ")
+    window.page.get_by_role("button", name="Zoek uit waar de bezoeker heen moet").click()
     summary = window.page.locator(".kcc-error-summary")
-    expect(summary).to_contain_text("kies waarvoor de bezoeker komt")
+    expect(summary).to_contain_text("typ in een paar woorden waarvoor de bezoeker komt")
     expect(summary).to_be_focused()
-    expect(window.page.locator("#checkin-topic-error")).to_be_visible()
-    expect(window.page.get_by_label("Waarvoor komt de bezoeker?")).to_have_attribute("aria-invalid", "true")
-    expect(window.page.get_by_label("Naam zoals de bezoeker die noemt (niet verplicht)")).to_have_value("meneer De Boer")
+    expect(window.page.locator("#else-words-error")).to_be_visible()
+    expect(window.page.get_by_label("Waarvoor komt de bezoeker? In een paar woorden")).to_have_attribute(
+        "aria-invalid", "true")
     assert window.axe() == []
 
 

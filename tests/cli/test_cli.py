@@ -138,3 +138,17 @@ def test_the_demo_is_believable(database_url, session):
     assert sum(c.topic is not None for c in phone) >= 0.8 * len(phone)
     agents = [s for s in session.scalars(select(Staff)) if "agent" in s.roles]
     assert all(1 <= len(a.skills) <= 2 for a in agents)
+
+
+def test_desks_are_administered_from_the_command_line(database_url, session):
+    made = run("desk", "create", "7", "--label", "Balie 7 — burgerzaken", url=database_url)
+    assert made.returncode == 0 and "Created desk 7" in made.stdout
+    twice = run("desk", "create", "7", url=database_url)
+    assert twice.returncode == 1 and "balie 7 bestaat al" in twice.stderr
+    bad = run("desk", "create", "7 8", url=database_url)
+    assert bad.returncode == 1 and "--number" in bad.stderr
+    assert run("desk", "set", "7", "--inactive", url=database_url).returncode == 0
+    listed = run("desk", "list", url=database_url)
+    assert "7\tinactive\tBalie 7 — burgerzaken" in listed.stdout
+    missing = run("desk", "set", "99", "--active", url=database_url)
+    assert missing.returncode == 1 and "balie 99 bestaat niet" in missing.stderr

@@ -4,7 +4,7 @@ from datetime import datetime
 import pytest
 
 from kcc.core.timeutil import AMSTERDAM
-from kcc.core.workinghours import NoOpeningHours, add_working_hours, is_holiday, working_hours_between
+from kcc.core.workinghours import NoOpeningHours, add_working_hours, is_holiday, open_now, working_hours_between
 
 OFFICE = {day: [["08:30", "12:30"], ["13:30", "17:00"]] for day in ("mon", "tue", "wed", "thu", "fri")}  # 7.5 h
 
@@ -62,3 +62,17 @@ def test_the_answer_is_in_utc():
 def test_a_week_without_opening_hours_is_refused():
     with pytest.raises(NoOpeningHours):
         add_working_hours(at("2026-11-23 09:00"), 1, {"mon": []})
+
+
+def test_open_now_and_the_next_opening():
+    assert open_now(OFFICE, at("2026-11-24 10:00")) == (True, None)
+    assert open_now(OFFICE, at("2026-11-24 12:45")) == (False, at("2026-11-24 13:30"))  # lunch
+    assert open_now(OFFICE, at("2026-11-27 17:00")) == (False, at("2026-11-30 08:30"))  # Friday evening: Monday
+    assert open_now(OFFICE, at("2026-12-24 18:00")) == (False, at("2026-12-28 08:30"))  # Christmas skipped
+    assert open_now({}, at("2026-11-24 10:00")) == (False, None)
+
+
+def test_hours_may_run_until_midnight():
+    late = {"tue": [["18:00", "24:00"]]}
+    assert open_now(late, at("2026-11-24 23:59")) == (True, None)
+    assert add_working_hours(at("2026-11-24 23:00"), 1, late) == at("2026-11-25 00:00")
