@@ -26,7 +26,7 @@ def _text(body: dict, field: str) -> str:
 
 def _own_visitor(contact_id: int) -> Contact:
     """The caller's own called visitor; another's is a 403 (audited), an unknown id a 404."""
-    return contact_or_404(db(), actor(), contact_id)
+    return contact_or_404(db(), actor(), contact_id, own=True)
 
 
 @bp.post("/contacts/<int:contact_id>/recall")

@@ -140,6 +140,10 @@ def _hold(session: Session, contact: Contact, sender: Actor) -> None:
     session.refresh(contact, with_for_update=row_locks(session))
     if contact.owner_id != sender.id or contact.status != ContactStatus.in_progress:
         raise Conflict(Msg("Alleen wie het contact in behandeling heeft, kan het overdragen."))
+    if contact.channel == "counter" and contact.ticket and contact.called_at and contact.started_at is None:
+        # the display still sends the visitor to this desk: first see them, or mark them as not there
+        raise Conflict(Msg("De bezoeker is opgeroepen maar zit nog niet aan je balie. Kies eerst „Bezoeker is er: "
+                           "begin” of „Niet verschenen”."))
 
 
 def offer(session: Session, contact: Contact, sender: Actor, context: Context, now: datetime, timeout_s: int,

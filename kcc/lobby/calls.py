@@ -131,24 +131,29 @@ def call_ticket(session: Session, actor: Actor, ticket: str, reason: str, now: d
     if problems:
         raise ValidationError(problems)
     session.flush()
-    me = session.connection().execute(
+    conn = session.connection()
+    # lock the employee's row first (a double submit waits here), then read the state with a fresh statement:
+    # on PostgreSQL the locking statement itself still sees the state from before the wait
+    conn.execute(select(Staff.id).where(Staff.id == actor.id).with_for_update())
+    me = conn.execute(
         select(Staff.desk_id, Staff.presence, exists().where(Contact.owner_id == actor.id,
                                                             Contact.status == ContactStatus.in_progress).label("busy"))
-        .where(Staff.id == actor.id).with_for_update()).one()
+        .where(Staff.id == actor.id)).one()
     if me.desk_id is None:
         raise Conflict(Msg("Je zit niet aan een balie. Kies eerst je balie."))
     if me.busy:
         raise Conflict(Msg("Je hebt al een contact in behandeling. Rond dat eerst af."))
-    contact_id = session.scalar(
-        select(Contact.id).where(Contact.channel == "counter", func.upper(Contact.ticket) == ticket,
-                                 Contact.created_at >= _start_of_day(now), Contact.status == ContactStatus.waiting,
-                                 Contact.domain_id.in_(select(Skill.domain_id).where(Skill.staff_id == actor.id)))
-        .order_by(Contact.id.desc()).limit(1))
-    if contact_id is None:
-        raise Conflict(Msg("Volgnummer %(ticket)s wacht nu niet voor jouw domeinen.", ticket=ticket))
     if me.presence != Presence.available:
         raise Conflict(Msg("Je staat niet op beschikbaar. Zet jezelf op beschikbaar om een bezoeker op te roepen."))
-    taken = queues.take_one(session, actor, contact_id, me.desk_id, now, reason=reason)
+    found = conn.execute(
+        select(Contact.id, Contact.domain_id).where(
+            Contact.channel == "counter", func.upper(Contact.ticket) == ticket, Contact.created_at >= _start_of_day(now),
+            Contact.status == ContactStatus.waiting,
+            Contact.domain_id.in_(select(Skill.domain_id).where(Skill.staff_id == actor.id)))
+        .order_by(Contact.id.desc()).limit(1)).first()
+    if found is None:
+        raise Conflict(Msg("Volgnummer %(ticket)s wacht nu niet voor jouw domeinen.", ticket=ticket))
+    taken = queues.take_one(session, actor, found.id, found.domain_id, me.desk_id, now, reason=reason)
     if taken is None:
         raise Conflict(Msg("Een collega heeft %(ticket)s net opgeroepen.", ticket=ticket))
     return taken

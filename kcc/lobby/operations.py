@@ -26,6 +26,7 @@ from kcc.core.workinghours import open_now
 from kcc.models import (
     VISITOR_NEEDS,
     Contact,
+    ContactEvent,
     ContactStatus,
     Desk,
     Domain,
@@ -212,6 +213,8 @@ def suggest(session: Session, router: Router, words: str) -> tuple[str, str | No
     is not sure of a topic, algemeen when it is not sure at all (the host can still choose)."""
     if not words.strip():
         raise ValidationError({"words": Msg("typ in een paar woorden waarvoor de bezoeker komt")})
+    if len(words) > NOTE_LIMIT:
+        raise ValidationError({"words": Msg("schrijf het in ten hoogste %(limit)s tekens", limit=NOTE_LIMIT)})
     routing = router.route(words)
     return routing.domain, routing.topic
 
@@ -279,7 +282,17 @@ def check_in(session: Session, router: Router, settings: QueueSettings, actor: A
             session.connection().execute(update(Contact).where(Contact.id == received.id).values(needs=list(visit.needs)))
         if visit.email and received.ticket:
             _queue_ticket_mail(session, visit.email, received.ticket, advice, now)
+            if _ahead(session, received.id, advice.domain.id, received.rank_at) <= advice.domain.lobby_notify_ahead:
+                # nearly their turn already: the ticket mail is the only mail, no "bijna aan de beurt" after it
+                session.add(ContactEvent(contact_id=received.id, type="notified_close", at=now, data={"ahead": 0}))
     return received
+
+
+def _ahead(session: Session, contact_id: int, domain_id: int, rank_at: datetime) -> int:
+    """Lobby visitors of this domain before this one in the queue."""
+    return session.scalar(select(func.count()).where(
+        Contact.channel == "counter", Contact.status == ContactStatus.waiting, Contact.domain_id == domain_id,
+        (Contact.rank_at < rank_at) | ((Contact.rank_at == rank_at) & (Contact.id < contact_id)))) or 0
 
 
 def _queue_ticket_mail(session: Session, address: str, ticket: str, advice: Advice, now: datetime) -> None:
@@ -299,20 +312,18 @@ def _queue_ticket_mail(session: Session, address: str, ticket: str, advice: Advi
 def notify_close(session: Session, now: datetime) -> int:
     """Mail each waiting visitor who left an e-mail address once, when no more than their domain's
     `lobby_notify_ahead` visitors are ahead of them: they can wait outside and come back in time."""
-    from kcc.models import Citizen, ContactEvent
+    from kcc.models import Citizen
 
     today = local(now).replace(hour=0, minute=0, second=0, microsecond=0)
     told = select(ContactEvent.id).where(ContactEvent.contact_id == Contact.id, ContactEvent.type == "notified_close")
     candidates = session.execute(
-        select(Contact.id, Contact.domain_id, Contact.rank_at, Contact.ticket, Citizen.email, Domain.lobby_notify_ahead)
+        select(Contact.id, Domain.id, Contact.rank_at, Contact.ticket, Citizen.email, Domain.lobby_notify_ahead)
         .join(Citizen, Citizen.id == Contact.citizen_id).join(Domain, Domain.id == Contact.domain_id)
         .where(Contact.channel == "counter", Contact.status == ContactStatus.waiting, Contact.created_at >= today,
                Citizen.email.is_not(None), Domain.lobby_notify_ahead > 0, ~told.exists())).all()
     sent = 0
     for contact_id, domain_id, rank_at, ticket, email, limit in candidates:
-        ahead = session.scalar(select(func.count()).where(
-            Contact.channel == "counter", Contact.status == ContactStatus.waiting, Contact.domain_id == domain_id,
-            (Contact.rank_at < rank_at) | ((Contact.rank_at == rank_at) & (Contact.id < contact_id)))) or 0
+        ahead = _ahead(session, contact_id, domain_id, rank_at)
         if ahead > limit:
             continue
         people = "niemand meer" if ahead == 0 else ("nog 1 bezoeker" if ahead == 1 else f"nog {ahead} bezoekers")

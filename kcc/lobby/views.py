@@ -13,7 +13,7 @@ from flask import Blueprint, abort, jsonify, redirect, request, url_for
 from kcc.contacts import handling
 from kcc.content.catalogue import active_domains
 from kcc.content.languages import CITIZEN_LANGUAGES
-from kcc.core.errors import Conflict, NotFound, ValidationError
+from kcc.core.errors import Conflict, Msg, NotFound, ValidationError
 from kcc.core.timeutil import utcnow
 from kcc.lobby import calls, display, hosting
 from kcc.lobby import operations as lobby
@@ -55,10 +55,13 @@ def something_else():
     words = request.form.get("words", "").strip()
     try:
         domain, topic = lobby.suggest(db(), router(), words)
-    except ValidationError as error:
+        advice = lobby.advise(db(), domain, topic, utcnow())
+    except (ValidationError, NotFound) as error:
+        problem = field_errors(error) if isinstance(error, ValidationError) else {
+            "words": translate(Msg("hier is nu geen onderwerp voor te vinden; zoek een onderwerp hierboven"))}
         return render("lobby/page.html", popular=lobby.popular_topics(db(), utcnow()), words="", found=[],
-                      errors=field_errors(error), values={"words": words}), 422
-    return _advice_page(lobby.advise(db(), domain, topic, utcnow()), note=words, suggested=True)
+                      errors=problem, values={"words": words}), 422
+    return _advice_page(advice, note=words, suggested=True)
 
 
 @bp.get("/lobby/onderwerp/<domain>")
@@ -122,8 +125,9 @@ def check_in(domain: str, topic: str | None = None):
                       errors={"form": translate(error.args[0])}), 409
     except ValidationError as error:
         db().rollback()
-        problems = {("name" if field == "citizen.name" else "email" if field == "citizen.email" else field):
-                    translate(message) for field, message in error.fields.items()}
+        shown = {"citizen.name": "name", "citizen.email": "email", "language": "language", "needs": "needs",
+                 "note": "note", "form": "form"}
+        problems = {shown.get(field, "form"): translate(message) for field, message in error.fields.items()}
         if not values["form_key"] or "form" in problems:
             values["form_key"] = lobby.Visit().form_key
         return _details_page(advice, values, problems, 422)
@@ -146,10 +150,13 @@ def ticket(contact_id: int):
 
 # --- the waiting list ----------------------------------------------------------------------------------------
 
-def _hall_page(errors: dict | None = None, status: int = 200):
+def _hall_page(errors: dict | None = None, status: int = 200, message: str | None = None):
     hall = hosting.hall(db(), actor(), utcnow())
     return render("lobby/hall.html", "lobby/_hall.html", hall=hall, domains=active_domains(db()),
-                  errors=errors or {}), status
+                  errors=errors or {}, message=message, poll=request.headers.get("X-KCC-Poll") == "1"), status
+
+
+GONE = Msg("Deze bezoeker staat niet (meer) op de lijst van vandaag; de lijst is bijgewerkt.")
 
 
 @bp.get("/lobby/wachtenden")
@@ -162,6 +169,7 @@ def waiting_list():
 @bp.post("/lobby/wachtenden/<int:contact_id>/<any('langs-geweest', 'naar-voren', 'ander-domein', 'vertrokken'):step>")
 @roles("host")
 def hall_action(contact_id: int, step: str):
+    """A field problem shows at the visitor; a visitor called or gone meanwhile, above the list (409)."""
     now = utcnow()
     try:
         if step == "langs-geweest":
@@ -172,11 +180,12 @@ def hall_action(contact_id: int, step: str):
             hosting.move_domain(db(), actor(), contact_id, request.form.get("domain", ""), now)
         else:
             hosting.left(db(), actor(), contact_id, now)
-    except (ValidationError, Conflict) as error:
+    except ValidationError as error:
         db().rollback()
-        return _hall_page({contact_id: field_errors(error)}, 422 if isinstance(error, ValidationError) else 409)
-    except NotFound:
-        abort(404)
+        return _hall_page({contact_id: field_errors(error)}, 422)
+    except (Conflict, NotFound) as error:
+        db().rollback()
+        return _hall_page(status=409, message=translate(error.args[0] if isinstance(error, Conflict) else GONE))
     return _hall_page() if wants_fragment() else redirect(url_for("lobby.waiting_list"))
 
 
@@ -186,11 +195,9 @@ def undo_no_show(contact_id: int):
     """A visitor marked as not there was there after all: back in the queue at their old place."""
     try:
         calls.undo_no_show(db(), actor(), contact_id, utcnow())
-    except Conflict as error:
+    except (Conflict, NotFound) as error:
         db().rollback()
-        return _hall_page({contact_id: field_errors(error)}, 409)
-    except NotFound:
-        abort(404)
+        return _hall_page(status=409, message=translate(error.args[0] if isinstance(error, Conflict) else GONE))
     return _hall_page() if wants_fragment() else redirect(url_for("lobby.waiting_list"))
 
 

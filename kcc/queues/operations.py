@@ -311,7 +311,7 @@ def claim(session: Session, staff: Actor, now: datetime, settings: QueueSettings
         me = _claimer(staff, locked.desk_id, locked.idle_since or locked.presence_since or now)
         candidates = _my_turn(conn, me, now, settings)
     for candidate in candidates:
-        row = _take(conn, candidate.id, me.staff_id, locked.desk_id, now)
+        row = _take(conn, candidate.id, candidate.domain_id, me.staff_id, locked.desk_id, now)
         if row is None:
             continue  # another claimer has it
         return _claimed(session, staff, row, now)
@@ -331,12 +331,13 @@ def _claimed(session: Session, staff: Actor, row, now: datetime, **extra: str) -
                    row.citizen_id, row.ticket, row.created_at)
 
 
-def take_one(session: Session, staff: Actor, contact_id: int, desk_id: int | None, now: datetime,
+def take_one(session: Session, staff: Actor, contact_id: int, domain_id: int, desk_id: int | None, now: datetime,
              reason: str) -> Claimed | None:
-    """Take this waiting contact out of turn (a desk calls a ticket with a reason); None when someone else
-    took it first or this employee has a contact in hand by now. The caller holds the employee's row lock."""
+    """Take this waiting contact of this domain out of turn (a desk calls a ticket with a reason); None when someone
+    else took or moved it first, or this employee has a contact in hand by now. The caller holds the employee's
+    row lock and has checked their skill for `domain_id`."""
     assert staff.id is not None  # a person: a claim is always someone's
-    row = _take(session.connection(), contact_id, staff.id, desk_id, now)
+    row = _take(session.connection(), contact_id, domain_id, staff.id, desk_id, now)
     return _claimed(session, staff, row, now, out_of_turn=reason) if row is not None else None
 
 
@@ -355,7 +356,9 @@ def _slug(model, id_column):
 @lru_cache(maxsize=2)
 def _take_statement(locks: bool):
     mine = aliased(Contact)
-    still_waiting = select(Contact.id).where(Contact.id == bindparam("candidate"), Contact.status == ContactStatus.waiting)
+    # still waiting, and still in the domain it was chosen for (a host or a colleague may have moved it meanwhile)
+    still_waiting = select(Contact.id).where(Contact.id == bindparam("candidate"), Contact.status == ContactStatus.waiting,
+                                             Contact.domain_id == bindparam("domain", type_=Integer))
     if locks:
         still_waiting = still_waiting.with_for_update(skip_locked=True)
     return (
@@ -374,15 +377,16 @@ def _take_statement(locks: bool):
                    select(Desk.number).where(Desk.id == Contact.desk_id).scalar_subquery().label("desk_number")))
 
 
-def _take(conn: Connection, contact_id: int, staff_id: int, desk_id: int | None, now: datetime):
-    """Move one waiting contact to this employee, exactly once.
+def _take(conn: Connection, contact_id: int, domain_id: int, staff_id: int, desk_id: int | None, now: datetime):
+    """Move one waiting contact of this domain to this employee, exactly once.
 
     On PostgreSQL the row is locked with FOR UPDATE SKIP LOCKED (another claimer's row is skipped, not
     waited for); on SQLite the writer already holds the database. The employee must not have a contact in
     progress by now either: a second claim of the same person that waited for the first sees it here.
     """
     return conn.execute(_take_statement(row_locks(conn)),
-                        {"candidate": contact_id, "claimer": staff_id, "desk": desk_id, "now": now}).first()
+                        {"candidate": contact_id, "domain": domain_id, "claimer": staff_id, "desk": desk_id,
+                         "now": now}).first()
 
 
 def claim_next(session: Session, staff: Actor, now: datetime, settings: QueueSettings) -> Contact | None:

@@ -4,6 +4,9 @@
 (function () {
   "use strict";
   var EVERY_MS = 2000;
+  var WAIT_MS = 5000;  // a request that hangs this long counts as no connection
+  var audio = null;
+  var drawn = "";
   var body = document.body;
   var url = body.getAttribute("data-state-url");
   var chime = body.getAttribute("data-chime") === "1";
@@ -55,7 +58,8 @@
   function ring() {
     if (!chime || !window.AudioContext) { return; }
     try {
-      var audio = new AudioContext();
+      audio = audio || new AudioContext();
+      if (audio.state === "suspended") { audio.resume(); }
       [660, 880].forEach(function (pitch, index) {
         var tone = audio.createOscillator();
         var gain = audio.createGain();
@@ -70,8 +74,9 @@
   }
 
   function announce(called) {
-    var top = called.length ? called[0].ticket + "@" + called[0].at : "";
-    if (latest !== null && top && top !== latest) {
+    // a call newer than the newest seen flashes (and chimes); a list that only lost a line does not
+    var top = called.length ? Date.parse(called[0].at) : 0;
+    if (latest !== null && top > latest) {
       body.classList.remove("kcc-wall--called");
       void body.offsetWidth;  // restart the flash
       body.classList.add("kcc-wall--called");
@@ -79,7 +84,7 @@
       flashTimer = setTimeout(function () { body.classList.remove("kcc-wall--called"); }, 4000);
       ring();
     }
-    latest = top;
+    latest = Math.max(latest || 0, top);
   }
 
   function connected(ok) {
@@ -88,19 +93,26 @@
   }
 
   function poll() {
-    fetch(url, {cache: "no-store", credentials: "same-origin", headers: {"Accept": "application/json"}})
+    var control = window.AbortController ? new AbortController() : null;
+    var timer = control ? setTimeout(function () { control.abort(); }, WAIT_MS) : null;
+    fetch(url, {cache: "no-store", credentials: "same-origin", headers: {"Accept": "application/json"},
+                signal: control ? control.signal : undefined})
       .then(function (response) {
         if (!response.ok) { throw new Error("status " + response.status); }
         return response.json();
       })
       .then(function (state) {
         announce(state.called);
-        drawCalled(state.called);
-        drawQueues(state.domains);
+        var now = JSON.stringify([state.called, state.domains]);
+        if (now !== drawn) {  // redraw (and let a screen reader hear it) only what changed
+          drawCalled(state.called);
+          drawQueues(state.domains);
+          drawn = now;
+        }
         connected(true);
       })
       .catch(function () { connected(false); })
-      .then(function () { setTimeout(poll, EVERY_MS); });
+      .then(function () { clearTimeout(timer); setTimeout(poll, EVERY_MS); });
   }
 
   document.addEventListener("DOMContentLoaded", function () { setTimeout(poll, 0); });  // the first read sets "already called"

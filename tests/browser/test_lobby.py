@@ -168,6 +168,7 @@ def test_a_desk_calls_and_the_wall_display_follows_within_seconds(screen, backst
     desk.page.get_by_role("button", name="Neem het volgende contact").click()
     expect(desk.page.get_by_text(f"Opgeroepen: {ticket}")).to_be_visible()
     desk.page.get_by_role("button", name="Bezoeker is er: begin").click()
+    expect(desk.page.get_by_role("button", name="Opnieuw oproepen")).to_have_count(0)  # seated: no call panel
     expect(desk.page.get_by_text("komt met zijn zoon")).to_be_visible()
     desk.page.get_by_label("Aan wie").select_option(label="Backoffice Burgerzaken (Burgerzaken)")
     desk.page.get_by_label("Wat heeft de inwoner nodig, en wat is de situatie? (verplicht)").fill(

@@ -222,3 +222,62 @@ def test_staff_without_a_desk_are_never_given_a_visitor(session, make_staff):
     visitor(session)
     assert queues.claim(session, Actor.of(anna), utcnow(), SETTINGS) is None
     assert session.get(Staff, anna.id).desk_id is None
+
+
+def test_a_visitor_moved_to_another_domain_meanwhile_is_not_taken_for_the_old_one(session, make_staff, desks):
+    anna = seat(session, make_staff, "anna", desks[0])
+    host = Actor.of(make_staff("lotte", roles=["host"]))
+    moved = visitor(session)
+    burgerzaken_id = moved.domain_id
+    hosting.move_domain(session, host, moved.id, "sociaal", utcnow())
+    session.commit()
+    assert queues.take_one(session, Actor.of(anna), moved.id, burgerzaken_id, desks[0].id, utcnow(), "x") is None
+    session.rollback()
+
+
+def test_a_called_visitor_is_seen_before_being_handed_over(session, make_staff, desks):
+    from kcc.handover import operations as handover
+    anna = seat(session, make_staff, "anna", desks[0])
+    first = visitor(session)
+    queues.claim(session, Actor.of(anna), utcnow(), SETTINGS)
+    session.commit()
+    story = handover.Context("Paspoort kwijt in het buitenland; wil weten wat nu.", "", "")
+    with pytest.raises(Conflict, match="zit nog niet aan je balie"):
+        handover.offer(session, session.get(Contact, first.id), Actor.of(anna), story, utcnow(), 60,
+                       to_team_slug="backoffice-burgerzaken")
+    session.rollback()
+    calls.start(session, Actor.of(anna), first.id, utcnow())
+    offered = handover.offer(session, session.get(Contact, first.id), Actor.of(anna), story, utcnow(), 60,
+                             to_team_slug="backoffice-burgerzaken")
+    session.commit()
+    assert offered.contact_id == first.id
+
+
+def test_the_host_reads_on_screen_that_a_visitor_was_called_meanwhile(app, client, auth, session, make_staff, desks):
+    from tests.conftest import csrf_from
+    anna = seat(session, make_staff, "anna", desks[0])
+    make_staff("lotte", roles=["host"])
+    first = visitor(session)
+    auth.login("lotte")
+    token = csrf_from(client.get("/lobby/wachtenden").get_data(as_text=True))
+    queues.claim(session, Actor.of(anna), utcnow(), SETTINGS)  # a desk calls while the host looks
+    session.commit()
+    response = client.post(f"/lobby/wachtenden/{first.id}/vertrokken", data={"csrf_token": token},
+                           headers={"HX-Request": "true"})
+    assert response.status_code == 409
+    assert f"{first.ticket} wacht niet meer" in response.get_data(as_text=True)  # above the list, as an alert
+    session.refresh(first)
+    assert first.status == "in_progress"  # the desk's call stands
+
+
+def test_the_api_refuses_to_recall_a_colleagues_visitor(app, session, make_staff, desks):
+    from kcc.staff.accounts import create_token
+    anna = seat(session, make_staff, "anna", desks[0])
+    bram = seat(session, make_staff, "bram", desks[1])
+    first = visitor(session)
+    queues.claim(session, Actor.of(anna), utcnow(), SETTINGS)
+    _, token = create_token(session, bram, actor=Actor.system("test"))
+    session.commit()
+    response = app.test_client().post(f"/api/v1/contacts/{first.id}/recall",
+                                      headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 403 and response.get_json()["error"]["code"] == "forbidden"
