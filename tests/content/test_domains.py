@@ -62,7 +62,7 @@ def test_syntax_error_reports_file_and_line(tmp_path):
 def test_field_problems_report_file_line_and_field(tmp_path):
     folder = _copy(tmp_path)
     target = folder / "vergunningen.toml"
-    _edit(target, 'counter = false', 'counter = "nee"')
+    _edit(target, 'counter = true', 'counter = "nee"')  # the first topic, bouwen-verbouwen, is a counter topic
     _edit(target, 'handover_team = "evenementen-apv"', 'handover_team = "feestteam"')
     _edit(target, 'name = "Vooroverleg over een bouwplan"', 'nmae = "Vooroverleg over een bouwplan"')
     _edit(target, 'tue = "09:00-12:00"', 'tue = "12:00-09:00"')
