@@ -147,7 +147,6 @@ def ticket(contact_id: int):
     return render("lobby/ticket.html", contact=contact, wait=wait)
 
 
-
 # --- the waiting list ----------------------------------------------------------------------------------------
 
 def _hall_page(errors: dict | None = None, status: int = 200, message: str | None = None):
