@@ -70,6 +70,12 @@ def test_admin_form_with_errors_is_accessible_and_keeps_input(screen):
     window.login("beheer")
     window.page.goto(window.base + "/beheer/medewerkers/nieuw")
     assert window.axe() == []
+    # every label sits above its own field, not hidden under it
+    hidden = window.page.evaluate("""() => [...document.querySelectorAll('.utrecht-form-field__label label')]
+        .filter(l => { l.scrollIntoView({block: "center"}); const r = l.getBoundingClientRect();
+                       return document.elementFromPoint(r.x + 2, r.y + r.height / 2) !== l; })
+        .map(l => l.textContent)""")
+    assert hidden == []
     window.page.get_by_label("Gebruikersnaam").fill("nieuwe.collega")
     window.page.get_by_label("Naam", exact=True).fill("Nieuwe Collega")
     window.page.get_by_label("Wachtwoord").fill("kort")
