@@ -15,6 +15,11 @@ def local(value: datetime) -> datetime:
     return value.astimezone(AMSTERDAM)
 
 
+def start_of_day(now: datetime) -> datetime:
+    """Midnight of `now`'s day in Amsterdam: where "today" begins for queues, the lobby and its display."""
+    return local(now).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
 def isoformat(value: datetime | None) -> str | None:
     """ISO 8601 with the Amsterdam offset, as the API promises."""
     return None if value is None else local(value).isoformat(timespec="seconds")

@@ -19,7 +19,7 @@ from kcc.core import audit
 from kcc.core.actor import Actor
 from kcc.core.db import expire_loaded
 from kcc.core.errors import Conflict, Msg, NotFound, ValidationError
-from kcc.core.timeutil import local
+from kcc.core.timeutil import start_of_day
 from kcc.models import Contact, ContactEvent, ContactStatus, Presence, Skill, Staff
 from kcc.queues import operations as queues
 
@@ -85,7 +85,7 @@ def undo_no_show(session: Session, actor: Actor, contact_id: int, now: datetime)
     changed = cast(CursorResult, session.execute(
         update(Contact).where(Contact.id == contact_id, Contact.channel == "counter", Contact.calls > 0,
                               Contact.status == ContactStatus.abandoned, Contact.started_at.is_(None),
-                              Contact.created_at >= _start_of_day(now))
+                              Contact.created_at >= start_of_day(now))
         .values(status=ContactStatus.waiting, owner_id=None, desk_id=None, called_at=None, calls=0,
                 answered_at=None, closed_at=None, updated_at=now)
         .execution_options(synchronize_session=False)))
@@ -108,10 +108,6 @@ def start(session: Session, actor: Actor, contact_id: int, now: datetime) -> Non
     _event(session, contact_id, "started", actor, now)
     audit.record(session, actor, "contact.start", object_type="contact", object_id=contact_id)
     expire_loaded(session, Contact, contact_id)
-
-
-def _start_of_day(now: datetime) -> datetime:
-    return local(now).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 def call_ticket(session: Session, actor: Actor, ticket: str, reason: str, now: datetime) -> queues.Claimed:
@@ -147,7 +143,7 @@ def call_ticket(session: Session, actor: Actor, ticket: str, reason: str, now: d
         raise Conflict(Msg("Je staat niet op beschikbaar. Zet jezelf op beschikbaar om een bezoeker op te roepen."))
     found = conn.execute(
         select(Contact.id, Contact.domain_id).where(
-            Contact.channel == "counter", func.upper(Contact.ticket) == ticket, Contact.created_at >= _start_of_day(now),
+            Contact.channel == "counter", func.upper(Contact.ticket) == ticket, Contact.created_at >= start_of_day(now),
             Contact.status == ContactStatus.waiting,
             Contact.domain_id.in_(select(Skill.domain_id).where(Skill.staff_id == actor.id)))
         .order_by(Contact.id.desc()).limit(1)).first()

@@ -16,15 +16,11 @@ from sqlalchemy.orm import Session, joinedload
 from kcc.core import audit
 from kcc.core.actor import Actor
 from kcc.core.errors import Conflict, Msg, NotFound, ValidationError
-from kcc.core.timeutil import local
+from kcc.core.timeutil import start_of_day
 from kcc.models import Citizen, Contact, ContactEvent, ContactStatus, Desk, Domain, Presence, Staff, Topic
 from kcc.policy import lobby_visible_to
 
 REASON_LIMIT = 300
-
-
-def start_of_day(now: datetime) -> datetime:
-    return local(now).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 @dataclass(frozen=True)

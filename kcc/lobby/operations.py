@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from kcc.core.actor import Actor
 from kcc.core.errors import Conflict, Msg, NotFound, ValidationError
-from kcc.core.timeutil import local
+from kcc.core.timeutil import local, start_of_day
 from kcc.core.workinghours import open_now
 from kcc.models import (
     VISITOR_NEEDS,
@@ -65,7 +65,7 @@ class Board:
 
 def board(session: Session, now: datetime) -> Board:
     """The screen's contents now: today's calls of the last quarter of an hour, and the lobby's queues."""
-    since = max(now - CALLED_FOR, local(now).replace(hour=0, minute=0, second=0, microsecond=0))
+    since = max(now - CALLED_FOR, start_of_day(now))
     called = session.execute(
         select(Contact.ticket, Desk.number, Contact.called_at).join(Desk, Desk.id == Contact.desk_id)
         .where(Contact.channel == "counter", Contact.ticket.is_not(None), Contact.called_at >= since)
@@ -314,7 +314,7 @@ def notify_close(session: Session, now: datetime) -> int:
     `lobby_notify_ahead` visitors are ahead of them: they can wait outside and come back in time."""
     from kcc.models import Citizen
 
-    today = local(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    today = start_of_day(now)
     told = select(ContactEvent.id).where(ContactEvent.contact_id == Contact.id, ContactEvent.type == "notified_close")
     candidates = session.execute(
         select(Contact.id, Domain.id, Contact.rank_at, Contact.ticket, Citizen.email, Domain.lobby_notify_ahead)

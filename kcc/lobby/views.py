@@ -14,7 +14,7 @@ from kcc.contacts import handling
 from kcc.content.catalogue import active_domains
 from kcc.content.languages import CITIZEN_LANGUAGES
 from kcc.core.errors import Conflict, Msg, NotFound, ValidationError
-from kcc.core.timeutil import utcnow
+from kcc.core.timeutil import start_of_day, utcnow
 from kcc.lobby import calls, display, hosting
 from kcc.lobby import operations as lobby
 from kcc.models import VISITOR_NEEDS, Contact, Turnaway
@@ -140,7 +140,7 @@ def ticket(contact_id: int):
     """The ticket, large, to read out; with the expected wait and what the visitor keeps at hand."""
     now = utcnow()
     contact = db().get(Contact, contact_id)
-    if contact is None or not contact.ticket or not may_see_in_lobby(actor(), contact, hosting.start_of_day(now)):
+    if contact is None or not contact.ticket or not may_see_in_lobby(actor(), contact, start_of_day(now)):
         abort(404)
     handling.open_contact(db(), actor(), contact, detail="lobby ticket")
     _position, wait = queues.position_and_wait(db(), contact, now) if contact.status == "waiting" else (None, None)

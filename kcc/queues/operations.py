@@ -34,7 +34,7 @@ from kcc.core import audit
 from kcc.core.actor import Actor
 from kcc.core.db import UTCDateTime, expire_loaded, row_locks, seconds_between
 from kcc.core.errors import Conflict, Msg, NotFound, ValidationError, too_long
-from kcc.core.timeutil import local
+from kcc.core.timeutil import start_of_day
 from kcc.models import PRESENCE_STATES, Contact, ContactEvent, ContactStatus, Desk, Domain, Outcome, Presence, Skill, Staff, StaffLanguage, Topic
 from kcc.staff import directory
 
@@ -535,7 +535,7 @@ def position_and_wait(session: Session, contact, now: datetime) -> tuple[int | N
 def service_levels_today(session: Session, now: datetime, domain_ids: list[int] | None = None) -> dict[int, float]:
     """Per domain, the share of today's answered phone contacts picked up within its target: one GROUP BY over
     today's contacts (ix_contacts_created), however many days of history lie behind them."""
-    start = local(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    start = start_of_day(now)
     in_time = case((seconds_between(Contact.created_at, Contact.answered_at) <= Domain.phone_answer_target_s, 1), else_=0)
     query = (select(Contact.domain_id, func.count(), func.sum(in_time)).join(Domain, Domain.id == Contact.domain_id)
              .where(Contact.created_at >= start, Contact.channel == "phone", Contact.answered_at.is_not(None))
