@@ -111,6 +111,7 @@ def security_headers(response):
 def register_blueprints(app: Flask) -> None:
     from kcc import api
     from kcc.admin import views as admin
+    from kcc.appointments import views as appointments
     from kcc.api import contacts, handover, indicators, me, queues, tasks  # noqa: F401  (routes on api.bp)
     from kcc.api import lobby as lobby_api  # noqa: F401
     from kcc.auth import views as auth
@@ -123,6 +124,7 @@ def register_blueprints(app: Flask) -> None:
     from kcc.public import views as public
     from kcc.workspace import views as workspace
 
-    for module in (auth, home, workspace, contact_views, handover_views, callbacks, lobby, floor, public, admin):
+    for module in (auth, home, workspace, contact_views, handover_views, callbacks, lobby, appointments, floor, public,
+                   admin):
         app.register_blueprint(module.bp)
     app.register_blueprint(api.bp)

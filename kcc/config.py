@@ -56,6 +56,9 @@ class QueueSettings:
     headstart_s: Mapping[str, int] | None = None  # per channel: counts as having waited this much longer
     web_questions_per_hour: int = 5  # per address, on the public question form
     max_calls: int = 3  # a desk calls a lobby visitor this often at most; then the visitor is a no-show
+    appointment_early_min: int = 15  # arriving this early or later for an appointment is "on time" …
+    appointment_late_min: int = 10  # … and so is this late; outside the window the host decides
+    appointment_lead_min: int = 30  # an appointment checked in ranks as if it came this long before its time
 
     def headstart(self, channel: str) -> int:
         return (self.headstart_s or {}).get(channel, 0)
@@ -194,6 +197,9 @@ def load_settings(environ: Mapping[str, str] | None = None, instance_path: Path 
             headstart_s=_headstart(environ),
             web_questions_per_hour=_int(environ, "KCC_WEB_QUESTIONS_PER_HOUR", 5, minimum=1),
             max_calls=_int(environ, "KCC_LOBBY_MAX_CALLS", 3, minimum=1),
+            appointment_early_min=_int(environ, "KCC_APPOINTMENT_EARLY_MIN", 15),
+            appointment_late_min=_int(environ, "KCC_APPOINTMENT_LATE_MIN", 10),
+            appointment_lead_min=_int(environ, "KCC_APPOINTMENT_LEAD_MIN", 30),
         ),
         display_code=_display_code(environ, env),
         display_networks=_networks(environ),

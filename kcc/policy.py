@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, aliased, object_session
 
 from kcc.core.actor import Actor
 from kcc.core.errors import Msg, NotAllowed, NotFound
-from kcc.models import Contact, Domain, Handover, Task, Topic
+from kcc.models import Appointment, Contact, Domain, Handover, Task, Topic
 
 SENSITIVE_DOMAINS = frozenset({"sociaal"})
 SEE_EVERYTHING = frozenset({"admin", "lead", "integration"})
@@ -101,6 +101,23 @@ def lobby_visible_to(actor: Actor, since) -> ColumnElement[bool]:
     if not actor.roles & LOBBY_ROLES:
         return false()
     return and_(Contact.channel == "counter", Contact.created_at >= since)
+
+
+# --- appointments -----------------------------------------------------------------------------------
+
+def may_see_appointment(actor: Actor, domain_id: int) -> bool:
+    """Who keeps a domain's counter agenda: its own staff, the hosts (who check visitors in by name and time),
+    floor lead and admin. Booking and cancelling follow the same rule."""
+    return bool(actor.roles & (SEE_EVERYTHING | LOBBY_ROLES)) or domain_id in actor.skill_levels
+
+
+def appointments_visible_to(actor: Actor) -> ColumnElement[bool]:
+    """`may_see_appointment` as a condition on Appointment."""
+    if actor.roles & (SEE_EVERYTHING | LOBBY_ROLES):
+        return true()
+    if not actor.skill_levels:
+        return false()
+    return Appointment.domain_id.in_(list(actor.skill_levels))
 
 
 def contact_or_404(session: Session, actor: Actor, contact_id: int, *, own: bool = False) -> Contact:

@@ -19,12 +19,15 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
+from kcc.core import audit
 from kcc.core.actor import Actor
 from kcc.core.errors import Conflict, Msg, NotFound, ValidationError
 from kcc.core.timeutil import local, start_of_day
 from kcc.core.workinghours import open_now
 from kcc.models import (
     VISITOR_NEEDS,
+    Appointment,
+    AppointmentStatus,
     Contact,
     ContactEvent,
     ContactStatus,
@@ -285,6 +288,48 @@ def check_in(session: Session, router: Router, settings: QueueSettings, actor: A
             if _ahead(session, received.id, advice.domain.id, received.rank_at) <= advice.domain.lobby_notify_ahead:
                 # nearly their turn already: the ticket mail is the only mail, no "bijna aan de beurt" after it
                 session.add(ContactEvent(contact_id=received.id, type="notified_close", at=now, data={"ahead": 0}))
+    return received
+
+
+def check_in_appointment(session: Session, router: Router, settings: QueueSettings, actor: Actor,
+                         appointment: Appointment, visit: Visit, now: datetime, ahead: bool) -> Received:
+    """The appointment's ticket, once (a second tap finds the same contact by its reference).
+
+    `ahead`: arrived inside the window, or the host let a late or early visitor keep the appointment's place.
+    The visitor then ranks as if they had come `appointment_lead_min` before their time: from that time on
+    they go before walk-ins who came after that; earlier appointments, and walk-ins who waited longer
+    already, stay before them. Without `ahead` they queue like a walk-in.
+    """
+    from kcc.contacts import intake
+
+    advice = advise(session, appointment.domain.slug, appointment.topic.slug, now)
+    if not advice.open_now:
+        raise Conflict(Msg("De balie van %(domain)s is nu gesloten.", domain=advice.domain.name))
+    note = "\n".join(part for part in (appointment.note, visit.note) if part)
+    data = intake.parse_contact({
+        "channel": "counter", "domain": advice.domain.slug, "topic": appointment.topic.slug, "question": note,
+        "language": visit.language, "external_ref": f"appointment-{appointment.id}",
+        "citizen": {"name": appointment.name, "email": appointment.email}})
+    received = intake.receive(session, data, router, settings, now, actor=actor)
+    if not received.created:
+        return received
+    values: dict[str, Any] = {"needs": list(visit.needs)} if visit.needs else {}
+    if ahead:
+        rank = appointment.starts_at - timedelta(seconds=settings.headstart("counter"),
+                                                 minutes=settings.appointment_lead_min)
+        values["rank_at"] = min(rank, received.rank_at)
+    if values:
+        session.connection().execute(update(Contact).where(Contact.id == received.id).values(**values))
+    changed = session.connection().execute(
+        update(Appointment).where(Appointment.id == appointment.id, Appointment.status == AppointmentStatus.booked)
+        .values(status=AppointmentStatus.checked_in, checked_in_at=now, contact_id=received.id))
+    if changed.rowcount != 1:
+        raise Conflict(Msg("Deze afspraak is net al aangemeld of geannuleerd."))
+    session.add(ContactEvent(contact_id=received.id, type="appointment", at=now, actor_id=actor.id,
+                             data={"starts_at": appointment.starts_at.isoformat(), "ahead": ahead}))
+    audit.record(session, actor, "appointment.check_in", object_type="appointment", object_id=appointment.id,
+                 detail=received.ticket or "")
+    session.expire(appointment)
     return received
 
 

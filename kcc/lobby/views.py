@@ -6,18 +6,21 @@ has everything, for a topic the counter handles while it is open. Everyone else 
 """
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from flask import Blueprint, abort, jsonify, redirect, request, url_for
 
+from kcc.appointments import operations as appointments
 from kcc.contacts import handling
 from kcc.content.catalogue import active_domains
 from kcc.content.languages import CITIZEN_LANGUAGES
+from kcc.core import audit
 from kcc.core.errors import Conflict, Msg, NotFound, ValidationError
 from kcc.core.timeutil import start_of_day, utcnow
 from kcc.lobby import calls, display, hosting
 from kcc.lobby import operations as lobby
-from kcc.models import VISITOR_NEEDS, Contact, Turnaway
+from kcc.models import VISITOR_NEEDS, Appointment, AppointmentStatus, Contact, Turnaway
 from kcc.policy import may_see_in_lobby
 from kcc.queues import operations as queues
 from kcc.web import polling
@@ -44,8 +47,21 @@ def page():
     """Why are you here: the common counter topics as big buttons, a search, and "iets anders"."""
     words = request.args.get("zoek", "").strip()
     found = lobby.find_topics(db(), router(), words) if words else []
-    return render("lobby/page.html", "lobby/_found.html", popular=lobby.popular_topics(db(), utcnow()),
-                  words=words, found=found, errors={}, values={})
+    appointment_words = request.args.get("afspraak", "").strip()
+    errors: dict[str, str] = {}
+    appointments_found = []
+    if appointment_words:
+        try:
+            appointments_found = appointments.by_name(db(), actor(), appointment_words, utcnow())
+        except ValidationError as error:
+            errors["appointment_name"] = translate(error.fields["name"])
+    return render("lobby/page.html", "lobby/_found.html", **_page_context(words=words, found=found, errors=errors,
+                  appointment_words=appointment_words, appointments_found=appointments_found))
+
+
+def _page_context(**given: Any) -> dict[str, Any]:
+    return {"popular": lobby.popular_topics(db(), utcnow()), "words": "", "found": [], "errors": {}, "values": {},
+            "appointment_words": "", "appointments_found": [], **given}
 
 
 @bp.post("/lobby/iets-anders")
@@ -59,8 +75,7 @@ def something_else():
     except (ValidationError, NotFound) as error:
         problem = field_errors(error) if isinstance(error, ValidationError) else {
             "words": translate(Msg("hier is nu geen onderwerp voor te vinden; zoek een onderwerp hierboven"))}
-        return render("lobby/page.html", popular=lobby.popular_topics(db(), utcnow()), words="", found=[],
-                      errors=problem, values={"words": words}), 422
+        return render("lobby/page.html", **_page_context(errors=problem, values={"words": words})), 422
     return _advice_page(advice, note=words, suggested=True)
 
 
@@ -145,6 +160,91 @@ def ticket(contact_id: int):
     handling.open_contact(db(), actor(), contact, detail="lobby ticket")
     _position, wait = queues.position_and_wait(db(), contact, now) if contact.status == "waiting" else (None, None)
     return render("lobby/ticket.html", contact=contact, wait=wait)
+
+
+# --- appointments ----------------------------------------------------------------------------------------------
+
+@bp.post("/lobby/afspraak")
+@roles("host")
+def appointment_code():
+    """The code typed or scanned: today's appointment, or a message at the field the host can read out."""
+    code = request.form.get("code", "")
+    try:
+        found = appointments.by_code(db(), actor(), code, utcnow())
+    except (ValidationError, NotFound, Conflict) as error:
+        db().rollback()
+        status = 422 if isinstance(error, ValidationError) else 404 if isinstance(error, NotFound) else 409
+        message = error.fields["code"] if isinstance(error, ValidationError) else error.args[0]
+        return render("lobby/page.html", **_page_context(errors={"code": translate(message)},
+                                                         values={"code": code})), status
+    return redirect(url_for("lobby.appointment", appointment_id=found.id))
+
+
+def _todays_appointment(appointment_id: int) -> Appointment:
+    """An appointment of today the host may see; another day's, or one not theirs to see, is not found."""
+    now = utcnow()
+    try:
+        found = appointments.appointment_or_404(db(), actor(), appointment_id)
+    except NotFound:
+        abort(404)
+    if found.starts_at < start_of_day(now) or found.starts_at >= start_of_day(now) + timedelta(days=1):
+        abort(404)
+    return found
+
+
+def _appointment_page(found: Appointment, values: dict, errors: dict | None = None, status: int = 200):
+    now = utcnow()
+    queue = settings().queue
+    return render("lobby/appointment.html", appointment=found, code=appointments.format_code(found.code),
+                  advice=lobby.advise(db(), found.domain.slug, found.topic.slug, now),
+                  arrival=appointments.arrival(found, now, queue.appointment_early_min, queue.appointment_late_min),
+                  values=values, errors=errors or {}, languages=CITIZEN_LANGUAGES, needs=VISITOR_NEEDS), status
+
+
+@bp.get("/lobby/afspraak/<int:appointment_id>")
+@roles("host")
+def appointment(appointment_id: int):
+    """Who is expected, at what time, for what; on time or not; then what to bring, before the ticket."""
+    found = _todays_appointment(appointment_id)
+    if found.status == AppointmentStatus.checked_in and found.contact_id:
+        return redirect(url_for("lobby.ticket", contact_id=found.contact_id))
+    if found.status == AppointmentStatus.cancelled:
+        return render("lobby/page.html", **_page_context(errors={"code": translate(Msg(
+            "Deze afspraak is geannuleerd. De bezoeker kan een nieuwe afspraak maken, of zonder afspraak een "
+            "nummer trekken."))})), 409
+    audit.record(db(), actor(), "appointment.open", object_type="appointment", object_id=found.id, detail="lobby")
+    return _appointment_page(found, {"language": "nl"})
+
+
+@bp.post("/lobby/afspraak/<int:appointment_id>")
+@roles("host")
+def appointment_answer(appointment_id: int):
+    """Missing something: advice, counted. Everything there: the ticket, once (a double tap shows the same)."""
+    found = _todays_appointment(appointment_id)
+    if found.status == AppointmentStatus.checked_in and found.contact_id:
+        return redirect(url_for("lobby.ticket", contact_id=found.contact_id))
+    step = request.form.get("step", "")
+    advice = lobby.advise(db(), found.domain.slug, found.topic.slug, utcnow())
+    if step == "missing":
+        lobby.turn_away(db(), advice, Turnaway.missing, utcnow())
+        return render("lobby/advised.html", advice=advice, reason=Turnaway.missing)
+    values: dict[str, Any] = {"language": request.form.get("language", "nl"), "note": request.form.get("note", ""),
+                              "needs": request.form.getlist("needs"), "form_key": lobby.Visit().form_key}
+    try:
+        if step not in ("ahead", "walk_in"):
+            raise ValidationError({"form": Msg("kies aanmelden, of 'mist iets'")})
+        visit = lobby.parse_visit(values)
+        received = lobby.check_in_appointment(db(), router(), settings().queue, actor(), found, visit, utcnow(),
+                                              ahead=step == "ahead")
+    except (ValidationError, Conflict) as error:
+        db().rollback()
+        if isinstance(error, Conflict):
+            return _appointment_page(db().get_one(Appointment, appointment_id), values,
+                                     {"form": translate(error.args[0])}, 409)
+        shown = {"language": "language", "needs": "needs", "note": "note"}
+        problems = {shown.get(name, "form"): translate(message) for name, message in error.fields.items()}
+        return _appointment_page(db().get_one(Appointment, appointment_id), values, problems, 422)
+    return redirect(url_for("lobby.ticket", contact_id=received.id))
 
 
 # --- the waiting list ----------------------------------------------------------------------------------------

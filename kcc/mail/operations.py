@@ -7,6 +7,7 @@ and shown to the team, and the worker tries again later (1, 2, 4 … minutes, at
 """
 from __future__ import annotations
 
+import io
 import smtplib
 import ssl
 from datetime import datetime, timedelta
@@ -14,6 +15,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
+import segno
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -67,6 +69,11 @@ def _message(mail: OutgoingMail, settings: Settings, now: datetime) -> EmailMess
     message["Date"] = format_datetime(local(now))
     message["Message-ID"] = make_msgid(idstring=f"kcc-{mail.id}", domain=settings.mail_from.rpartition("@")[2])
     message.set_content(mail.body)
+    if mail.qr:  # the check-in code as an image: the host's scanner reads it off a phone's screen
+        image = io.BytesIO()
+        segno.make(mail.qr, error="m").save(image, kind="png", scale=8, border=4)
+        message.add_attachment(image.getvalue(), maintype="image", subtype="png",
+                               filename=f"inchecken-{mail.qr}.png", disposition="inline")
     return message
 
 

@@ -1,5 +1,6 @@
 """The data model, one module per part (re-exported here). Citizens are stored with only what a task
 needs: no BSN, date of birth or gender."""
+from kcc.models.appointment import Appointment
 from kcc.models.audit import AuditLog
 from kcc.models.contact import Citizen, Contact, ContactEvent, LobbyTurnaway, RoutingCorrection, TicketCounter
 from kcc.models.content import Domain, Team, Topic
@@ -8,6 +9,7 @@ from kcc.models.indicators import IndicatorDay, SettledDay
 from kcc.models.mail import OutgoingMail
 from kcc.models.staff import ApiToken, Desk, Skill, Staff, StaffLanguage, StaffRole, team_members
 from kcc.models.states import (
+    APPOINTMENT_STATUSES,
     CHANNELS,
     CONTACT_STATUSES,
     HANDOVER_STATES,
@@ -19,6 +21,7 @@ from kcc.models.states import (
     TASK_STATES,
     TURNAWAY_REASONS,
     VISITOR_NEEDS,
+    AppointmentStatus,
     Channel,
     ContactStatus,
     HandoverState,
@@ -31,7 +34,7 @@ from kcc.models.states import (
 from kcc.models.task import Task, TaskAttempt
 
 __all__ = [
-    "AuditLog", "Citizen", "Contact", "ContactEvent", "LobbyTurnaway", "RoutingCorrection", "TicketCounter", "Domain", "Team",
+    "Appointment", "APPOINTMENT_STATUSES", "AppointmentStatus", "AuditLog", "Citizen", "Contact", "ContactEvent", "LobbyTurnaway", "RoutingCorrection", "TicketCounter", "Domain", "Team",
     "Topic", "Handover", "IndicatorDay", "SettledDay", "OutgoingMail", "ApiToken", "Desk", "Skill", "Staff", "StaffLanguage", "StaffRole",
     "team_members", "Task", "TaskAttempt", "CHANNELS", "CONTACT_STATUSES", "HANDOVER_STATES", "OUTCOMES",
     "PRESENCE_STATES", "ROLES", "ROUTING_METHODS", "SKILL_LEVELS", "TASK_STATES", "Channel", "ContactStatus",

@@ -36,5 +36,6 @@ class OutgoingMail(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     sent_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(String(500))
+    qr: Mapped[str | None] = mapped_column(String(50))  # sent along as a QR-code image: a check-in code
 
     task: Mapped[Task | None] = relationship()

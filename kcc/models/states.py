@@ -81,3 +81,14 @@ TURNAWAY_REASONS = tuple(Turnaway)
 def one_of(column: str, values: tuple[str, ...]) -> str:
     """A CHECK constraint's text: the column holds one of these values."""
     return f"{column} IN ({', '.join(repr(str(v)) for v in values)})"
+
+
+class AppointmentStatus(StrEnum):
+    """An appointment at the counter: booked, then checked in by the host (a ticket), or cancelled."""
+
+    booked = "booked"
+    checked_in = "checked_in"
+    cancelled = "cancelled"
+
+
+APPOINTMENT_STATUSES = tuple(AppointmentStatus)

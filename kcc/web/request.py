@@ -71,8 +71,9 @@ def field_errors(error: Exception) -> dict[str, str]:
 
 def translate(message: Msg | str) -> str:
     """A domain message in the user's language (its Dutch template is the catalogue's msgid)."""
-    if isinstance(message, Msg):
-        return gettext(message.template, **message.params)
+    if isinstance(message, Msg):  # a message may hold another (a file's line and what is wrong there)
+        return gettext(message.template, **{key: translate(value) if isinstance(value, Msg) else value
+                                            for key, value in message.params.items()})
     return str(message)
 
 

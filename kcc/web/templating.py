@@ -1,10 +1,10 @@
 """Template filters and context: Amsterdam time, role labels, the navigation a user's roles open."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import Flask, current_app, request
-from flask_babel import get_locale, gettext
+from flask_babel import format_date, get_locale, gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -58,6 +58,9 @@ SCREENS = [
     ("specialist", "callbacks.task_list", _l("Taken")),
     ("admin", "admin.staff_list", _l("Beheer")),
     ("integration", "home.integration", _l("Koppeling")),
+    ("host", "appointments.day", _l("Afspraken")),
+    ("agent", "appointments.day", _l("Afspraken")),
+    ("lead", "appointments.day", _l("Afspraken")),
 ]
 
 
@@ -65,7 +68,8 @@ def screens_for(user) -> list[tuple[str, str]]:
     """The screens a user (a Staff row or an Actor) may open; admin sees every screen."""
     if user is None or not getattr(user, "is_authenticated", True):
         return []
-    return [(endpoint, label) for role, endpoint, label in SCREENS if user.has_role(role)]
+    screens = {endpoint: label for role, endpoint, label in SCREENS if user.has_role(role)}
+    return list(screens.items())
 
 
 def start_endpoint(user) -> str:
@@ -104,6 +108,8 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["whole_minutes"] = whole_minutes
     app.jinja_env.filters["reference"] = reference  # KCC-000123, the number a citizen can quote
     app.jinja_env.filters["when"] = when  # "dinsdag 1 december om 12:00", as the citizen's e-mail says it
+    app.jinja_env.filters["dayname"] = lambda day: format_date(day, "full")  # "dinsdag 1 december 2026"
+    app.jinja_env.globals["timedelta"] = timedelta
 
     @app.context_processor
     def kcc_context():
