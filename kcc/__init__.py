@@ -111,9 +111,10 @@ def security_headers(response):
 def register_blueprints(app: Flask) -> None:
     from kcc import api
     from kcc.admin import views as admin
-    from kcc.appointments import views as appointments
+    from kcc.api import appointments as appointments_api  # noqa: F401
     from kcc.api import contacts, handover, indicators, me, queues, tasks  # noqa: F401  (routes on api.bp)
     from kcc.api import lobby as lobby_api  # noqa: F401
+    from kcc.appointments import views as appointments
     from kcc.auth import views as auth
     from kcc.callbacks import views as callbacks
     from kcc.contacts import views as contact_views
