@@ -5,6 +5,7 @@ Every error names what is wrong and how to fix it, and exits non-zero; nothing i
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -36,6 +37,7 @@ def _safe_url(url: str) -> str:
 
 
 CLI = Actor.system("cli", name="kcc-cli")  # the administrator at the server's console
+AGENDA_KEEPER = replace(CLI, roles=frozenset({"admin"}))  # books for every domain, as admin does on the screen
 
 
 def session_scope():
@@ -246,6 +248,45 @@ def desk_set(number, label, active):
         raise click.ClickException(str(error)) from None
     except ValidationError as error:
         _fail_validation(error)
+
+
+# --- appointments -----------------------------------------------------------------------------------
+
+@cli.group()
+def appointments():
+    """The counter agenda: appointments with a check-in code."""
+
+
+@appointments.command("import")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--date", "day", default=None, help="The day of a file without a datum column: 2026-12-01.")
+def appointments_import(file, day):
+    """Book every row of a CSV file (tijd;onderwerp;naam;e-mail); with any bad row, none. Bad rows are
+    reported as FILE:LINE: what is wrong."""
+    from datetime import date
+
+    from kcc.appointments import operations as agenda
+    from kcc.core.timeutil import utcnow
+
+    require_schema()
+    try:
+        chosen = date.fromisoformat(day) if day else None
+    except ValueError:
+        raise click.ClickException(f"--date {day!r}: write the date as 2026-12-01.") from None
+    try:
+        raw = Path(file).read_bytes()
+    except OSError as error:
+        raise click.ClickException(f"{file}: {error.strerror}") from None
+    try:
+        with session_scope() as session:
+            made = agenda.import_csv(session, AGENDA_KEEPER, raw, chosen, utcnow())
+            click.echo(f"{file}: {len(made)} appointments booked; confirmations are queued for rows with an e-mail "
+                       "address.")
+    except agenda.ImportRefused as refused:
+        for problem in refused.problems:
+            click.echo(f"{file}:{problem.line}: {problem.message}", err=True)
+        raise click.ClickException(f"{file}: nothing imported; fix the lines above and import the file again.") \
+            from None
 
 
 # --- tokens -----------------------------------------------------------------------------------------

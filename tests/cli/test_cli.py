@@ -152,3 +152,29 @@ def test_desks_are_administered_from_the_command_line(database_url, session):
     assert "7\tinactive\tBalie 7 — burgerzaken" in listed.stdout
     missing = run("desk", "set", "99", "--active", url=database_url)
     assert missing.returncode == 1 and "balie 99 bestaat niet" in missing.stderr
+
+
+def test_an_appointments_file_is_booked_whole_or_reported_by_file_and_line(database_url, session, tmp_path):
+    from datetime import timedelta
+
+    from kcc.core.timeutil import local, utcnow
+    from kcc.models import Appointment, Domain
+
+    for domain in session.scalars(select(Domain)):  # open every hour of every day, whenever the suite runs
+        domain.hours = {**domain.hours, "counter": {day: [["00:00", "24:00"]] for day in
+                                                    ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}}
+    session.commit()
+    from kcc.core.workinghours import is_holiday
+
+    day = next(d for d in (local(utcnow()).date() + timedelta(days=n) for n in range(2, 9)) if not is_holiday(d))
+    day = day.isoformat()
+    bad = tmp_path / "dag.csv"
+    bad.write_text("tijd;onderwerp;naam\n09:00;burgerzaken/paspoort;Anna\n09:00;burgerzaken/paspoort;Anna\n")
+    refused = run("appointments", "import", str(bad), "--date", day, url=database_url)
+    assert refused.returncode == 1 and f"{bad}:3: dezelfde afspraak staat al op regel 2" in refused.stderr
+    good = tmp_path / "goed.csv"
+    good.write_text("tijd;onderwerp;naam\n09:00;burgerzaken/paspoort;Anna\n09:10;burgerzaken/paspoort;Bram\n")
+    booked = run("appointments", "import", str(good), "--date", day, url=database_url)
+    assert booked.returncode == 0 and "2 appointments booked" in booked.stdout
+    session.expire_all()
+    assert len(session.scalars(select(Appointment)).all()) == 2
