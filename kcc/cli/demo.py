@@ -16,7 +16,7 @@ from kcc.core.actor import Actor
 from kcc.core.timeutil import local, utcnow
 from kcc.core.workinghours import is_holiday, open_now
 from kcc.handover import operations as handover
-from kcc.models import Contact, ContactEvent, ContactStatus, Desk, Domain, Outcome, Staff, Team, Topic
+from kcc.models import Appointment, Contact, ContactEvent, ContactStatus, Desk, Domain, Outcome, Staff, Team, Topic
 from kcc.staff import accounts
 
 DEMO_PASSWORD = "kcc-demo-wachtwoord"
@@ -105,6 +105,8 @@ class DemoResult:
     desks: int = 0
     weekend: bool = False  # the demo opened the municipality today, a Saturday or Sunday
     evening: str | None = None  # the demo opened from this hour until midnight, outside the opening hours
+    appointments: int = 0
+    try_code: str | None = None  # a check-in code of today to try in the lobby, with its name and time
 
 
 def _ensure_staff(session: Session, result: DemoResult) -> dict[str, Staff]:
@@ -206,6 +208,45 @@ def _waiting_callbacks(session: Session, people: dict[str, Staff], result: DemoR
         result.contacts += 1
 
 
+# minutes from now, local; the first is past its window ("niet gekomen"), the second expected now
+APPOINTMENT_TIMES = (-50, -5, 10, 25, 40, 65, 95, 130)
+APPOINTMENT_TOPICS = (("burgerzaken", "paspoort"), ("burgerzaken", "rijbewijs"), ("vergunningen", "evenement"),
+                      ("sociaal", "schulden"), ("burgerzaken", "identiteitskaart"), ("algemeen", "gevonden-verloren"))
+
+
+def _appointments(session: Session, result: DemoResult) -> None:
+    """Today's counter agenda around the hour someone tries the demo (one expected now, to check in by code),
+    and a few for tomorrow. Made again on a later day; loading twice on one day adds nothing."""
+    from kcc.appointments.operations import _new_code, format_code
+    from kcc.core.timeutil import start_of_day
+
+    now = utcnow()
+    today = start_of_day(now)
+    if session.scalar(select(Appointment.id).where(Appointment.source == "demo", Appointment.created_at >= today)
+                      .limit(1)) is not None:
+        return
+    topics = {(t.domain.slug, t.slug): t for t in session.scalars(select(Topic).where(Topic.counter.is_(True)))}
+    usable = [topics[key] for key in APPOINTMENT_TOPICS if key in topics] or list(topics.values())
+    if not usable:
+        return
+    rng = random.Random(local(now).toordinal())
+    rounded = now.replace(second=0, microsecond=0) - timedelta(minutes=now.minute % 5)
+    moments = [rounded + timedelta(minutes=m) for m in APPOINTMENT_TIMES]
+    moments = [m for m in moments if today <= m < today + timedelta(days=1)]
+    moments += [today + timedelta(days=1, hours=hour) for hour in (9, 10, 11)]
+    for number, starts_at in enumerate(moments):
+        topic = usable[number % len(usable)]
+        name = f"{rng.choice(FIRST_NAMES)} {rng.choice(SURNAMES)}"
+        made = Appointment(code=_new_code(session), domain_id=topic.domain_id, topic=topic, starts_at=starts_at,
+                           name=name, email=None if number % 3 else f"{name.split()[0].lower()}@example.nl",
+                           note="", status="booked", source="demo", created_at=now)
+        session.add(made)
+        session.flush()
+        result.appointments += 1
+        if starts_at == rounded - timedelta(minutes=5):
+            result.try_code = f"{format_code(made.code)} ({name}, {local(starts_at):%H:%M})"
+
+
 WEEKEND_HOURS = [["09:00", "16:00"]]  # as domains/ spans are stored: [start, end] pairs
 
 
@@ -243,6 +284,7 @@ def load(session: Session) -> DemoResult:
     _open_now(session, result)
     _morning(session, people, result)
     _waiting_callbacks(session, people, result)
+    _appointments(session, result)
     session.flush()
     return result
 
@@ -254,6 +296,8 @@ def describe(result: DemoResult) -> str:
                 "domains/ is unchanged)."] if result.weekend else []),
              *([f"Outside opening hours: the demo municipality is open today from {result.evening} until midnight "
                 "(in the database only; domains/ is unchanged)."] if result.evening else []),
+             *([f"Today's counter agenda: {result.appointments} appointments; check one in at /lobby with the code "
+                f"{result.try_code}."] if result.try_code else []),
              "", f"Demo accounts (password for all: {DEMO_PASSWORD}):"]
     for username, name, roles, skills, _languages, teams in STAFF:
         extra = ", ".join([f"{d}:{lvl}" for d, lvl in skills] + teams)

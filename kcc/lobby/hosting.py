@@ -17,7 +17,7 @@ from kcc.core import audit
 from kcc.core.actor import Actor
 from kcc.core.errors import Conflict, Msg, NotFound, ValidationError
 from kcc.core.timeutil import start_of_day
-from kcc.models import Citizen, Contact, ContactEvent, ContactStatus, Desk, Domain, Presence, Staff, Topic
+from kcc.models import Appointment, Citizen, Contact, ContactEvent, ContactStatus, Desk, Domain, Presence, Staff, Topic
 from kcc.policy import lobby_visible_to
 
 REASON_LIMIT = 300
@@ -38,6 +38,7 @@ class Visitor:
     waited_s: int
     attention: bool  # waited past the domain's threshold since the host last went over
     moved: str | None  # the reason they were moved to the front, when they were
+    appointment_at: datetime | None = None  # checked in for an appointment at this time
 
 
 @dataclass(frozen=True)
@@ -69,8 +70,9 @@ def hall(session: Session, actor: Actor, now: datetime) -> Hall:
     visible = lobby_visible_to(actor, today)
     rows = session.execute(
         select(Contact.id, Contact.ticket, Domain.name, Domain.slug, Topic.name, Citizen.name, Contact.question,
-               Contact.needs, Contact.queued_at, Domain.lobby_attention_min)
+               Contact.needs, Contact.queued_at, Domain.lobby_attention_min, Appointment.starts_at)
         .join(Domain, Domain.id == Contact.domain_id).outerjoin(Topic, Topic.id == Contact.topic_id)
+        .outerjoin(Appointment, Appointment.contact_id == Contact.id)
         .outerjoin(Citizen, Citizen.id == Contact.citizen_id)
         .where(visible, Contact.status == ContactStatus.waiting, Contact.ticket.is_not(None))
         .order_by(Contact.rank_at, Contact.id)).all()
@@ -87,11 +89,11 @@ def hall(session: Session, actor: Actor, now: datetime) -> Hall:
             else:
                 moved[contact_id] = (data or {}).get("reason", "")
     visitors = []
-    for contact_id, ticket, domain, slug, topic, name, note, needs, queued_at, threshold in rows:
+    for contact_id, ticket, domain, slug, topic, name, note, needs, queued_at, threshold, appointment_at in rows:
         since = visited.get(contact_id, queued_at)
         visitors.append(Visitor(contact_id, ticket or "", domain, slug, topic, name, note or "", list(needs or []),
                                 int((now - queued_at).total_seconds()),
-                                (now - since) >= timedelta(minutes=threshold), moved.get(contact_id)))
+                                (now - since) >= timedelta(minutes=threshold), moved.get(contact_id), appointment_at))
     no_shows = [NoShow(contact_id, ticket or "", domain, closed_at or now)
                 for contact_id, ticket, domain, closed_at in session.execute(
         select(Contact.id, Contact.ticket, Domain.name, Contact.closed_at).join(Domain, Domain.id == Contact.domain_id)
