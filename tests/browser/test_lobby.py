@@ -14,7 +14,7 @@ from kcc.contacts import intake
 from kcc.content.router import Router
 from kcc.core.actor import Actor
 from kcc.core.timeutil import utcnow
-from kcc.models import Contact, Domain, LobbyTurnaway
+from kcc.models import Appointment, Contact, Domain, LobbyTurnaway, Topic
 from kcc.staff import accounts
 
 from .conftest import DISPLAY_CODE
@@ -109,7 +109,46 @@ def test_host_checks_visitors_in_on_a_tablet(screen, backstage, counters_open):
         "ik wil een parkeervergunning aanvragen"
     page.get_by_role("button", name="Geef volgnummer").click()
     assert page.locator(".kcc-ticket__number").inner_text().startswith("V")
-    assert window.console_errors == [] or all("status of 422" in e for e in window.console_errors)
+
+    # an appointment by its code: a typo is said at the field, the right code shows what to bring first
+    code = expected_now(backstage)
+    page.get_by_role("link", name="Volgende bezoeker").click()
+    page.get_by_label("Code uit de bevestiging: typen, of scannen van de QR-code").fill("AAA-AAA")
+    page.get_by_role("button", name="Zoek afspraak").click()
+    expect(page.get_by_role("alert").first).to_contain_text("kennen we niet")
+    assert page.get_by_label("Code uit de bevestiging: typen, of scannen van de QR-code").input_value() == "AAA-AAA"
+    assert window.axe() == []
+    page.get_by_label("Code uit de bevestiging: typen, of scannen van de QR-code").fill(f"{code[:3]} {code[3:]}".lower())
+    page.get_by_role("button", name="Zoek afspraak").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Afspraak van Joke Postma")
+    expect(page.get_by_text("Neem één pasfoto mee")).to_be_visible()
+    for size in TABLET:
+        page.set_viewport_size(size)
+        assert fits(page) and window.axe() == []
+        snap(page, "appointment")
+    page.get_by_role("button", name="Aanmelden", exact=True).click()
+    ticket = page.locator(".kcc-ticket__number").inner_text()
+    assert ticket.startswith("B")
+    assert backstage.scalars(select(Appointment).where(Appointment.code == code)).one().status == "checked_in"
+    backstage.rollback()
+    assert window.console_errors == [] or all(("status of 422" in e or "status of 404" in e)
+                                              for e in window.console_errors)
+
+
+def expected_now(backstage) -> str:
+    """An appointment for a passport a minute ago, as booked for today; its check-in code."""
+    from datetime import timedelta
+
+    from kcc.appointments.operations import _new_code
+    from kcc.core.timeutil import start_of_day
+
+    topic = backstage.scalars(select(Topic).where(Topic.slug == "paspoort")).one()
+    now = utcnow()
+    code = _new_code(backstage)
+    backstage.add(Appointment(code=code, domain_id=topic.domain_id, topic=topic, name="Joke Postma",
+                              starts_at=max(start_of_day(now), now - timedelta(minutes=1)), status="booked", note=""))
+    backstage.commit()
+    return code
 
 
 def test_a_desk_calls_and_the_wall_display_follows_within_seconds(screen, backstage, counters_open):
