@@ -36,7 +36,7 @@ def put_presence():
         raise ValidationError({"desk": Msg("geef het nummer van de balie, bijvoorbeeld \"3\"")})
     me = caller_staff()
     queues.set_presence(db(), me, body.get("state"), utcnow(), desk_number=None if desk is None else str(desk),
-                        desk_given="desk" in body)
+                        desk_given="desk" in body, fresh_s=settings().queue.presence_fresh_s)
     return jsonify({"state": me.presence, "desk": me.desk.number if me.desk else None})
 
 

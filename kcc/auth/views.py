@@ -9,15 +9,20 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, PasswordField, StringField
+from wtforms import HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length
+from wtforms.validators import ValidationError as FieldError
 
+from kcc.content.catalogue import active_desks
 from kcc.core.actor import Actor
-from kcc.models import Staff
+from kcc.core.errors import ValidationError
+from kcc.core.timeutil import utcnow
+from kcc.models import Desk, Staff
+from kcc.queues import operations as queues
 from kcc.staff import accounts
 from kcc.web import unit_of_work
 from kcc.web.access import public, staff
-from kcc.web.request import actor, client_origin, db, render
+from kcc.web.request import actor, client_origin, db, field_errors, render, settings
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 
@@ -27,7 +32,20 @@ class LoginForm(FlaskForm):
                                                               Length(max=60)])
     password = PasswordField(_l("Wachtwoord"), validators=[DataRequired(_l("Vul je wachtwoord in.")),
                                                            Length(max=256)])
+    # shown only when there are desks; the choices are the active desks of the moment (with_desks)
+    desk = SelectField(_l("Aan welke balie zit je? (niet verplicht)"), choices=[], default="", validate_choice=False,
+                       description=_l("Aan een balie roep je ook bezoekers uit de hal op."))
     next = HiddenField()
+
+    def with_desks(self, desks: list[Desk]) -> LoginForm:
+        """No desk (phone and written contacts), then every active desk in number order."""
+        self.desk.choices = [("", _("Geen balie (telefoon en schriftelijk)"))] + [
+            (desk.number, desk.label or _("Balie %(number)s", number=desk.number)) for desk in desks]
+        return self
+
+    def validate_desk(self, field: SelectField) -> None:
+        if field.data not in {value for value, _label in field.choices}:  # a desk made inactive, or a forged form
+            raise FieldError(_("Kies een balie uit de lijst."))
 
 
 def load_user(user_id: str) -> Staff | None:
@@ -53,28 +71,48 @@ def _safe_next(target: str | None) -> str | None:
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("home.index"))
-    form = LoginForm(next=request.args.get("next", ""))
+    form = LoginForm(next=request.args.get("next", "")).with_desks(active_desks(db()))
     error, reason = None, None
     if form.validate_on_submit():
-        settings = current_app.config["KCC"]
-        policy = accounts.LoginPolicy(settings.login_max_failures, settings.login_max_failures_ip,
-                                      settings.login_lockout_min)
+        config = settings()
+        policy = accounts.LoginPolicy(config.login_max_failures, config.login_max_failures_ip,
+                                      config.login_lockout_min)
         user, reason = accounts.authenticate(db(), form.username.data, form.password.data, client_origin(), policy)
         unit_of_work.keep_on_error("failed login")
         if user is not None:
+            not_seated = _sit_down(user, form.desk.data or "") if "desk" in request.form else None
             session.clear()  # a fresh session at login: nothing from before carries over (session fixation)
             login_user(user)
             session["sid"] = secrets.token_hex(16)
             session["last_seen"] = int(time.time())
             session.permanent = True
+            if not_seated:
+                flash(not_seated, "warning")  # logged in all the same; the workspace is where one chooses again
+                return redirect(_safe_next(form.next.data) or url_for("workspace.page"))
             return redirect(_safe_next(form.next.data) or url_for("home.index"))
         if reason == "throttled":
             error = _("Te veel mislukte pogingen. Probeer het over %(minutes)d minuten opnieuw, of vraag "
-                      "functioneel beheer om hulp.", minutes=settings.login_lockout_min)
+                      "functioneel beheer om hulp.", minutes=config.login_lockout_min)
         else:
             error = _("Gebruikersnaam of wachtwoord klopt niet. Let op hoofdletters.")
     status = 429 if reason == "throttled" else 400 if (error or form.errors) else 200
     return render("auth/login.html", form=form, error=error), status
+
+
+def _sit_down(user: Staff, number: str) -> str | None:
+    """Seat an agent at the desk chosen on the login form ("" is no desk), by the workspace's own operation.
+
+    Only agents take contacts at a desk; the form is shown before we know who logs in, so anyone else's
+    choice is ignored (an admin may do everything, but is not seated by it). A desk a colleague sits at is
+    not taken: the answer is what to tell the employee, who is logged in all the same."""
+    if "agent" not in user.roles:
+        return None
+    try:
+        queues.set_presence(db(), user, user.presence, utcnow(), desk_number=number or None, desk_given=True,
+                            fresh_s=settings().queue.presence_fresh_s)
+    except ValidationError as error:  # set_presence changed nothing: the login itself stays
+        return " ".join(field_errors(error).values())
+    return None
 
 
 @bp.route("/uitloggen", methods=["POST"])

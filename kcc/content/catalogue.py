@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from kcc.models import Desk, Domain, Team, Topic
@@ -22,7 +22,9 @@ def active_teams(session: Session) -> list[Team]:
 
 
 def active_desks(session: Session) -> list[Desk]:
-    return list(session.scalars(select(Desk).where(Desk.active.is_(True)).order_by(Desk.number)))
+    """In number order, 10 after 9 (as /beheer/balies and the host's list of desks have them)."""
+    return list(session.scalars(select(Desk).where(Desk.active.is_(True))
+                                .order_by(func.length(Desk.number), Desk.number)))
 
 
 def counter_topics(session: Session) -> dict[int, list[Topic]]:

@@ -34,7 +34,8 @@ from kcc.models.states import (
 from kcc.models.task import Task, TaskAttempt
 
 __all__ = [
-    "Appointment", "APPOINTMENT_STATUSES", "AppointmentStatus", "AuditLog", "Citizen", "Contact", "ContactEvent", "LobbyTurnaway", "RoutingCorrection", "TicketCounter", "Domain", "Team",
+    "Appointment", "APPOINTMENT_STATUSES", "AppointmentStatus",
+    "AuditLog", "Citizen", "Contact", "ContactEvent", "LobbyTurnaway", "RoutingCorrection", "TicketCounter", "Domain", "Team",
     "Topic", "Handover", "IndicatorDay", "SettledDay", "OutgoingMail", "ApiToken", "Desk", "Skill", "Staff", "StaffLanguage", "StaffRole",
     "team_members", "Task", "TaskAttempt", "CHANNELS", "CONTACT_STATUSES", "HANDOVER_STATES", "OUTCOMES",
     "PRESENCE_STATES", "ROLES", "ROUTING_METHODS", "SKILL_LEVELS", "TASK_STATES", "Channel", "ContactStatus",

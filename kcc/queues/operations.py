@@ -58,24 +58,47 @@ def presence_of(session: Session, staff: Staff) -> str:
 
 
 def set_presence(session: Session, staff: Staff, state: str, now: datetime, desk_number: str | None = None,
-                 desk_given: bool = False) -> None:
-    """available | paused | offline, and optionally the desk one sits at (None: no desk)."""
+                 desk_given: bool = False, fresh_s: int = QueueSettings.presence_fresh_s) -> None:
+    """available | paused | offline, and optionally the desk one sits at (None: no desk).
+
+    The workspace, the login form and the API all seat people here, so one rule holds everywhere: see _sit_at.
+    Nothing is changed when a ValidationError is raised."""
     if state not in PRESENCE_STATES:
         raise ValidationError({"state": Msg("kies available, paused of offline")})
     if desk_given:
         if desk_number in (None, ""):
             staff.desk = None
         else:
-            desk = session.scalar(select(Desk).where(Desk.number == str(desk_number), Desk.active.is_(True)))
-            if desk is None:
-                raise ValidationError({"desk": Msg("onbekende balie %(number)s", number=desk_number)})
-            staff.desk = desk
+            staff.desk = _sit_at(session, staff, str(desk_number), now, fresh_s)
     if state != staff.presence:
         staff.presence = state
         staff.presence_since = now
         if state == Presence.available:
             staff.idle_since = now
     staff.last_seen_at = now
+
+
+def _sit_at(session: Session, staff: Staff, number: str, now: datetime, fresh_s: int) -> Desk:
+    """One desk, one person: a desk where a colleague is sitting (not offline, and their screen asked within
+    `fresh_s`) is refused with their name, or a visitor would be called to the wrong person. Anyone else still
+    on record there (offline, or gone without signing off) stands up. Keeping one's own desk is not taking it.
+
+    The desk's row is locked on PostgreSQL, so two people choosing the same free desk at once take turns."""
+    query = select(Desk).where(Desk.number == number, Desk.active.is_(True))
+    desk = session.scalar(query.with_for_update() if row_locks(session) else query)
+    if desk is None:
+        raise ValidationError({"desk": Msg("onbekende balie %(number)s", number=number)})
+    if staff.desk_id == desk.id:
+        return desk
+    holder = session.scalar(
+        select(Staff.name).where(Staff.desk_id == desk.id, Staff.id != staff.id, Staff.active.is_(True),
+                                 Staff.presence != Presence.offline,
+                                 Staff.last_seen_at >= now - timedelta(seconds=fresh_s)).limit(1))
+    if holder is not None:
+        raise ValidationError({"desk": Msg("Balie %(number)s is bezet door %(name)s; kies een andere balie.",
+                                           number=desk.number, name=holder)})
+    session.execute(update(Staff).where(Staff.desk_id == desk.id, Staff.id != staff.id).values(desk_id=None))
+    return desk
 
 
 @dataclass

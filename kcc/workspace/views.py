@@ -179,7 +179,8 @@ def set_status():
     desk = request.form.get("desk")
     try:
         queues.set_presence(db(), current_user, request.form.get("state", ""), utcnow(),
-                            desk_number=desk or None, desk_given="desk" in request.form)
+                            desk_number=desk or None, desk_given="desk" in request.form,
+                            fresh_s=settings().queue.presence_fresh_s)
     except ValidationError as error:
         db().rollback()
         return _answer("workspace/_workbench.html", {**current_context(errors=field_errors(error)), **_desks()}, 422)

@@ -1,10 +1,14 @@
 """Login, throttling, session renewal, idle timeout, logout and the security headers."""
+import re
 import time
 
+import pytest
 from sqlalchemy import select
 
 from kcc.core.actor import Actor
-from kcc.models import AuditLog
+from kcc.core.timeutil import utcnow
+from kcc.models import AuditLog, Desk, Staff
+from kcc.queues import operations as queues
 from tests.conftest import PASSWORD, csrf_from
 
 
@@ -175,3 +179,94 @@ def test_forwarded_address_is_used_only_behind_a_configured_proxy(database_url, 
                     headers={"X-Forwarded-For": "203.0.113.7"})
         app.extensions["kcc.engine"].dispose()
         assert _audit(session, "session.login", "failure")[-1].origin == origin
+
+
+# --- choosing a desk at login (issue 12: desks that call) ---------------------------------------------
+
+@pytest.fixture
+def desks(session):
+    """Desks 3, 9 and 10 in use, desk 4 no longer."""
+    made = {number: Desk(number=number, label=f"Balie {number} — burgerzaken" if number != "9" else "", active=active)
+            for number, active in (("10", True), ("3", True), ("4", False), ("9", True))}
+    session.add_all(made.values())
+    session.commit()
+    return made
+
+
+def _login_at(client, username, desk, password=PASSWORD):
+    """Log in through the form with a desk chosen in its select."""
+    page = client.get("/inloggen").get_data(as_text=True)
+    return client.post("/inloggen", data={"username": username, "password": password, "desk": desk,
+                                          "csrf_token": csrf_from(page)})
+
+
+def _staff(session, username):
+    session.expire_all()
+    return session.scalar(select(Staff).where(Staff.username == username))
+
+
+def test_the_login_form_offers_the_active_desks_in_number_order_with_a_label(client, desks):
+    html = client.get("/inloggen").get_data(as_text=True)
+    assert '<label class="utrecht-form-label" for="desk">Aan welke balie zit je? (niet verplicht)</label>' in html
+    options = re.findall(r'<option (?:selected )?value="([^"]*)">([^<]*)</option>', html)
+    assert options == [("", "Geen balie (telefoon en schriftelijk)"), ("3", "Balie 3 — burgerzaken"),
+                       ("9", "Balie 9"), ("10", "Balie 10 — burgerzaken")]  # 10 after 9; desk 4 is not in use
+
+
+def test_without_desks_the_login_form_asks_nothing_about_them(client):
+    assert 'name="desk"' not in client.get("/inloggen").get_data(as_text=True)
+
+
+def test_an_agent_who_chooses_a_desk_at_login_sits_there(client, make_staff, session, desks):
+    make_staff("anna", roles=["agent"], skills=[("burgerzaken", "primary")])
+    response = _login_at(client, "anna", "3")
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+    anna = _staff(session, "anna")
+    assert anna.desk_id == desks["3"].id
+    assert anna.presence == "offline" and anna.last_seen_at is not None  # seated as the workspace seats: state kept
+    workspace = client.get("/werkplek").get_data(as_text=True)
+    assert '<option value="3" selected>Balie 3 — burgerzaken</option>' in workspace
+
+
+def test_no_desk_at_login_stands_an_agent_up_from_yesterdays_desk(client, make_staff, session, desks):
+    anna = make_staff("anna", roles=["agent"], skills=[("burgerzaken", "primary")])
+    queues.set_presence(session, anna, "offline", utcnow(), desk_number="3", desk_given=True)
+    session.commit()
+    assert _login_at(client, "anna", "").status_code == 302
+    assert _staff(session, "anna").desk_id is None
+
+
+def test_a_desk_a_colleague_sits_at_logs_in_but_says_so_and_does_not_seat(client, make_staff, session, desks):
+    noor = make_staff("noor", roles=["agent"], skills=[("burgerzaken", "primary")], name="Noor Bakker")
+    queues.set_presence(session, noor, "available", utcnow(), desk_number="3", desk_given=True)
+    session.commit()
+    make_staff("sanne", roles=["agent", "lead"], skills=[("burgerzaken", "primary")])
+    response = _login_at(client, "sanne", "3")
+    assert response.status_code == 302 and response.headers["Location"] == "/werkplek"  # where one chooses again
+    page = client.get("/werkplek")
+    assert page.status_code == 200  # logged in all the same
+    assert "Balie 3 is bezet door Noor Bakker; kies een andere balie." in page.get_data(as_text=True)
+    assert _staff(session, "sanne").desk_id is None
+    assert _staff(session, "noor").desk_id == desks["3"].id
+    assert _audit(session, "session.login", "ok")[-1].actor_name == "sanne"
+
+
+def test_a_desk_not_on_the_list_is_a_form_error_and_nobody_logs_in(client, make_staff, session, desks):
+    make_staff("anna", roles=["agent"], skills=[("burgerzaken", "primary")])
+    for forged in ("4", "99"):  # a desk no longer in use, one that never was
+        response = _login_at(client, "anna", forged)
+        html = response.get_data(as_text=True)
+        assert response.status_code == 400
+        assert "Kies een balie uit de lijst." in html and 'aria-invalid="true"' in html
+        assert 'value="anna"' in html  # what was typed stays
+        assert client.get("/werkplek").status_code == 302  # not logged in
+    assert _audit(session, "session.login") == [] and _staff(session, "anna").desk_id is None
+
+
+@pytest.mark.parametrize("roles", [["host"], ["admin"]], ids=["host", "admin"])
+def test_someone_who_takes_no_contacts_is_not_seated_by_the_desk_choice(client, make_staff, session, desks, roles):
+    make_staff("hanna", roles=roles)
+    response = _login_at(client, "hanna", "3")
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+    assert _staff(session, "hanna").desk_id is None
+    assert "utrecht-alert--warning" not in client.get("/", follow_redirects=True).get_data(as_text=True)  # silently

@@ -19,6 +19,11 @@ def test_login_page_is_accessible(screen):
     window = screen()
     window.page.goto(window.base + "/inloggen")
     assert window.axe() == []
+    desk = window.page.get_by_label("Aan welke balie zit je? (niet verplicht)")  # the demo has desks
+    expect(desk).to_have_value("")  # no desk unless one is chosen
+    window.page.set_viewport_size({"width": 768, "height": 900})  # a tablet upright: no sideways scroll
+    assert window.page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert desk.bounding_box()["height"] >= 44  # a finger's size
     assert window.console_errors == []
 
 

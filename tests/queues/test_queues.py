@@ -185,6 +185,39 @@ def test_lobby_visitors_go_only_to_someone_at_a_desk(arrive, on_duty, session):
     assert claimed.id == visitor.id and claimed.desk.number == "7"
 
 
+def test_a_desk_where_a_colleague_sits_is_refused_with_their_name(on_duty, make_staff, session):
+    session.add(Desk(number="7", label="Balie 7"))
+    session.commit()
+    anna = on_duty("anna", desk="7")
+    bram = make_staff("bram", roles=["agent"], skills=[("burgerzaken", "primary")])
+    with pytest.raises(ValidationError) as caught:
+        queues.set_presence(session, bram, "available", utcnow(), desk_number="7", desk_given=True)
+    assert str(caught.value.fields["desk"]) == "Balie 7 is bezet door Anna; kies een andere balie."
+    assert bram.desk_id is None and bram.presence == "offline"  # nothing of the request was applied
+    queues.set_presence(session, anna, "paused", utcnow(), desk_number="7", desk_given=True)  # keeping one's own desk
+    session.commit()
+    with pytest.raises(ValidationError):  # paused at the desk is still sitting there
+        queues.set_presence(session, bram, "offline", utcnow(), desk_number="7", desk_given=True)
+
+
+@pytest.mark.parametrize("gone", ["offline", "unseen"])
+def test_a_desk_left_behind_can_be_taken_and_whoever_was_on_record_stands_up(on_duty, make_staff, session, gone):
+    session.add(Desk(number="7", label="Balie 7"))
+    session.commit()
+    anna = on_duty("anna", desk="7")
+    if gone == "offline":
+        queues.set_presence(session, anna, "offline", utcnow())
+    else:  # the screen closed without signing off: not seen for longer than the freshness window
+        anna.last_seen_at = utcnow() - timedelta(seconds=SETTINGS.presence_fresh_s + 1)
+    session.commit()
+    bram = make_staff("bram", roles=["agent"], skills=[("burgerzaken", "primary")])
+    queues.set_presence(session, bram, "available", utcnow(), desk_number="7", desk_given=True,
+                        fresh_s=SETTINGS.presence_fresh_s)
+    session.commit()
+    session.expire_all()
+    assert bram.desk.number == "7" and anna.desk_id is None
+
+
 def test_paused_or_busy_employees_get_nothing(arrive, on_duty, session):
     anna = on_duty("anna")
     arrive()

@@ -6,12 +6,14 @@ from urllib.parse import urlencode
 import pytest
 from sqlalchemy import select
 
+from kcc import models
 from kcc.config import QueueSettings
 from kcc.contacts import intake
 from kcc.content.router import Router
 from kcc.core.actor import Actor
 from kcc.core.timeutil import utcnow
 from kcc.models import AuditLog, Contact, RoutingCorrection, Staff
+from kcc.queues import operations as queues
 from tests.conftest import csrf_from
 
 HTMX = {"HX-Request": "true"}
@@ -101,6 +103,20 @@ def test_the_poll_slows_down_while_paused_and_speeds_up_when_available(desk, ses
     session.commit()
     html = desk.get("/werkplek/bijwerken?" + urlencode(shown)).get_data(as_text=True)
     assert '<div hx-swap-oob="true" id="workspace-poll"' in html and 'every 15s' in html and _versions(html)["poll"] == "15"
+
+
+def test_a_desk_a_colleague_sits_at_is_refused_beside_the_desk_choice(desk, make_staff, session):
+    session.add(models.Desk(number="3", label="Balie 3 — burgerzaken"))
+    noor = make_staff("noor", roles=["agent"], skills=[("burgerzaken", "primary")], name="Noor Bakker")
+    queues.set_presence(session, noor, "available", utcnow(), desk_number="3", desk_given=True)
+    session.commit()
+    answer = desk.post("/werkplek/status", {"state": "available", "desk": "3"})
+    assert answer.status_code == 422
+    assert '<p class="utrecht-form-field-error-message" id="desk-error">Balie 3 is bezet door Noor Bakker; kies een ' \
+           'andere balie.</p>' in answer.get_data(as_text=True)
+    fatima = session.scalars(select(Staff).where(Staff.username == "fatima")).one()
+    session.refresh(fatima)
+    assert fatima.desk_id is None and fatima.presence == "offline"
 
 
 def test_an_offer_appears_and_the_employee_takes_answers_and_closes_it(desk, arrive, session):
