@@ -29,6 +29,29 @@ def _body(schema: dict, required: bool = True) -> dict:
     return {"required": required, "content": {"application/json": {"schema": schema}}}
 
 
+COUNT = {"type": "integer", "minimum": 0}
+SECONDS = {"type": ["integer", "null"], "minimum": 0}  # null: nobody to measure
+
+
+def _about(schema: dict, text: str) -> dict:
+    return {**schema, "description": text}
+
+
+# the lobby's times: how many visitors each is taken over, the mean and the 90th percentile (nearest rank)
+LOBBY_TIMES = {
+    "called": _about(COUNT, "Visitors called to a desk; the waiting time is taken over them"),
+    "wait_mean_s": _about(SECONDS, "Mean seconds from the ticket to the call to a desk"),
+    "wait_p90_s": _about(SECONDS, "9 of 10 called visitors waited no longer than this (seconds)"),
+    "served": _about(COUNT, "Visitors helped at the desk; the service time is taken over them"),
+    "service_mean_s": _about(SECONDS, "Mean seconds from sitting down at the desk to the end of the contact"),
+    "service_p90_s": _about(SECONDS, "9 of 10 served visitors took no longer than this (seconds)")}
+LOBBY_COUNTS = {
+    "no_shows": "Called, never came to the desk",
+    "left_before_turn": "Went home before they were called",
+    "turned_away_missing": "Sent home at the door: something to bring was missing",
+    "turned_away_not_at_counter": "Sent home at the door: the counter does not handle the topic",
+    "turned_away_closed": "Sent home at the door: the counter was closed"}
+
 CONTACT_ID = [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}]
 
 SCHEMAS: dict[str, Any] = {
@@ -51,6 +74,14 @@ SCHEMAS: dict[str, Any] = {
         "needs": {"type": "array", "items": {"enum": ["interpreter", "wheelchair", "reading"]}},
         "waited_s": {"type": "integer"}, "attention": {"type": "boolean"},
         "moved_forward": {"type": ["string", "null"]}}},
+    "Appointment": {"type": "object", "required": ["id", "code", "domain", "topic", "starts_at", "name", "status"],
+                    "properties": {
+        "id": {"type": "integer"}, "code": {"type": "string", "pattern": "^[A-Z0-9]{3}-[A-Z0-9]{3}$"},
+        "domain": SLUG, "topic": SLUG, "starts_at": TIME, "name": {"type": "string"},
+        "email": {"type": ["string", "null"]}, "note": {"type": "string"},
+        "status": {"enum": ["booked", "checked_in", "cancelled"]}, "source": {"enum": ["staff", "import", "api", "demo"]},
+        "checked_in_at": {"type": ["string", "null"], "format": "date-time"},
+        "contact_id": {"type": ["integer", "null"]}, "ticket": {"type": ["string", "null"]}}},
     "VisitorState": {"type": "object", "required": ["id", "ticket", "status", "domain"], "properties": {
         "id": {"type": "integer"}, "ticket": {"type": "string"},
         "status": {"enum": ["waiting", "abandoned", "in_progress"]}, "domain": NULLABLE_SLUG}},
@@ -86,6 +117,17 @@ SCHEMAS: dict[str, Any] = {
         "expires_at": TIME, "contact_id": {"type": "integer"}, "from": {"type": "object"}, "to": {"type": "object"},
         "context": {"type": "object", "properties": {"summary": {"type": "string"}, "done": {"type": "string"},
                                                      "promised": {"type": "string"}}}}},
+    "LobbyHour": {"type": "object", "required": ["hour", "visitors", *LOBBY_TIMES],
+                  "properties": {"hour": {"type": "integer", "minimum": 0, "maximum": 23,
+                                          "description": "The Amsterdam hour of the ticket: 9 is 09:00-10:00"},
+                                 "visitors": COUNT,
+                                 **LOBBY_TIMES}},
+    "LobbyDomain": {"type": "object",
+                    "required": ["domain", "visitors", *LOBBY_TIMES, *LOBBY_COUNTS, "hours"],
+                    "properties": {"domain": SLUG, "visitors": _about(COUNT, "Visitors given a ticket"),
+                                   **LOBBY_TIMES,
+                                   **{name: _about(COUNT, text) for name, text in LOBBY_COUNTS.items()},
+                                   "hours": {"type": "array", "items": _ref("LobbyHour")}}},
     "Task": {"type": "object", "properties": {
         "id": {"type": "integer"}, "contact_id": {"type": "integer"}, "team": SLUG,
         "owner": {"type": ["object", "null"]}, "deadline": TIME, "state": {"enum": ["open", "done"]},
@@ -194,6 +236,56 @@ PATHS: dict[str, Any] = {
         "summary": "A visitor marked as not there was there after all: back in the queue at their place",
         "operationId": "undoNoShow", "parameters": CONTACT_ID,
         "responses": {"200": _json(_ref("VisitorState"), "Waiting again"), **_errors("400", "404", "409", "422")}}},
+    "/appointments": {
+        "get": {
+            "summary": "One day of the counter agenda, in time order", "operationId": "listAppointments",
+            "parameters": [{"name": "date", "in": "query", "schema": {"type": "string", "format": "date"}},
+                           {"name": "domain", "in": "query", "schema": SLUG}],
+            "responses": {"200": _json({"type": "object", "required": ["date", "appointments"], "properties": {
+                "date": {"type": "string", "format": "date"},
+                "appointments": {"type": "array", "items": _ref("Appointment")}}}, "The day"), **_errors("422")}},
+        "post": {
+            "summary": "Book an appointment; the confirmation with its check-in code is mailed",
+            "operationId": "bookAppointment",
+            "requestBody": _body({"type": "object", "additionalProperties": False,
+                                  "required": ["date", "time", "topic", "name"], "properties": {
+                                      "date": {"type": "string", "format": "date"},
+                                      "time": {"type": "string", "pattern": "^[0-9]{1,2}[:.][0-9]{2}$"},
+                                      "topic": {"type": "string", "maxLength": 200},
+                                      "name": {"type": "string", "maxLength": 150},
+                                      "email": {"type": "string", "maxLength": 254},
+                                      "note": {"type": "string", "maxLength": 500}}}),
+            "responses": {"201": _json(_ref("Appointment"), "Booked"), **_errors("400", "422")}}},
+    "/appointments/{id}": {"get": {
+        "summary": "One appointment", "operationId": "getAppointment", "parameters": CONTACT_ID,
+        "responses": {"200": _json(_ref("Appointment"), "The appointment"), **_errors("404")}}},
+    "/appointments/{id}/cancel": {"post": {
+        "summary": "Cancel a booked appointment", "operationId": "cancelAppointment", "parameters": CONTACT_ID,
+        "responses": {"200": _json(_ref("Appointment"), "Cancelled"), **_errors("400", "404", "409", "422")}}},
+    "/appointments/import": {"post": {
+        "summary": "Book every row of a CSV file, or none: every bad row is named by its line",
+        "operationId": "importAppointments",
+        "parameters": [{"name": "date", "in": "query", "schema": {"type": "string", "format": "date"}}],
+        "requestBody": {"required": True, "content": {"text/csv": {"schema": {"type": "string"}}}},
+        "responses": {"201": _json({"type": "object", "required": ["imported", "appointments"], "properties": {
+            "imported": COUNT, "appointments": {"type": "array", "items": _ref("Appointment")}}}, "Booked"),
+            **_errors("422")}}},
+    "/lobby/appointments/{code}": {"get": {
+        "summary": "Today's appointment by its check-in code: arrival and what to bring, before a ticket",
+        "operationId": "appointmentByCode",
+        "parameters": [{"name": "code", "in": "path", "required": True, "schema": {"type": "string", "maxLength": 20}}],
+        "responses": {"200": _json({"allOf": [_ref("Appointment"), {"type": "object", "properties": {
+            "arrival": {"enum": ["on_time", "early", "late"]}, "arrival_minutes": COUNT,
+            "prerequisites": {"type": "array", "items": {"type": "string"}}}}]}, "The appointment"),
+            **_errors("404", "409", "422")}}},
+    "/lobby/check-in": {"post": {
+        "summary": "Check an appointment in by its code: one ticket", "operationId": "checkInAppointment",
+        "requestBody": _body({"type": "object", "additionalProperties": False, "required": ["code"], "properties": {
+            "code": {"type": "string", "maxLength": 20}, "language": {"type": "string"},
+            "needs": {"type": "array", "items": {"enum": ["interpreter", "wheelchair", "reading"]}},
+            "note": {"type": "string", "maxLength": 500}, "ahead": {"type": "boolean"}}}),
+        "responses": {"201": _json({"allOf": [_ref("Appointment"), {"type": "object", "properties": {
+            "ahead": {"type": "boolean"}}}]}, "Checked in: the ticket"), **_errors("400", "404", "409", "422")}}},
     "/me": {"get": {
         "summary": "The caller", "operationId": "me",
         "responses": {"200": _json({"type": "object", "properties": {
@@ -280,13 +372,17 @@ PATHS: dict[str, Any] = {
                               "properties": {"note": {"type": "string", "minLength": 1}}}),
         "responses": {"200": _json(_ref("Task"), "Completed"), **_errors("400", "404", "409", "422")}}},
     "/indicators": {"get": {
-        "summary": "Indicators per domain and channel, for the team — never per person", "operationId": "indicators",
+        "summary": "Indicators per domain and channel, and the lobby's per domain and hour, for the team — never "
+                   "per person", "operationId": "indicators",
         "parameters": [{"name": "domain", "in": "query", "schema": SLUG},
                        {"name": "from", "in": "query", "schema": {"type": "string", "format": "date"}},
                        {"name": "to", "in": "query", "schema": {"type": "string", "format": "date"}}],
-        "responses": {"200": _json({"type": "object", "properties": {"indicators": {"type": "array", "items": {
-            "type": "object", "properties": {"domain": SLUG, "channel": {"type": "string"}},
-            "additionalProperties": {"type": ["number", "integer", "null"]}}}}}, "Indicators"),
+        "responses": {"200": _json({"type": "object", "required": ["from", "to", "indicators", "lobby"], "properties": {
+            "from": {"type": "string", "format": "date"}, "to": {"type": "string", "format": "date"},
+            "indicators": {"type": "array", "items": {
+                "type": "object", "properties": {"domain": SLUG, "channel": {"type": "string"}},
+                "additionalProperties": {"type": ["number", "integer", "null"]}}},
+            "lobby": {"type": "array", "items": _ref("LobbyDomain")}}}, "Indicators"),
             **_errors("404", "422")}}},
     "/openapi.json": {"get": {
         "summary": "This document", "operationId": "openapi", "security": [],
