@@ -17,9 +17,10 @@ def _routes(app):
         if rule.endpoint == "static":
             continue
         path = rule.rule
-        for converter in ("<int:staff_id>", "<int:contact_id>", "<int:handover_id>", "<int:task_id>", "<int:desk_id>"):
+        for converter in ("<int:staff_id>", "<int:contact_id>", "<int:handover_id>", "<int:task_id>", "<int:desk_id>",
+                          "<int:appointment_id>"):
             path = path.replace(converter, "1")
-        path = path.replace("<domain>", "burgerzaken").replace("<topic>", "paspoort")
+        path = path.replace("<domain>", "burgerzaken").replace("<topic>", "paspoort").replace("<code>", "ACD479")
         path = re.sub(r"<any\('([^']+)'[^>]*>", r"\1", path)  # a fixed choice of steps: the first
         assert "<" not in path, f"give test_access a sample value for {rule.rule}"
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
@@ -90,9 +91,10 @@ def test_each_role_is_allowed_or_refused(app, make_staff, session, role):
             response = app.test_client().get(path, headers={"Authorization": f"Bearer {token}"})
         else:
             response = web.get(path)
-        no_sample = any(c in _rule_of(app, endpoint) for c in ("<int:handover_id>", "<int:task_id>", "<int:desk_id>"))
+        no_sample = any(c in _rule_of(app, endpoint) for c in ("<int:handover_id>", "<int:task_id>", "<int:desk_id>",
+                                                               "<int:appointment_id>", "<code>"))
         if allowed:
-            # there is no handover, task or desk 1 in this database: allowed means past the role check
+            # there is no handover, task, desk or appointment 1 in this database: allowed means past the role check
             assert response.status_code in ((200, 302, 404) if no_sample else (200, 302)), \
                 (role, path, response.status_code)
         else:
