@@ -21,6 +21,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from kcc.core.db import seconds_between
 from kcc.core.timeutil import AMSTERDAM, local
+from kcc.floor import lobby_figures
 from kcc.models import CHANNELS, Contact, ContactStatus, Domain, Handover, HandoverState, IndicatorDay, Outcome, SettledDay, Task, TaskState
 from kcc.models.indicators import COUNTS
 
@@ -114,6 +115,7 @@ def _store(session: Session, day: date, counts: Counts, now: datetime) -> None:
     if counts:
         session.execute(insert(IndicatorDay), [{"day": day, "domain_id": domain_id, "channel": channel, **values,
                                                 "stored_at": now} for (domain_id, channel), values in counts.items()])
+    lobby_figures.store_day(session, day)
 
 
 def _days(start: date, end: date) -> list[date]:

@@ -1,4 +1,5 @@
-"""The floor lead's screen (/vloer): the queues live, who is on which domain, the most overdue callbacks."""
+"""The floor lead's screen (/vloer): the queues live, who is on which domain, the most overdue callbacks, the
+lobby's figures of today."""
 from __future__ import annotations
 
 from flask import Blueprint, render_template, request
@@ -6,8 +7,9 @@ from flask_babel import get_locale
 from markupsafe import Markup
 
 from kcc.callbacks import operations as tasks
-from kcc.core.timeutil import utcnow
+from kcc.core.timeutil import local, utcnow
 from kcc.floor import operations as floor
+from kcc.floor.lobby_figures import lobby_figures
 from kcc.queues import live
 from kcc.staff.directory import OnFloor
 from kcc.web import polling
@@ -47,4 +49,6 @@ def _context() -> dict:
     now = utcnow()
     return {"view": floor.overview(db(), now, settings().queue.presence_fresh_s, live.figures()[0]),
             "overdue": tasks.overdue(db(), actor(), now, OVERDUE_SHOWN),
-            "overdue_count": tasks.count_tasks(db(), actor(), overdue_at=now)}
+            "overdue_count": tasks.count_tasks(db(), actor(), overdue_at=now),
+            # the domains someone came to the counter for today: per domain and per hour, never per person
+            "lobby": [row for row in lobby_figures(db(), local(now).date(), local(now).date()) if row.seen]}

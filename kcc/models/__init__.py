@@ -5,7 +5,7 @@ from kcc.models.audit import AuditLog
 from kcc.models.contact import Citizen, Contact, ContactEvent, LobbyTurnaway, RoutingCorrection, TicketCounter
 from kcc.models.content import Domain, Team, Topic
 from kcc.models.handover import Handover
-from kcc.models.indicators import IndicatorDay, SettledDay
+from kcc.models.indicators import IndicatorDay, LobbyDay, SettledDay
 from kcc.models.mail import OutgoingMail
 from kcc.models.staff import ApiToken, Desk, Skill, Staff, StaffLanguage, StaffRole, team_members
 from kcc.models.states import (
@@ -36,7 +36,7 @@ from kcc.models.task import Task, TaskAttempt
 __all__ = [
     "Appointment", "APPOINTMENT_STATUSES", "AppointmentStatus",
     "AuditLog", "Citizen", "Contact", "ContactEvent", "LobbyTurnaway", "RoutingCorrection", "TicketCounter", "Domain", "Team",
-    "Topic", "Handover", "IndicatorDay", "SettledDay", "OutgoingMail", "ApiToken", "Desk", "Skill", "Staff", "StaffLanguage", "StaffRole",
+    "Topic", "Handover", "IndicatorDay", "LobbyDay", "SettledDay", "OutgoingMail", "ApiToken", "Desk", "Skill", "Staff", "StaffLanguage", "StaffRole",
     "team_members", "Task", "TaskAttempt", "CHANNELS", "CONTACT_STATUSES", "HANDOVER_STATES", "OUTCOMES",
     "PRESENCE_STATES", "ROLES", "ROUTING_METHODS", "SKILL_LEVELS", "TASK_STATES", "Channel", "ContactStatus",
     "HandoverState", "Outcome", "Presence", "RoutingMethod", "TaskState", "TURNAWAY_REASONS", "VISITOR_NEEDS", "Turnaway",

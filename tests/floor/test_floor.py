@@ -1,13 +1,15 @@
 """The floor lead's overview: queues live, staff presence per domain, figures for the team only."""
+import re
 from datetime import timedelta
 
 from kcc.config import QueueSettings
 from kcc.contacts import intake
 from kcc.content.router import Router
 from kcc.core.actor import Actor
-from kcc.core.timeutil import utcnow
+from kcc.core.timeutil import local, utcnow
 from kcc.queues import operations as queues
 from kcc.web import polling
+from tests.floor.test_lobby_figures import lobby_day
 
 
 def test_the_floor_shows_queues_and_who_is_available(client, auth, make_staff, session):
@@ -87,3 +89,31 @@ def test_colleague_names_are_escaped_and_a_secondary_skill_is_marked():
     people = [(OnFloor(1, "Anna <b>", "available", ()), "primary"), (OnFloor(2, "Bram & Co", "available", ()), "secondary")]
     assert str(colleague_names(people, "secundair")) == \
         'Anna &lt;b&gt;, Bram &amp; Co <span class="kcc-muted">(secundair)</span>'
+
+
+def _cells(html: str, row_id: str) -> list[str]:
+    """The header and data cells of one table row, as text."""
+    row = html.split(f'id="{row_id}"', 1)[1].split("</tr>", 1)[0]
+    return [text.strip() for text in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, flags=re.S)]
+
+
+def test_the_floor_shows_todays_lobby_per_domain_and_per_hour(client, auth, make_staff, session):
+    make_staff("ahmed", roles=["lead"])
+    auth.login("ahmed")
+    assert "Vandaag nog geen bezoekers aan de balie." in client.get("/vloer").get_data(as_text=True)
+    lobby_day(session, local(utcnow()).date())
+    page = client.get("/vloer").get_data(as_text=True)
+    lobby = page.split('id="floor-lobby"', 1)[1].split("</section>", 1)[0]
+    # visitors, mean and 9-of-10 waits (13 and 30 min), mean and 9-of-10 service (7 and 10 min)
+    assert _cells(lobby, "floor-lobby-times-burgerzaken") == ["Burgerzaken", "5", "13 min", "30 min", "7 min", "10 min"]
+    assert _cells(lobby, "floor-lobby-times-sociaal") == ["Sociaal domein", "1", "1 min", "1 min", "40 min", "40 min"]
+    # sent home: something missing, not at the counter, closed; then the no-shows and those gone before their turn
+    assert _cells(lobby, "floor-lobby-away-burgerzaken") == ["Burgerzaken", "2", "1", "0", "1", "1"]
+    assert _cells(lobby, "floor-lobby-away-sociaal") == ["Sociaal domein", "0", "0", "1", "0", "0"]
+    assert "floor-lobby-times-vergunningen" not in lobby  # nobody came for it today: no row of zeros
+    hours = lobby.split('id="floor-lobby-hours-burgerzaken"', 1)[1].split("</tbody>", 1)[0]
+    assert hours.count("<tr") == 4 and 'scope="rowgroup"' in hours  # the domain, then its three hours
+    assert _cells(hours, "floor-lobby-hours-burgerzaken-9") == ["09:00–10:00", "2", "20 min", "30 min", "7 min", "10 min"]
+    assert _cells(hours, "floor-lobby-hours-burgerzaken-10") == ["10:00–11:00", "2", "10 min", "10 min", "—", "—"]
+    assert _cells(hours, "floor-lobby-hours-burgerzaken-11")[:2] == ["11:00–12:00", "1"]
+    assert lobby.count("<caption") == 3 and 'scope="col"' in lobby
