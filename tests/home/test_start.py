@@ -28,3 +28,20 @@ def test_without_a_role_the_page_says_whom_to_ask(client, auth, make_staff, sess
     auth.login("nora")
     assert client.get("/").headers["Location"].endswith("/geen-rol")
     assert "beheer" in client.get("/geen-rol").get_data(as_text=True).lower()
+
+
+def test_the_seniors_see_who_was_sent_home_at_the_counter_this_week(client, auth, make_staff, session):
+    from sqlalchemy import select
+
+    from kcc.core.timeutil import utcnow
+    from kcc.models import Domain, LobbyTurnaway
+
+    burgerzaken = session.scalar(select(Domain).where(Domain.slug == "burgerzaken"))
+    session.add_all([LobbyTurnaway(at=utcnow(), domain_id=burgerzaken.id, reason="missing") for _ in range(3)])
+    session.commit()
+    make_staff("marieke", roles=["senior"], skills=[("sociaal", "primary")])
+    auth.login("marieke")
+    html = client.get("/verbeteren").get_data(as_text=True)
+    assert "Balie: de afgelopen 7 dagen" in html
+    row = html.split("Niet geholpen aan de balie")[1].split("Burgerzaken")[1].split("</tr>")[0]
+    assert ">3<" in row.replace(" ", "")
