@@ -6,7 +6,6 @@ has everything, for a topic the counter handles while it is open. Everyone else 
 """
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from flask import Blueprint, abort, jsonify, redirect, request, url_for
@@ -17,7 +16,7 @@ from kcc.content.catalogue import active_domains
 from kcc.content.languages import CITIZEN_LANGUAGES
 from kcc.core import audit
 from kcc.core.errors import Conflict, Msg, NotFound, ValidationError
-from kcc.core.timeutil import start_of_day, utcnow
+from kcc.core.timeutil import local, start_of_day, utcnow
 from kcc.lobby import calls, display, hosting
 from kcc.lobby import operations as lobby
 from kcc.models import VISITOR_NEEDS, Appointment, AppointmentStatus, Contact, Turnaway
@@ -187,7 +186,7 @@ def _todays_appointment(appointment_id: int) -> Appointment:
         found = appointments.appointment_or_404(db(), actor(), appointment_id)
     except NotFound:
         abort(404)
-    if found.starts_at < start_of_day(now) or found.starts_at >= start_of_day(now) + timedelta(days=1):
+    if local(found.starts_at).date() != local(now).date():
         abort(404)
     return found
 
