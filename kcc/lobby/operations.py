@@ -327,6 +327,10 @@ def check_in_appointment(session: Session, router: Router, settings: QueueSettin
         raise Conflict(Msg("Deze afspraak is net al aangemeld of geannuleerd."))
     session.add(ContactEvent(contact_id=received.id, type="appointment", at=now, actor_id=actor.id,
                              data={"starts_at": appointment.starts_at.isoformat(), "ahead": ahead}))
+    if appointment.email and _ahead(session, received.id, advice.domain.id, values.get("rank_at", received.rank_at)) \
+            <= advice.domain.lobby_notify_ahead:
+        # nearly their turn already, and standing at the host: no "bijna aan de beurt" mail a minute later
+        session.add(ContactEvent(contact_id=received.id, type="notified_close", at=now, data={"ahead": 0}))
     audit.record(session, actor, "appointment.check_in", object_type="appointment", object_id=appointment.id,
                  detail=received.ticket or "")
     session.expire(appointment)

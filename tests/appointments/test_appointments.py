@@ -213,3 +213,13 @@ def test_an_agent_sees_only_the_agenda_of_their_own_domains(clerk, session):
     assert response.status_code == 404
     session.refresh(other)
     assert other.status == "booked"
+
+
+def test_a_visitor_checked_in_near_their_turn_gets_no_near_turn_mail_at_once(host, session):
+    from kcc.lobby import operations as lobby
+
+    appointment = booked_today(session, email="anna@example.nl")
+    html = host.get(f"/lobby/afspraak/{appointment.id}").get_data(as_text=True)
+    host.post(f"/lobby/afspraak/{appointment.id}", data={"step": "ahead", "language": "nl", "csrf_token": csrf_from(html)})
+    assert lobby.notify_close(session, utcnow()) == 0
+    assert session.scalars(select(OutgoingMail).where(OutgoingMail.kind == "lobby_close")).first() is None
