@@ -15,7 +15,7 @@ import csv
 import io
 import re
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import func, select, update
@@ -66,6 +66,7 @@ class Booking:
     name: str
     email: str | None = None
     note: str = ""
+    line: int = 0  # its line in an imported file
 
 
 def _topic(session: Session, value: str) -> Topic | Msg:
@@ -379,7 +380,7 @@ def parse_csv(session: Session, raw: bytes, day: date | None, now: datetime) -> 
         if _same(session, booking) is not None:
             problems.append(RowProblem(line, Msg("deze afspraak staat al in de agenda")))
             continue
-        bookings.append(booking)
+        bookings.append(replace(booking, line=line))
     if problems:
         raise ImportRefused(problems)
     if not bookings:
@@ -394,10 +395,10 @@ _FIELD_NAMES = {"time": "tijd", "date": "datum", "topic": "onderwerp", "name": "
 def import_csv(session: Session, actor: Actor, raw: bytes, day: date | None, now: datetime) -> list[Appointment]:
     """Book every row of a good file, with its confirmations; a bad file (ImportRefused) books none."""
     bookings = parse_csv(session, raw, day, now)
-    refused = [RowProblem(0, Msg("je maakt geen afspraken voor %(domain)s", domain=b.topic.domain.name))
+    refused = [RowProblem(b.line, Msg("je maakt geen afspraken voor %(domain)s", domain=b.topic.domain.name))
                for b in bookings if not may_see_appointment(actor, b.topic.domain_id)]
     if refused:
-        raise ImportRefused(refused[:1])
+        raise ImportRefused(refused)
     stored = [_stored(session, actor, booking, now, "import") for booking in bookings]
     audit.record(session, actor, "appointment.import", object_type="appointments", object_id=len(stored),
                  detail=", ".join(sorted({b.topic.domain.slug for b in bookings})))

@@ -223,3 +223,14 @@ def test_a_visitor_checked_in_near_their_turn_gets_no_near_turn_mail_at_once(hos
     host.post(f"/lobby/afspraak/{appointment.id}", data={"step": "ahead", "language": "nl", "csrf_token": csrf_from(html)})
     assert lobby.notify_close(session, utcnow()) == 0
     assert session.scalars(select(OutgoingMail).where(OutgoingMail.kind == "lobby_close")).first() is None
+
+
+def test_a_file_with_rows_for_another_domain_names_them_and_books_nothing(clerk, session):
+    file = "tijd;onderwerp;naam\n09:00;burgerzaken/paspoort;Anna\n09:30;sociaal/schulden;Bea\n"
+    response = clerk.post("/afspraken/inlezen", data={
+        "date": tomorrow(), "file": (io.BytesIO(file.encode()), "gemengd.csv"),
+        "csrf_token": csrf_from(clerk.get("/afspraken").get_data(as_text=True))}, content_type="multipart/form-data")
+    assert response.status_code == 422
+    rows = response.get_data(as_text=True).split("Wat er mis is, per regel")[1]
+    assert '<th class="utrecht-table__header-cell" scope="row">3</th>' in rows and "geen afspraken voor" in rows
+    assert session.scalars(select(Appointment)).first() is None
