@@ -9,7 +9,7 @@ KCC = Path(__file__).resolve().parents[1] / "kcc"
 RULE_MODULES = sorted(
     [*KCC.glob("core/*.py"), *KCC.glob("models/*.py"), KCC / "policy.py", *KCC.glob("*/operations.py"),
      *KCC.glob("contacts/[!v]*.py"), *KCC.glob("content/*.py"), *KCC.glob("staff/*.py"),
-     KCC / "mail" / "importer.py", KCC / "floor" / "indicators.py", KCC / "floor" / "lobby_figures.py",
+     KCC / "mail" / "importer.py", KCC / "floor" / "indicators.py", KCC / "floor" / "lobby_figures.py", KCC / "floor" / "staffing.py",
      KCC / "config.py"])
 COMMIT_POINTS = {KCC / "web" / "unit_of_work.py", KCC / "core" / "db.py"}
 
