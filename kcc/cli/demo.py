@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,7 +16,7 @@ from kcc.core.actor import Actor
 from kcc.core.timeutil import local, utcnow
 from kcc.core.workinghours import is_holiday, open_now
 from kcc.handover import operations as handover
-from kcc.models import Appointment, Contact, ContactEvent, ContactStatus, Desk, Domain, Outcome, Staff, Team, Topic
+from kcc.models import Appointment, Contact, ContactEvent, ContactStatus, Desk, Domain, LobbyTurnaway, Outcome, Staff, Team, Topic
 from kcc.staff import accounts
 
 DEMO_PASSWORD = "kcc-demo-wachtwoord"
@@ -247,6 +247,70 @@ def _appointments(session: Session, result: DemoResult) -> None:
             result.try_code = f"{format_code(made.code)} ({name}, {local(starts_at):%H:%M})"
 
 
+HISTORY_WEEKS = 4
+CALLS_PER_HALF_HOUR = {"burgerzaken": 6, "vergunningen": 3, "sociaal": 4, "algemeen": 5}  # on an ordinary morning
+VISITS_PER_HALF_HOUR = {"burgerzaken": 3, "vergunningen": 1, "sociaal": 1, "algemeen": 1}
+DAY_CURVE = [0.8, 1.3, 1.5, 1.4, 1.2, 1.0, 0.8, 0.7, 0.9, 1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3]  # 08:30 … 16:30
+
+
+def _past_weeks(session: Session, result: DemoResult) -> None:
+    """Four weeks of working days behind the demo, phone calls and counter visits, all handled and closed: the
+    lead's staffing help, the seniors' lobby figures and the indicators have history to read. Written in bulk,
+    once; no citizens and no timeline, so nothing of it shows up as anyone's earlier contact."""
+    from sqlalchemy import insert
+
+    from kcc.core.timeutil import AMSTERDAM
+
+    if session.scalar(select(Contact.id).where(Contact.external_ref.like("hist-%")).limit(1)) is not None:
+        return
+    rng = random.Random(28)
+    today = local(utcnow()).date()
+    domains = {slug: domain_id for domain_id, slug in session.execute(select(Domain.id, Domain.slug))}
+    desks = list(session.scalars(select(Desk.id).where(Desk.active.is_(True))))
+    rows: list[dict[str, object]] = []
+    turnaways: list[dict[str, object]] = []
+    for back in range(1, 7 * HISTORY_WEEKS + 1):
+        day = today - timedelta(days=back)
+        if day.weekday() >= 5 or is_holiday(day):
+            continue
+        for slot, weight in enumerate(DAY_CURVE):
+            start = datetime.combine(day, time(8, 30), tzinfo=AMSTERDAM) + timedelta(minutes=30 * slot)
+            for channel, per_slot in (("phone", CALLS_PER_HALF_HOUR), ("counter", VISITS_PER_HALF_HOUR)):
+                for slug, base in per_slot.items():
+                    if slug not in domains:
+                        continue
+                    for _n in range(max(0, round(rng.gauss(base * weight, 1.0)))):
+                        rows.append(_handled(rng, channel, domains[slug], start + timedelta(seconds=rng.randint(0, 1799)),
+                                             desks, len(rows)))
+            if slot % 4 == 1 and domains.get("burgerzaken"):  # now and then someone came without their photo
+                turnaways.append({"at": start + timedelta(minutes=rng.randint(0, 29)), "domain_id": domains["burgerzaken"],
+                                  "reason": "missing"})
+    if rows:
+        session.execute(insert(Contact), rows)
+    if turnaways:
+        session.execute(insert(LobbyTurnaway), turnaways)
+    result.contacts += len(rows)
+
+
+def _handled(rng: random.Random, channel: str, domain_id: int, arrived: datetime, desks: list[int],
+             number: int) -> dict[str, object]:
+    """One closed contact of the past: answered after a wait, handled in a few minutes; a few gave up waiting."""
+    waited = timedelta(seconds=int(rng.expovariate(1 / (45 if channel == "phone" else 420))))
+    handled = timedelta(seconds=int(rng.gauss(240 if channel == "phone" else 420, 60)) + 60)
+    row: dict[str, object] = {"channel": channel, "domain_id": domain_id, "question": "", "created_at": arrived,
+                              "queued_at": arrived, "rank_at": arrived - timedelta(seconds=300),
+                              "external_ref": f"hist-{arrived:%Y%m%d%H%M%S}-{number}", "routing_method": "choice"}
+    if rng.random() < (0.06 if channel == "phone" else 0.03):
+        return {**row, "status": ContactStatus.abandoned, "closed_at": arrived + waited, "updated_at": arrived + waited}
+    answered = arrived + waited
+    row.update(status=ContactStatus.resolved, outcome=Outcome.answered if rng.random() < 0.85 else "referred_external",
+               answered_at=answered, closed_at=answered + handled, updated_at=answered + handled)
+    if channel == "counter":
+        row.update(ticket=None, desk_id=rng.choice(desks) if desks else None, called_at=answered, calls=1,
+                   started_at=answered + timedelta(seconds=40))
+    return row
+
+
 WEEKEND_HOURS = [["09:00", "16:00"]]  # as domains/ spans are stored: [start, end] pairs
 
 
@@ -285,6 +349,7 @@ def load(session: Session) -> DemoResult:
     _morning(session, people, result)
     _waiting_callbacks(session, people, result)
     _appointments(session, result)
+    _past_weeks(session, result)
     session.flush()
     return result
 

@@ -11,6 +11,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from kcc.core.timeutil import AMSTERDAM, local
+from kcc.models import Contact, Domain
 
 MAX_EMPLOYEES = 500  # beyond any municipality's floor: the search stops here rather than loop on bad input
 
@@ -73,3 +80,71 @@ def needed(contacts: float, handling_s: float, interval_s: float, target_s: floa
             return result
         employees += 1
     return with_employees(MAX_EMPLOYEES, contacts, handling_s, interval_s, target_s)
+
+
+# --- fed with the real arrivals ---------------------------------------------------------------------------------
+
+WEEKS = 4  # the same weekday of the last four weeks: recent enough to follow the season, enough to even out
+SLOT = timedelta(minutes=30)
+LONGEST_HANDLING = timedelta(hours=2)  # a contact "handled" longer was left open, not talked through
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One half hour of the chosen weekday: what came in on average, and what Erlang C makes of it."""
+
+    start: time
+    contacts: float  # per day, averaged over the weeks
+    staffing: Staffing
+
+
+@dataclass(frozen=True)
+class Plan:
+    domain: str
+    channel: str
+    weekday: int  # 0 = Monday
+    weeks: int
+    handling_s: float  # measured (or the lead's own) average handling time
+    measured_handling_s: float | None  # what the history says, None without handled contacts
+    target_s: int
+    goal: float
+    slots: list[Slot]
+
+
+def _history(session: Session, domain_id: int, channel: str, weekday: int, now: datetime,
+             weeks: int) -> tuple[list[datetime], list[float]]:
+    """The arrivals on that weekday of the last `weeks` weeks, and the handling times of those answered."""
+    today = local(now).date()
+    back = (today.weekday() - weekday) % 7 or 7  # the last such weekday before today: a whole day
+    days = [today - timedelta(days=back + 7 * n) for n in range(weeks)]
+    arrivals: list[datetime] = []
+    handled: list[float] = []
+    for day in days:
+        low = datetime.combine(day, time(0), tzinfo=AMSTERDAM)
+        rows = session.execute(select(Contact.created_at, Contact.answered_at, Contact.closed_at).where(
+            Contact.domain_id == domain_id, Contact.channel == channel, Contact.created_at >= low,
+            Contact.created_at < low + timedelta(days=1))).all()
+        for created, answered, closed in rows:
+            arrivals.append(created)
+            if answered is not None and closed is not None and timedelta(0) < closed - answered <= LONGEST_HANDLING:
+                handled.append((closed - answered).total_seconds())
+    return arrivals, handled
+
+
+def plan(session: Session, domain: Domain, channel: str, weekday: int, now: datetime, *, goal: float = 0.8,
+         target_s: int | None = None, handling_s: float | None = None, weeks: int = WEEKS) -> Plan:
+    """Per half hour of `weekday` (0 = Monday): the contacts of the last weeks on average and the employees
+    Erlang C says they need for `goal` within `target_s` (the domain's own answer target unless given). The
+    handling time is measured from the same days unless the lead gives their own."""
+    arrivals, handled = _history(session, domain.id, channel, weekday, now, weeks)
+    measured = sum(handled) / len(handled) if handled else None
+    handling = handling_s or measured or 180.0
+    target = domain.phone_answer_target_s if target_s is None else target_s
+    counts: dict[time, int] = {}
+    for created in arrivals:
+        at = local(created)
+        start = time(at.hour, 30 if at.minute >= 30 else 0)
+        counts[start] = counts.get(start, 0) + 1
+    slots = [Slot(start, count / weeks, needed(count / weeks, handling, SLOT.total_seconds(), target, goal))
+             for start, count in sorted(counts.items())]
+    return Plan(domain.slug, channel, weekday, weeks, handling, measured, target, goal, slots)

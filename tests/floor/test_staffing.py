@@ -42,3 +42,30 @@ def test_no_contacts_need_nobody_and_bad_input_is_refused():
         needed(100, 0, 1800, 20, 0.8)
     with pytest.raises(ValueError):
         needed(100, 180, 1800, 20, 1.2)
+
+
+def test_the_lead_gets_a_suggestion_from_the_last_weeks_and_can_adjust_it(client, auth, make_staff, session):
+    from datetime import datetime, time, timedelta
+
+    from sqlalchemy import select
+
+    from kcc.core.timeutil import AMSTERDAM, local, utcnow
+    from kcc.models import Contact, Domain
+
+    burgerzaken = session.scalar(select(Domain).where(Domain.slug == "burgerzaken"))
+    today = local(utcnow()).date()
+    last = today - timedelta(days=7)  # the same weekday a week ago
+    for minute in range(0, 30, 3):  # 10 calls from 10:00, each 4 minutes at the phone
+        at = datetime.combine(last, time(10, minute), tzinfo=AMSTERDAM)
+        session.add(Contact(channel="phone", domain=burgerzaken, question="", status="resolved", created_at=at,
+                            queued_at=at, rank_at=at, answered_at=at, closed_at=at + timedelta(minutes=4)))
+    session.commit()
+    make_staff("ahmed", roles=["lead"])
+    auth.login("ahmed")
+    html = client.get(f"/vloer/bezetting?domein=burgerzaken&kanaal=phone&dag={today.weekday()}").get_data(as_text=True)
+    assert "Gemeten behandeltijd: 4.0 minuten" in html or "Gemeten behandeltijd: 4,0 minuten" in html
+    row = html.split('scope="row">10:00</th>')[1].split("</tr>")[0]
+    assert ">2.5<" in row.replace(" ", "")  # 10 calls over four weeks: 2.5 a day
+    html = client.get(f"/vloer/bezetting?domein=burgerzaken&dag={today.weekday()}&doel=150").get_data(as_text=True)
+    assert "een percentage van 1 tot 99" in html and 'value="150"' in html
+    assert client.get("/vloer/bezetting").status_code == 200
