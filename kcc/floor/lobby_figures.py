@@ -49,14 +49,34 @@ class Spread:
 
     @classmethod
     def of(cls, seconds: list[float]) -> Spread:
+        durations = Durations()
+        durations.extend(seconds)
+        return durations.spread()
+
+
+class Durations:
+    """A group's durations in seconds, added up by list extends (a year of kept days is some 1500 of them)."""
+
+    def __init__(self) -> None:
+        self.values: list[float] = []
+
+    def extend(self, values: list[float]) -> None:
+        self.values += [max(0.0, value) for value in values]  # a clock a second off is no negative wait
+
+    def extend_whole(self, seconds: list[int]) -> None:
+        """Whole, non-negative seconds as lobby_days keeps them: taken as they are."""
+        self.values += seconds
+
+    def add(self, other: Durations) -> None:
+        self.values += other.values
+
+    def spread(self) -> Spread:
         """The nearest-rank percentile is a time someone really had: 9 of 10 no longer than this."""
-        if not seconds:
-            return cls(0, None, None)
-        ordered = sorted(seconds)
-        if ordered[0] < 0:  # a clock a second off is no negative wait
-            ordered = [max(0.0, value) for value in ordered]
-        rank = (9 * len(ordered) + 9) // 10  # ceil(0.9 n), in whole numbers: no float rounding to think about
-        return cls(len(ordered), round(sum(ordered) / len(ordered)), round(ordered[rank - 1]))
+        count = len(self.values)
+        if not count:
+            return Spread(0, None, None)
+        rank = (9 * count + 9) // 10  # ceil(0.9 n), in whole numbers: no float rounding to think about
+        return Spread(count, round(sum(self.values) / count), round(sorted(self.values)[rank - 1]))
 
 
 @dataclass(frozen=True)
@@ -90,15 +110,15 @@ class _Hour:
 
     def __init__(self) -> None:
         self.visitors = 0
-        self.waits: list[float] = []
-        self.services: list[float] = []
+        self.waits = Durations()
+        self.services = Durations()
         self.ended: dict[str, int] = {NO_SHOW: 0, LEFT: 0}
         self.turned: dict[str, int] = {str(reason): 0 for reason in TURNAWAY_REASONS}
 
     def add(self, other: _Hour) -> None:
         self.visitors += other.visitors
-        self.waits += other.waits
-        self.services += other.services
+        self.waits.add(other.waits)
+        self.services.add(other.services)
         for key, value in other.ended.items():
             self.ended[key] += value
         for key, value in other.turned.items():
@@ -154,51 +174,67 @@ def _read(session: Session, low: datetime, high: datetime, domain_id: int | None
     clock = _Clock(low)
     tallies: Tallies = defaultdict(lambda: defaultdict(_Hour))
     # plain rows, no ORM: a long unsettled stretch of a large municipality can be many thousands of them
+    waits: dict[tuple[int, int], list[float]] = defaultdict(list)
+    services: dict[tuple[int, int], list[float]] = defaultdict(list)
     for visitor_domain, since_s, ending, wait_s, service_s in session.connection().execute(visitors).all():
         if visitor_domain is None:
             continue  # only when domains/ had no fallback domain: such a visitor belongs to no domain's figures
-        group = tallies[visitor_domain][clock.hour(since_s)]
+        hour = clock.hour(since_s)
+        group = tallies[visitor_domain][hour]
         group.visitors += 1
         if wait_s is not None:
-            group.waits.append(wait_s)
+            waits[visitor_domain, hour].append(wait_s)
         if service_s is not None:
-            group.services.append(service_s)
+            services[visitor_domain, hour].append(service_s)
         if ending is not None:
             group.ended[ending] += 1
+    for (visitor_domain, hour), values in waits.items():
+        tallies[visitor_domain][hour].waits.extend(values)
+    for (visitor_domain, hour), values in services.items():
+        tallies[visitor_domain][hour].services.extend(values)
     for turned_domain, reason, since_s in session.connection().execute(turnaways).all():
         tallies[turned_domain][clock.hour(since_s)].turned[reason] += 1
     return tallies
 
 
 def _kept(session: Session, start: date, end: date, domain_id: int | None) -> Tallies:
-    """What lobby_days holds for the kept days of the range."""
-    query = select(LobbyDay).where(LobbyDay.day >= start, LobbyDay.day <= end)
+    """What lobby_days holds for the kept days of the range: one document per day and domain, read as plain rows."""
+    query = select(LobbyDay.domain_id, LobbyDay.hours).where(LobbyDay.day >= start, LobbyDay.day <= end)
     if domain_id is not None:
         query = query.where(LobbyDay.domain_id == domain_id)
     tallies: Tallies = defaultdict(lambda: defaultdict(_Hour))
-    for row in session.scalars(query):
-        group = tallies[row.domain_id][row.hour]
-        group.visitors += row.visitors
-        group.waits += row.waits
-        group.services += row.services
-        group.ended[NO_SHOW] += row.no_shows
-        group.ended[LEFT] += row.left_before_turn
-        for reason, count in (row.turned_away or {}).items():
-            group.turned[reason] = group.turned.get(reason, 0) + count
+    for kept_domain, hours in session.connection().execute(query):
+        for hour, kept in (hours or {}).items():
+            group = tallies[kept_domain][int(hour)]
+            group.visitors += kept["visitors"]
+            group.waits.extend_whole(kept["waits"])
+            group.services.extend_whole(kept["services"])
+            group.ended[NO_SHOW] += kept["no_shows"]
+            group.ended[LEFT] += kept["left"]
+            for reason, count in kept["turned"].items():
+                group.turned[reason] = group.turned.get(reason, 0) + count
     return tallies
 
 
 def store_day(session: Session, day: date) -> None:
     """Keep one settled day (called by kcc.floor.indicators when it keeps the day's indicators)."""
     session.execute(delete(LobbyDay).where(LobbyDay.day == day))
-    rows = [{"day": day, "domain_id": domain_id, "hour": hour, "visitors": group.visitors,
-             "no_shows": group.ended[NO_SHOW], "left_before_turn": group.ended[LEFT],
-             "turned_away": {reason: count for reason, count in group.turned.items() if count},
-             "waits": [round(max(0.0, value)) for value in group.waits],
-             "services": [round(max(0.0, value)) for value in group.services]}
-            for domain_id, hours in _read(session, *_bounds(day, day), None).items() for hour, group in hours.items()]
+    rows = [{"day": day, "domain_id": domain_id, "hours": {
+                str(hour): {"visitors": group.visitors, "no_shows": group.ended[NO_SHOW], "left": group.ended[LEFT],
+                            "turned": {reason: count for reason, count in group.turned.items() if count},
+                            "waits": [round(value) for value in group.waits.values],
+                            "services": [round(value) for value in group.services.values]}
+                for hour, group in hours.items()}}
+            for domain_id, hours in _read(session, *_bounds(day, day), None).items()]
     if rows:
         session.execute(insert(LobbyDay), rows)
+
+
+def _overall(parts: list[Durations]) -> Spread:
+    total = Durations()
+    for part in parts:
+        total.add(part)
+    return total.spread()
 
 
 def _runs(days: list[date]) -> list[tuple[date, date]]:
@@ -239,11 +275,11 @@ def lobby_figures(session: Session, start: date, end: date, domain: str | None =
                 turned[reason] = turned.get(reason, 0) + count
         result.append(DomainFigures(
             slug=slug, name=name, visitors=sum(group.visitors for _hour, group in by_hour),
-            wait=Spread.of([value for _hour, group in by_hour for value in group.waits]),
-            service=Spread.of([value for _hour, group in by_hour for value in group.services]),
+            wait=_overall([group.waits for _hour, group in by_hour]),
+            service=_overall([group.services for _hour, group in by_hour]),
             no_shows=sum(group.ended[NO_SHOW] for _hour, group in by_hour),
             left_before_turn=sum(group.ended[LEFT] for _hour, group in by_hour),
             turned_away=turned,
-            hours=[HourFigures(hour, group.visitors, Spread.of(group.waits), Spread.of(group.services))
+            hours=[HourFigures(hour, group.visitors, group.waits.spread(), group.services.spread())
                    for hour, group in by_hour if group.visitors]))
     return result

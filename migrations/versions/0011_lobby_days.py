@@ -19,15 +19,9 @@ def upgrade() -> None:
         'lobby_days',
         sa.Column('day', sa.Date(), nullable=False),
         sa.Column('domain_id', sa.Integer(), nullable=False),
-        sa.Column('hour', sa.Integer(), nullable=False),
-        sa.Column('visitors', sa.Integer(), nullable=False),
-        sa.Column('no_shows', sa.Integer(), nullable=False),
-        sa.Column('left_before_turn', sa.Integer(), nullable=False),
-        sa.Column('turned_away', sa.JSON(), nullable=False),
-        sa.Column('waits', sa.JSON(), nullable=False),
-        sa.Column('services', sa.JSON(), nullable=False),
+        sa.Column('hours', sa.JSON(), nullable=False),
         sa.ForeignKeyConstraint(['domain_id'], ['domains.id'], name=op.f('fk_lobby_days_domain_id_domains')),
-        sa.PrimaryKeyConstraint('day', 'domain_id', 'hour', name=op.f('pk_lobby_days')),
+        sa.PrimaryKeyConstraint('day', 'domain_id', name=op.f('pk_lobby_days')),
     )
     op.execute("DELETE FROM indicator_days")
     op.execute("DELETE FROM indicator_settled_days")
