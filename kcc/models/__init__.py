@@ -7,6 +7,7 @@ from kcc.models.content import Domain, Team, Topic
 from kcc.models.handover import Handover
 from kcc.models.indicators import IndicatorDay, LobbyDay, SettledDay
 from kcc.models.mail import OutgoingMail
+from kcc.models.signal import Signal, SignalContact, signal_domains
 from kcc.models.staff import ApiToken, Desk, Skill, Staff, StaffLanguage, StaffRole, team_members
 from kcc.models.states import (
     APPOINTMENT_STATUSES,
@@ -17,6 +18,7 @@ from kcc.models.states import (
     PRESENCE_STATES,
     ROLES,
     ROUTING_METHODS,
+    SIGNAL_STATUSES,
     SKILL_LEVELS,
     TASK_STATES,
     TURNAWAY_REASONS,
@@ -28,12 +30,14 @@ from kcc.models.states import (
     Outcome,
     Presence,
     RoutingMethod,
+    SignalStatus,
     TaskState,
     Turnaway,
 )
 from kcc.models.task import Task, TaskAttempt
 
 __all__ = [
+    "Signal", "SignalContact", "signal_domains", "SIGNAL_STATUSES", "SignalStatus",
     "Appointment", "APPOINTMENT_STATUSES", "AppointmentStatus",
     "AuditLog", "Citizen", "Contact", "ContactEvent", "LobbyTurnaway", "RoutingCorrection", "TicketCounter", "Domain", "Team",
     "Topic", "Handover", "IndicatorDay", "LobbyDay", "SettledDay", "OutgoingMail", "ApiToken", "Desk", "Skill", "Staff", "StaffLanguage", "StaffRole",

@@ -92,3 +92,16 @@ class AppointmentStatus(StrEnum):
 
 
 APPOINTMENT_STATUSES = tuple(AppointmentStatus)
+
+
+class SignalStatus(StrEnum):
+    """A front-line signal (knelpunt) on the seniors' board, in the order it moves."""
+
+    new = "new"
+    analysing = "analysing"
+    action_agreed = "action_agreed"
+    done = "done"
+    not_doing = "not_doing"  # with the reason
+
+
+SIGNAL_STATUSES = tuple(SignalStatus)
