@@ -4,6 +4,7 @@ The same operations as the screens (kcc.appointments.operations, kcc.lobby.opera
 """
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from flask import jsonify, request
@@ -36,10 +37,10 @@ def _date_arg(name: str, required: bool) -> date | None:
         if required:
             return local(utcnow()).date()
         return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise ValidationError({name: Msg("schrijf de datum als 2026-12-01")}) from None
+    chosen = appointments.parse_day(raw)
+    if chosen is None or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
+        raise ValidationError({name: Msg("schrijf de datum als 2026-12-01")})
+    return chosen
 
 
 @bp.get("/appointments")
@@ -110,7 +111,10 @@ def check_in_appointment():
     if ahead is None:
         queue = settings().queue
         ahead = appointments.arrival(found, utcnow(), queue.appointment_early_min, queue.appointment_late_min).in_window
-    visit = lobby.parse_visit({"language": text_field(body, "language") or "nl", "needs": body.get("needs") or [],
+    needs = body.get("needs") or []
+    if not isinstance(needs, list) or not all(isinstance(need, str) for need in needs):
+        raise ValidationError({"needs": Msg("een lijst met interpreter, wheelchair en/of reading")})
+    visit = lobby.parse_visit({"language": text_field(body, "language") or "nl", "needs": needs,
                                "note": text_field(body, "note"), "form_key": lobby.Visit().form_key})
     received = lobby.check_in_appointment(db(), router(), settings().queue, actor(), found, visit, utcnow(), ahead)
     return jsonify({**appointment_json(db().get_one(Appointment, found.id)), "contact_id": received.id,

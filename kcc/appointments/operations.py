@@ -36,6 +36,8 @@ CODE_LENGTH = 6
 NAME_LIMIT = 150
 NOTE_LIMIT = 500
 IMPORT_LIMIT = 2000  # rows in one file: a month of a busy counter
+BOOK_AHEAD = timedelta(days=366)
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2999, 12, 31)  # days a date field can mean; outside: a typo
 
 
 def format_code(code: str) -> str:
@@ -69,14 +71,17 @@ class Booking:
     line: int = 0  # its line in an imported file
 
 
-def _topic(session: Session, value: str) -> Topic | Msg:
+def _topics(session: Session) -> list[Topic]:
+    return list(session.scalars(select(Topic).join(Domain, Domain.id == Topic.domain_id)
+                                .where(Topic.active.is_(True), Domain.active.is_(True))
+                                .options(joinedload(Topic.domain))))
+
+
+def _topic(topics: list[Topic], value: str) -> Topic | Msg:
     """A counter topic by 'domein/onderwerp', by its slug or by its name; a Msg says why none fits."""
     wanted = (value or "").strip()
     if not wanted:
         return Msg("kies een onderwerp")
-    topics = session.scalars(select(Topic).join(Domain, Domain.id == Topic.domain_id)
-                             .where(Topic.active.is_(True), Domain.active.is_(True))
-                             .options(joinedload(Topic.domain))).all()
     folded = wanted.casefold()
     found = [t for t in topics if folded in (f"{t.domain.slug}/{t.slug}", t.slug, t.name.casefold())]
     if not found:
@@ -94,10 +99,23 @@ def _moment(day_text: str, time_text: str) -> datetime | tuple[str, Msg]:
     day = _day(day_text)
     if day is None:
         return "date", Msg("schrijf de datum als 2026-12-01 of 1-12-2026")
+    if not FIRST_DAY <= day <= LAST_DAY:
+        return "date", Msg("kies een dag tussen %(first)s en %(last)s", first=FIRST_DAY.year, last=LAST_DAY.year)
     match = re.fullmatch(r"\s*(\d{1,2})[:.](\d{2})\s*", time_text or "")
     if not match or int(match[1]) > 23 or int(match[2]) > 59:
         return "time", Msg("schrijf de tijd als 10:30")
     return datetime.combine(day, time(int(match[1]), int(match[2])), tzinfo=AMSTERDAM).astimezone(UTC)
+
+
+def _printable(text: str) -> str:
+    """Control characters (a NUL from a spreadsheet) are no part of a name or a note; PostgreSQL refuses NUL."""
+    return re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", "", text)
+
+
+def parse_day(text: str) -> date | None:
+    """A date as people write it, or None; a year outside 2000-2999 is a typo, not a day."""
+    found = _day(text)
+    return found if found is not None and FIRST_DAY <= found <= LAST_DAY else None
 
 
 def _day(text: str) -> date | None:
@@ -110,11 +128,11 @@ def _day(text: str) -> date | None:
     return None
 
 
-def parse_booking(session: Session, data: dict, now: datetime) -> Booking:
+def parse_booking(session: Session, data: dict, now: datetime, topics: list[Topic] | None = None) -> Booking:
     """Check one appointment as a form or the API sends it (date, time, topic, name, email, note); every problem
-    at once, per field."""
+    at once, per field. `topics`: the active topics, read once for a whole file."""
     problems: dict[str, str | Msg] = {}
-    topic = _topic(session, str(data.get("topic") or ""))
+    topic = _topic(topics if topics is not None else _topics(session), str(data.get("topic") or ""))
     if isinstance(topic, Msg):
         problems["topic"] = topic
     moment = _moment(str(data.get("date") or ""), str(data.get("time") or ""))
@@ -122,13 +140,15 @@ def parse_booking(session: Session, data: dict, now: datetime) -> Booking:
         problems[moment[0]] = moment[1]
     elif moment < now:
         problems["time"] = Msg("dit tijdstip is al voorbij")
+    elif moment > now + BOOK_AHEAD:
+        problems["date"] = Msg("een afspraak kan tot een jaar vooruit")
     elif not isinstance(topic, Msg):
         is_open, opens_at = open_now((topic.domain.hours or {}).get("counter", {}), moment)
         if not is_open:
             problems["time"] = (Msg("de balie van %(domain)s is dan gesloten; hij gaat weer open op %(opens)s",
                                     domain=topic.domain.name, opens=when(opens_at)) if opens_at else
                                 Msg("de balie van %(domain)s is dan gesloten", domain=topic.domain.name))
-    name = " ".join(str(data.get("name") or "").split())
+    name = " ".join(_printable(str(data.get("name") or "")).split())
     if not name:
         problems["name"] = Msg("schrijf de naam op zoals de bezoeker die geeft (een voornaam of voorletters mag)")
     elif len(name) > NAME_LIMIT:
@@ -138,7 +158,7 @@ def parse_booking(session: Session, data: dict, now: datetime) -> Booking:
         email = normalise_email(str(data.get("email") or ""))
     except ValidationError as error:
         problems["email"] = error.fields["email"]
-    note = str(data.get("note") or "").strip()
+    note = _printable(str(data.get("note") or "")).strip()
     if len(note) > NOTE_LIMIT:
         problems["note"] = Msg("schrijf de notitie in ten hoogste %(limit)s tekens", limit=NOTE_LIMIT)
     if problems:
@@ -327,7 +347,7 @@ class ImportRefused(Exception):
         super().__init__("; ".join(f"regel {p.line}: {p.message}" for p in problems))
 
 
-def parse_csv(session: Session, raw: bytes, day: date | None, now: datetime) -> list[Booking]:
+def parse_csv(session: Session, actor: Actor, raw: bytes, day: date | None, now: datetime) -> list[Booking]:
     """A day list from a spreadsheet: a header row (tijd, onderwerp, naam, e-mail; datum when the file spans
     days), separated by ; or ,. Every bad row is reported (ImportRefused) and then nothing is imported."""
     try:
@@ -339,8 +359,14 @@ def parse_csv(session: Session, raw: bytes, day: date | None, now: datetime) -> 
         raise ImportRefused([RowProblem(1, Msg("het bestand is leeg; de eerste regel noemt de kolommen: "
                                                "tijd;onderwerp;naam;e-mail"))])
     delimiter = ";" if lines[0].count(";") >= lines[0].count(",") else ","
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    header = [COLUMNS.get(cell.strip().casefold(), cell.strip()) for cell in next(reader)]
+    # newline=None: a Mac spreadsheet's bare CR ends a line too
+    reader = csv.reader(io.StringIO(text, newline=None), delimiter=delimiter)
+    try:
+        rows = list(reader)
+    except csv.Error as error:  # an unclosed quote swallowing the rest of the file, for one
+        raise ImportRefused([RowProblem(reader.line_num, Msg("deze regel is geen CSV (%(error)s); kijk of er een "
+                                                             "aanhalingsteken open blijft", error=str(error)))]) from None
+    header = [COLUMNS.get(cell.strip().casefold(), cell.strip()) for cell in rows[0]]
     missing = [name for name in ("time", "topic", "name") if name not in header]
     unknown = [cell for cell in header if cell not in COLUMNS.values()]
     if missing or unknown:
@@ -352,8 +378,8 @@ def parse_csv(session: Session, raw: bytes, day: date | None, now: datetime) -> 
     problems: list[RowProblem] = []
     bookings: list[Booking] = []
     seen: dict[tuple[int, datetime, str], int] = {}
-    for row in reader:
-        line = reader.line_num
+    topics = _topics(session)
+    for line, row in enumerate(rows[1:], start=2):  # the row's number as a spreadsheet shows it
         if not any(cell.strip() for cell in row):
             continue
         if len(bookings) + len(problems) >= IMPORT_LIMIT:
@@ -366,11 +392,15 @@ def parse_csv(session: Session, raw: bytes, day: date | None, now: datetime) -> 
         values = dict(zip(header, (cell.strip() for cell in row), strict=True))
         values.setdefault("date", day.isoformat() if day else "")
         try:
-            booking = parse_booking(session, values, now)
+            booking = parse_booking(session, values, now, topics)
         except ValidationError as error:
             problems.extend(RowProblem(line, Msg("%(field)s: %(problem)s", field=_FIELD_NAMES.get(name, name),
                                                  problem=message))
                             for name, message in error.fields.items())
+            continue
+        if not may_see_appointment(actor, booking.topic.domain_id):  # before anything is looked up in that agenda
+            problems.append(RowProblem(line, Msg("je maakt geen afspraken voor %(domain)s",
+                                                 domain=booking.topic.domain.name)))
             continue
         key = (booking.topic.id, booking.starts_at, booking.name.casefold())
         if key in seen:
@@ -394,11 +424,7 @@ _FIELD_NAMES = {"time": "tijd", "date": "datum", "topic": "onderwerp", "name": "
 
 def import_csv(session: Session, actor: Actor, raw: bytes, day: date | None, now: datetime) -> list[Appointment]:
     """Book every row of a good file, with its confirmations; a bad file (ImportRefused) books none."""
-    bookings = parse_csv(session, raw, day, now)
-    refused = [RowProblem(b.line, Msg("je maakt geen afspraken voor %(domain)s", domain=b.topic.domain.name))
-               for b in bookings if not may_see_appointment(actor, b.topic.domain_id)]
-    if refused:
-        raise ImportRefused(refused)
+    bookings = parse_csv(session, actor, raw, day, now)
     stored = [_stored(session, actor, booking, now, "import") for booking in bookings]
     audit.record(session, actor, "appointment.import", object_type="appointments", object_id=len(stored),
                  detail=", ".join(sorted({b.topic.domain.slug for b in bookings})))

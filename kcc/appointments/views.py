@@ -10,6 +10,7 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -28,10 +29,10 @@ FIELDS = ("date", "time", "topic", "name", "email", "note")
 
 
 def _day(text: str | None) -> date:
-    try:
-        return date.fromisoformat(text) if text else local(utcnow()).date()
-    except ValueError:
-        return local(utcnow()).date()
+    """The day asked for (2026-12-01 or 1-12-2026), or today for anything else."""
+    today = local(utcnow()).date()
+    chosen = appointments.parse_day(text or "")
+    return chosen if chosen is not None and abs((chosen - today).days) <= 3660 else today
 
 
 def _topics() -> list[Topic]:
@@ -102,30 +103,21 @@ def cancel(appointment_id: int):
 @roles(*AGENDA_ROLES)
 def import_file():
     """A CSV file from the booking system or a spreadsheet: all rows, or — with any bad row — none."""
-    day_text = request.form.get("date", "")
-    day_chosen = date.fromisoformat(day_text) if _is_iso(day_text) else None
+    day_chosen = appointments.parse_day(request.form.get("date", ""))
     upload = request.files.get("file")
     shown = day_chosen or local(utcnow()).date()
     if upload is None or not upload.filename:
         return _agenda(shown, "", errors={"file": _("kies een CSV-bestand")}, status=422)
     name = upload.filename
     try:
-        made = appointments.import_csv(db(), actor(), upload.read(appointments.IMPORT_LIMIT * 400), day_chosen,
-                                       utcnow())
+        made = appointments.import_csv(db(), actor(), upload.read(), day_chosen, utcnow())  # MAX_CONTENT_LENGTH caps it
     except appointments.ImportRefused as refused:
         db().rollback()
         return _agenda(shown, "", errors={"file": _("%(file)s is niet ingelezen: er is niets opgeslagen. Verbeter "
                                                     "de regels hieronder en lees het bestand opnieuw in.", file=name)},
                        problems=[(p.line, translate(p.message)) for p in refused.problems], status=422)
-    flash(_("%(count)s afspraken ingelezen uit %(file)s; bevestigingen gaan naar wie een e-mailadres gaf.",
-            count=len(made), file=name), "ok")
+    flash(ngettext("%(num)d afspraak ingelezen uit %(file)s; een bevestiging gaat naar wie een e-mailadres gaf.",
+                   "%(num)d afspraken ingelezen uit %(file)s; bevestigingen gaan naar wie een e-mailadres gaf.",
+                   len(made), file=name), "ok")
     first: datetime = min(m.starts_at for m in made)
     return redirect(url_for("appointments.day", dag=local(first).date().isoformat()))
-
-
-def _is_iso(text: str) -> bool:
-    try:
-        date.fromisoformat(text)
-    except ValueError:
-        return False
-    return True

@@ -17,7 +17,7 @@ from kcc.content.catalogue import active_desks
 from kcc.core.actor import Actor
 from kcc.core.errors import ValidationError
 from kcc.core.timeutil import utcnow
-from kcc.models import Desk, Staff
+from kcc.models import Desk, Presence, Staff
 from kcc.queues import operations as queues
 from kcc.staff import accounts
 from kcc.web import unit_of_work
@@ -108,7 +108,10 @@ def _sit_down(user: Staff, number: str) -> str | None:
     if "agent" not in user.roles:
         return None
     try:
-        queues.set_presence(db(), user, user.presence, utcnow(), desk_number=number or None, desk_given=True,
+        # seated and logged in is being there: paused until they say they are available, but no longer offline,
+        # so the next colleague who picks this desk hears it is taken
+        state = Presence.paused if number and user.presence == Presence.offline else user.presence
+        queues.set_presence(db(), user, state, utcnow(), desk_number=number or None, desk_given=True,
                             fresh_s=settings().queue.presence_fresh_s)
     except ValidationError as error:  # set_presence changed nothing: the login itself stays
         return " ".join(field_errors(error).values())

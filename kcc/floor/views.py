@@ -2,6 +2,8 @@
 lobby's figures of today."""
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, render_template, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -100,7 +102,7 @@ def _number(args, name: str, default: int, low: int, high: int, errors: dict[str
     raw = args.get(name, "").strip()
     if not raw:
         return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
+    if not re.fullmatch(r"[0-9]{1,5}", raw) or not low <= int(raw) <= high:
         errors[name] = problem
         return default
     return int(raw)

@@ -222,6 +222,10 @@ def appointment_answer(appointment_id: int):
     found = _todays_appointment(appointment_id)
     if found.status == AppointmentStatus.checked_in and found.contact_id:
         return redirect(url_for("lobby.ticket", contact_id=found.contact_id))
+    if found.status == AppointmentStatus.cancelled:
+        return _appointment_page(found, {"language": "nl"}, {"form": translate(Msg(
+            "Deze afspraak is geannuleerd. De bezoeker kan een nieuwe afspraak maken, of zonder afspraak een "
+            "nummer trekken."))}, 409)
     step = request.form.get("step", "")
     advice = lobby.advise(db(), found.domain.slug, found.topic.slug, utcnow())
     if step == "missing":

@@ -66,3 +66,11 @@ def test_the_host_checks_in_by_code_once(api, session, counter_open):  # noqa: F
 def test_an_agent_cannot_read_another_domains_appointment(api, session, counter_open):  # noqa: F811
     other = booked_today(session, "Bea", "schulden", minutes=60)
     api_error(api("fatima").get(f"/appointments/{other.id}"), 404, "not_found")
+
+
+def test_bad_types_and_dates_are_422_not_500(api, session, counter_open):  # noqa: F811
+    host = api("lotte", roles=["host"], skills=[])
+    appointment = booked_today(session)
+    api_error(host.post("/lobby/check-in", json={"code": appointment.code, "needs": 5}), 422, "validation_failed")
+    api_error(api("fatima").get("/appointments?date=9999-99-99"), 422, "validation_failed")
+    api_error(api("sanne").get("/appointments?date=0001-01-01"), 422, "validation_failed")

@@ -10,11 +10,14 @@ from sqlalchemy import select
 
 from kcc.appointments import operations as appointments
 from kcc.config import load_settings
+from kcc.core.actor import Actor
 from kcc.core.timeutil import local, start_of_day, utcnow
 from kcc.mail.operations import send_due
 from kcc.models import Appointment, AuditLog, Contact, LobbyTurnaway, OutgoingMail, Topic
 from tests.conftest import csrf_from
 from tests.lobby.test_lobby import counter_open  # noqa: F401  (fixture)
+
+ADMIN = Actor(None, "beheer", roles=frozenset({"admin"}))
 
 
 def tomorrow() -> str:
@@ -102,10 +105,11 @@ def test_a_csv_file_with_bad_rows_names_each_line_and_imports_nothing(clerk, ses
 
 def test_a_csv_parser_refuses_a_file_that_is_not_utf8_or_has_no_header(session, counter_open):  # noqa: F811
     with pytest.raises(appointments.ImportRefused) as refused:
-        appointments.parse_csv(session, "tijd;onderwerp;naam\n09:00;paspoort;Zoë\n".encode("cp1252"), None, utcnow())
+        appointments.parse_csv(session, ADMIN, "tijd;onderwerp;naam\n09:00;paspoort;Zoë\n".encode("cp1252"), None,
+                               utcnow())
     assert refused.value.problems[0].line == 1 and "UTF-8" in str(refused.value.problems[0].message)
     with pytest.raises(appointments.ImportRefused) as refused:
-        appointments.parse_csv(session, b"wanneer;wat\n09:00;paspoort\n", None, utcnow())
+        appointments.parse_csv(session, ADMIN, b"wanneer;wat\n09:00;paspoort\n", None, utcnow())
     assert "de eerste regel noemt de kolommen" in str(refused.value.problems[0].message)
 
 
@@ -234,3 +238,33 @@ def test_a_file_with_rows_for_another_domain_names_them_and_books_nothing(clerk,
     rows = response.get_data(as_text=True).split("Wat er mis is, per regel")[1]
     assert '<th class="utrecht-table__header-cell" scope="row">3</th>' in rows and "geen afspraken voor" in rows
     assert session.scalars(select(Appointment)).first() is None
+
+
+def test_a_file_with_bare_cr_lines_or_an_open_quote_is_read_or_refused_by_line(session, counter_open):  # noqa: F811
+    day = local(utcnow()).date() + timedelta(days=1)
+    mac = b"tijd;onderwerp;naam\r09:00;burgerzaken/paspoort;Anna\r09:10;burgerzaken/paspoort;Bram\r"
+    assert [b.name for b in appointments.parse_csv(session, ADMIN, mac, day, utcnow())] == ["Anna", "Bram"]
+    broken = ('tijd;onderwerp;naam\n09:00;burgerzaken/paspoort;"Anna' + "x" * 140_000 + "\n").encode()
+    with pytest.raises(appointments.ImportRefused) as refused:
+        appointments.parse_csv(session, ADMIN, broken, day, utcnow())
+    assert "aanhalingsteken" in str(refused.value.problems[0].message)
+
+
+def test_an_import_says_nothing_of_another_domains_agenda(clerk, session):
+    other = booked_today(session, "Noor de Vries", "schulden", minutes=120)
+    at = local(other.starts_at)
+    file = f"datum;tijd;onderwerp;naam\n{at:%Y-%m-%d};{at:%H:%M};sociaal/schulden;Noor de Vries\n"
+    response = clerk.post("/afspraken/inlezen", data={
+        "file": (io.BytesIO(file.encode()), "probe.csv"),
+        "csrf_token": csrf_from(clerk.get("/afspraken").get_data(as_text=True))}, content_type="multipart/form-data")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and "geen afspraken voor" in html and "staat al in de agenda" not in html
+
+
+def test_a_date_out_of_any_sensible_range_is_a_message_not_an_error(clerk, session):
+    assert clerk.get("/afspraken?dag=0001-01-01").status_code == 200  # today's list instead
+    response = post(clerk, "/afspraken", date="30-12-9999", time="10:30", topic="burgerzaken/paspoort", name="Anna")
+    assert response.status_code == 422 and "kies een dag tussen" in response.get_data(as_text=True)
+    far = (local(utcnow()).date() + timedelta(days=400)).isoformat()
+    response = post(clerk, "/afspraken", date=far, time="10:30", topic="burgerzaken/paspoort", name="Anna")
+    assert response.status_code == 422 and "tot een jaar vooruit" in response.get_data(as_text=True)

@@ -223,9 +223,17 @@ def test_an_agent_who_chooses_a_desk_at_login_sits_there(client, make_staff, ses
     assert response.status_code == 302 and response.headers["Location"] == "/"
     anna = _staff(session, "anna")
     assert anna.desk_id == desks["3"].id
-    assert anna.presence == "offline" and anna.last_seen_at is not None  # seated as the workspace seats: state kept
+    assert anna.presence == "paused" and anna.last_seen_at is not None  # at the desk: no longer offline
     workspace = client.get("/werkplek").get_data(as_text=True)
     assert '<option value="3" selected>Balie 3 — burgerzaken</option>' in workspace
+    # a colleague who picks the same desk a moment later hears it is taken, and anna keeps it
+    make_staff("bram", roles=["agent"], skills=[("burgerzaken", "primary")])
+    other = client.application.test_client()
+    page = other.get("/inloggen").get_data(as_text=True)
+    other.post("/inloggen", data={"username": "bram", "password": "correct-horse-battery", "desk": "3",
+                                  "csrf_token": csrf_from(page)})
+    session.expire_all()
+    assert _staff(session, "bram").desk_id is None and _staff(session, "anna").desk_id == desks["3"].id
 
 
 def test_no_desk_at_login_stands_an_agent_up_from_yesterdays_desk(client, make_staff, session, desks):
