@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, joinedload
 from kcc.contacts.citizens import normalise_email
 from kcc.core import audit
 from kcc.core.actor import Actor
+from kcc.core.db import row_locks
 from kcc.core.errors import Conflict, Msg, NotAllowed, NotFound, ValidationError
 from kcc.core.timeutil import AMSTERDAM, local
 from kcc.core.workinghours import open_now
@@ -174,12 +175,31 @@ def _same(session: Session, booking: Booking) -> Appointment | None:
         func.lower(Appointment.name) == booking.name.lower(), Appointment.status == AppointmentStatus.booked))
 
 
+RESUBMIT = timedelta(minutes=2)  # the same booking by the same person this soon after is a second click
+
+
+def _lock_topics(session: Session, topic_ids: set[int]) -> None:
+    """Bookings of one topic take turns on PostgreSQL, so two at once cannot both miss the duplicate check;
+    SQLite writers already hold the whole database."""
+    if topic_ids and row_locks(session):
+        session.execute(select(Topic.id).where(Topic.id.in_(sorted(topic_ids))).with_for_update())
+
+
+def _own_resubmit(existing: Appointment, actor: Actor, now: datetime) -> bool:
+    return actor.id is not None and existing.created_by_id == actor.id and now - existing.created_at <= RESUBMIT
+
+
 def book(session: Session, actor: Actor, booking: Booking, now: datetime, source: str = "staff") -> Appointment:
-    """Store one appointment and queue its confirmation; a duplicate is refused, saying so."""
+    """Store one appointment and queue its confirmation. The same booking sent twice by the same person within
+    a few minutes (a double click) is the first one, with its code; anyone else's duplicate is refused."""
     if not may_see_appointment(actor, booking.topic.domain_id):
         raise NotAllowed(Msg("Je maakt geen afspraken voor %(domain)s.", domain=booking.topic.domain.name),
                          f"appointment outside the booker's domains ({booking.topic.domain.slug})")
-    if _same(session, booking) is not None:
+    _lock_topics(session, {booking.topic.id})
+    existing = _same(session, booking)
+    if existing is not None and _own_resubmit(existing, actor, now):
+        return existing
+    if existing is not None:
         raise ValidationError({"name": Msg("%(name)s heeft op dit tijdstip al een afspraak voor dit onderwerp",
                                            name=booking.name)})
     appointment = _stored(session, actor, booking, now, source)
@@ -337,6 +357,7 @@ COLUMNS = {"tijd": "time", "time": "time", "datum": "date", "date": "date", "ond
 class RowProblem:
     line: int
     message: Msg
+    existing_id: int | None = None  # the row is already in the agenda as this appointment
 
 
 class ImportRefused(Exception):
@@ -379,6 +400,7 @@ def parse_csv(session: Session, actor: Actor, raw: bytes, day: date | None, now:
     bookings: list[Booking] = []
     seen: dict[tuple[int, datetime, str], int] = {}
     topics = _topics(session)
+    _lock_topics(session, {topic.id for topic in topics if topic.counter})
     for line, row in enumerate(rows[1:], start=2):  # the row's number as a spreadsheet shows it
         if not any(cell.strip() for cell in row):
             continue
@@ -407,8 +429,9 @@ def parse_csv(session: Session, actor: Actor, raw: bytes, day: date | None, now:
             problems.append(RowProblem(line, Msg("dezelfde afspraak staat al op regel %(line)s", line=seen[key])))
             continue
         seen[key] = line
-        if _same(session, booking) is not None:
-            problems.append(RowProblem(line, Msg("deze afspraak staat al in de agenda")))
+        existing = _same(session, booking)
+        if existing is not None:
+            problems.append(RowProblem(line, Msg("deze afspraak staat al in de agenda"), existing.id))
             continue
         bookings.append(replace(booking, line=line))
     if problems:
@@ -423,8 +446,15 @@ _FIELD_NAMES = {"time": "tijd", "date": "datum", "topic": "onderwerp", "name": "
 
 
 def import_csv(session: Session, actor: Actor, raw: bytes, day: date | None, now: datetime) -> list[Appointment]:
-    """Book every row of a good file, with its confirmations; a bad file (ImportRefused) books none."""
-    bookings = parse_csv(session, actor, raw, day, now)
+    """Book every row of a good file, with its confirmations; a bad file (ImportRefused) books none. The same file
+    sent again by the same person within a few minutes (a double click) answers with what the first one booked."""
+    try:
+        bookings = parse_csv(session, actor, raw, day, now)
+    except ImportRefused as refused:
+        again = [session.get(Appointment, p.existing_id) for p in refused.problems if p.existing_id is not None]
+        if len(again) == len(refused.problems) and all(a is not None and _own_resubmit(a, actor, now) for a in again):
+            return [a for a in again if a is not None]  # the same file sent twice in a row: it was imported
+        raise
     stored = [_stored(session, actor, booking, now, "import") for booking in bookings]
     audit.record(session, actor, "appointment.import", object_type="appointments", object_id=len(stored),
                  detail=", ".join(sorted({b.topic.domain.slug for b in bookings})))

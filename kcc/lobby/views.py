@@ -230,7 +230,7 @@ def appointment_answer(appointment_id: int):
     advice = lobby.advise(db(), found.domain.slug, found.topic.slug, utcnow())
     if step == "missing":
         lobby.turn_away(db(), advice, Turnaway.missing, utcnow())
-        return render("lobby/advised.html", advice=advice, reason=Turnaway.missing)
+        return render("lobby/advised.html", advice=advice, reason=Turnaway.missing, appointment=found)
     values: dict[str, Any] = {"language": request.form.get("language", "nl"), "note": request.form.get("note", ""),
                               "needs": request.form.getlist("needs"), "form_key": lobby.Visit().form_key}
     try:

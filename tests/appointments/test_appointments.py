@@ -64,9 +64,17 @@ def test_a_bad_appointment_form_keeps_what_was_typed_and_says_what_to_fix(clerk,
     assert session.scalars(select(Appointment)).first() is None
 
 
-def test_the_same_appointment_twice_is_refused(clerk, session):
-    data = dict(date=tomorrow(), time="11:00", topic="burgerzaken/paspoort", name="Anna", email="", note="")
-    assert post(clerk, "/afspraken", **data).status_code == 302
+def test_a_double_click_books_once_and_someone_elses_duplicate_is_refused(clerk, auth, make_staff, session):
+    data = dict(date=tomorrow(), time="11:00", topic="burgerzaken/paspoort", name="Anna", email="a@example.nl",
+                note="")
+    first, again = post(clerk, "/afspraken", **data), post(clerk, "/afspraken", **data)  # a double click
+    assert first.status_code == again.status_code == 302
+    [made] = session.scalars(select(Appointment)).all()
+    assert appointments.format_code(made.code) in clerk.get(again.headers["Location"]).get_data(as_text=True)
+    assert len(session.scalars(select(OutgoingMail)).all()) == 1  # one confirmation
+    make_staff("sanne", roles=["agent"], skills=[("burgerzaken", "primary")])
+    auth.logout()
+    auth.login("sanne")
     response = post(clerk, "/afspraken", **data)
     assert response.status_code == 422 and "heeft op dit tijdstip al een afspraak" in response.get_data(as_text=True)
     assert len(session.scalars(select(Appointment)).all()) == 1
@@ -83,6 +91,10 @@ def test_a_csv_file_is_read_in_whole(clerk, session):
         ("Anna", "paspoort", "09:00", "import"), ("Bram", "rijbewijs", "09:15", "import")]
     assert len(session.scalars(select(OutgoingMail)).all()) == 1  # only Anna gave an address
     assert "2 afspraken ingelezen" in clerk.get(response.headers["Location"]).get_data(as_text=True)
+    again = clerk.post("/afspraken/inlezen", data={  # the same file sent again at once: it was imported
+        "date": tomorrow(), "file": (io.BytesIO(file.encode()), "dinsdag.csv"),
+        "csrf_token": csrf_from(clerk.get("/afspraken").get_data(as_text=True))}, content_type="multipart/form-data")
+    assert again.status_code == 302 and len(session.scalars(select(Appointment)).all()) == 2
 
 
 def test_a_csv_file_with_bad_rows_names_each_line_and_imports_nothing(clerk, session):
