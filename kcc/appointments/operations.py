@@ -36,6 +36,8 @@ ALPHABET = "ACDEFHJKMNPRTUVWXY3479"
 CODE_LENGTH = 6
 NAME_LIMIT = 150
 NOTE_LIMIT = 500
+CANCELLED = Msg("Deze afspraak is geannuleerd. De bezoeker kan een nieuwe afspraak maken, of zonder afspraak een "
+                "nummer trekken.")
 IMPORT_LIMIT = 2000  # rows in one file: a month of a busy counter
 BOOK_AHEAD = timedelta(days=366)
 FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2999, 12, 31)  # days a date field can mean; outside: a typo
@@ -292,8 +294,7 @@ def by_code(session: Session, actor: Actor, typed: str, now: datetime) -> Appoin
         raise NotFound(Msg("Code %(code)s kennen we niet. Controleer de tekens, of zoek de afspraak op naam.",
                            code=format_code(code)))
     if appointment.status == AppointmentStatus.cancelled:
-        raise Conflict(Msg("Deze afspraak is geannuleerd. De bezoeker kan een nieuwe afspraak maken, of zonder "
-                           "afspraak een nummer trekken."))
+        raise Conflict(CANCELLED)
     if appointment.status == AppointmentStatus.checked_in:
         ticket = appointment.contact.ticket if appointment.contact else None
         raise Conflict(Msg("Met deze code is al aangemeld om %(at)s (volgnummer %(ticket)s).",

@@ -285,9 +285,7 @@ def check_in(session: Session, router: Router, settings: QueueSettings, actor: A
             session.connection().execute(update(Contact).where(Contact.id == received.id).values(needs=list(visit.needs)))
         if visit.email and received.ticket:
             _queue_ticket_mail(session, visit.email, received.ticket, advice, now)
-            if _ahead(session, received.id, advice.domain.id, received.rank_at) <= advice.domain.lobby_notify_ahead:
-                # nearly their turn already: the ticket mail is the only mail, no "bijna aan de beurt" after it
-                session.add(ContactEvent(contact_id=received.id, type="notified_close", at=now, data={"ahead": 0}))
+            _told_if_near(session, received.id, advice.domain, received.rank_at, now)  # the ticket mail says it
     return received
 
 
@@ -327,14 +325,18 @@ def check_in_appointment(session: Session, router: Router, settings: QueueSettin
         raise Conflict(Msg("Deze afspraak is net al aangemeld of geannuleerd."))
     session.add(ContactEvent(contact_id=received.id, type="appointment", at=now, actor_id=actor.id,
                              data={"starts_at": appointment.starts_at.isoformat(), "ahead": ahead}))
-    if appointment.email and _ahead(session, received.id, advice.domain.id, values.get("rank_at", received.rank_at)) \
-            <= advice.domain.lobby_notify_ahead:
-        # nearly their turn already, and standing at the host: no "bijna aan de beurt" mail a minute later
-        session.add(ContactEvent(contact_id=received.id, type="notified_close", at=now, data={"ahead": 0}))
+    if appointment.email:  # standing at the host: no "bijna aan de beurt" mail a minute later
+        _told_if_near(session, received.id, advice.domain, values.get("rank_at", received.rank_at), now)
     audit.record(session, actor, "appointment.check_in", object_type="appointment", object_id=appointment.id,
                  detail=received.ticket or "")
     session.expire(appointment)
     return received
+
+
+def _told_if_near(session: Session, contact_id: int, domain: Domain, rank_at: datetime, now: datetime) -> None:
+    """A visitor whose turn is near already as they get their ticket needs no near-turn mail (notify_close)."""
+    if _ahead(session, contact_id, domain.id, rank_at) <= domain.lobby_notify_ahead:
+        session.add(ContactEvent(contact_id=contact_id, type="notified_close", at=now, data={"ahead": 0}))
 
 
 def _ahead(session: Session, contact_id: int, domain_id: int, rank_at: datetime) -> int:

@@ -208,9 +208,7 @@ def appointment(appointment_id: int):
     if found.status == AppointmentStatus.checked_in and found.contact_id:
         return redirect(url_for("lobby.ticket", contact_id=found.contact_id))
     if found.status == AppointmentStatus.cancelled:
-        return render("lobby/page.html", **_page_context(errors={"code": translate(Msg(
-            "Deze afspraak is geannuleerd. De bezoeker kan een nieuwe afspraak maken, of zonder afspraak een "
-            "nummer trekken."))})), 409
+        return render("lobby/page.html", **_page_context(errors={"code": translate(appointments.CANCELLED)})), 409
     audit.record(db(), actor(), "appointment.open", object_type="appointment", object_id=found.id, detail="lobby")
     return _appointment_page(found, {"language": "nl"})
 
@@ -223,9 +221,7 @@ def appointment_answer(appointment_id: int):
     if found.status == AppointmentStatus.checked_in and found.contact_id:
         return redirect(url_for("lobby.ticket", contact_id=found.contact_id))
     if found.status == AppointmentStatus.cancelled:
-        return _appointment_page(found, {"language": "nl"}, {"form": translate(Msg(
-            "Deze afspraak is geannuleerd. De bezoeker kan een nieuwe afspraak maken, of zonder afspraak een "
-            "nummer trekken."))}, 409)
+        return _appointment_page(found, {"language": "nl"}, {"form": translate(appointments.CANCELLED)}, 409)
     step = request.form.get("step", "")
     advice = lobby.advise(db(), found.domain.slug, found.topic.slug, utcnow())
     if step == "missing":
