@@ -2,7 +2,7 @@
 their turn and those sent home at the door — as counted by hand, each domain apart, never per person."""
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from kcc.core.timeutil import AMSTERDAM
 from kcc.floor.lobby_figures import Spread, lobby_figures
@@ -152,3 +152,44 @@ def test_a_settled_day_is_kept_and_read_back_the_same_without_its_contacts(sessi
     session.execute(delete(LobbyTurnaway))
     session.commit()
     assert lobby_figures(session, DAY - timedelta(days=1), DAY + timedelta(days=1)) == counted
+
+
+def test_a_percentile_over_kept_and_new_durations_is_the_one_of_them_all_together():
+    """Kept days are sorted once; the days still moving are added at each call. The 90th percentile and the mean
+    must be what they would be had every duration been in one list."""
+    import random
+
+    from kcc.floor.lobby_figures import Durations, Sorted
+
+    chance = random.Random(20261130)
+    for _attempt in range(400):
+        kept = [float(chance.randrange(0, 50)) for _n in range(chance.randrange(0, 30))]
+        new = [float(chance.randrange(0, 50)) for _n in range(chance.randrange(0, 30))]
+        durations = Durations(Sorted(kept))
+        durations.extend(new)
+        assert durations.spread() == Spread.of(kept + new), (kept, new)
+
+
+def test_a_day_kept_after_a_range_was_asked_is_in_the_next_answer(session):
+    """The kept part of a range is remembered per process; a day kept since (or the same range on another day's
+    settling) must not be answered from what was remembered before."""
+    from kcc.floor import indicators
+
+    lobby_day(session)
+    lobby_day(session, DAY + timedelta(days=1))
+    first = DAY - timedelta(days=1)
+    indicators.settle(session, datetime.combine(DAY + timedelta(days=3), time(12), tzinfo=AMSTERDAM), limit=100)
+    session.commit()
+    before = _of(lobby_figures(session, first, DAY + timedelta(days=2)), "burgerzaken")
+    visitor(session, "burgerzaken", _at("09:00", DAY + timedelta(days=2)), _at("10:00", DAY + timedelta(days=2)),
+            _at("10:01", DAY + timedelta(days=2)), _at("10:02", DAY + timedelta(days=2)), "resolved", "answered")
+    session.commit()
+    moving = _of(lobby_figures(session, first, DAY + timedelta(days=2)), "burgerzaken")
+    assert (moving.visitors, moving.wait.measured) == (before.visitors + 1, before.wait.measured + 1)
+    assert moving.wait.mean_s > before.wait.mean_s  # an hour's wait, longer than any before
+    indicators.settle(session, datetime.combine(DAY + timedelta(days=9), time(12), tzinfo=AMSTERDAM), limit=100)
+    session.commit()
+    session.execute(delete(Contact))  # every day of the range is kept now: only lobby_days can answer
+    session.execute(delete(LobbyTurnaway))
+    session.commit()
+    assert _of(lobby_figures(session, first, DAY + timedelta(days=2)), "burgerzaken") == moving
