@@ -118,14 +118,17 @@ def register_blueprints(app: Flask) -> None:
     from kcc.auth import views as auth
     from kcc.callbacks import views as callbacks
     from kcc.contacts import views as contact_views
+    from kcc.feedback import views as feedback
     from kcc.floor import views as floor
     from kcc.handover import views as handover_views
     from kcc.home import views as home
     from kcc.lobby import views as lobby
     from kcc.public import views as public
+    from kcc.signals import views as signals
+    from kcc.team import views as team
     from kcc.workspace import views as workspace
 
-    for module in (auth, home, workspace, contact_views, handover_views, callbacks, lobby, appointments, floor, public,
-                   admin):
+    for module in (auth, home, workspace, contact_views, handover_views, callbacks, lobby, appointments, floor, signals,
+                   feedback, team, public, admin):
         app.register_blueprint(module.bp)
     app.register_blueprint(api.bp)

@@ -40,6 +40,7 @@ class Settings:
     # the lobby's wall display opens without a login: with this code in its address, or from these networks
     display_code: str | None = None
     display_networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
+    public_url: str = "http://localhost:5000"  # where citizens reach kcc's public pages: links in e-mails
 
     @property
     def development(self) -> bool:
@@ -58,6 +59,7 @@ class QueueSettings:
     max_calls: int = 3  # a desk calls a lobby visitor this often at most; then the visitor is a no-show
     appointment_early_min: int = 15  # arriving this early or later for an appointment is "on time" …
     appointment_late_min: int = 10  # … and so is this late; outside the window the host decides
+    break_after_min: int = 120  # available this long without a pause: the floor lead sees a prompt to care
     appointment_lead_min: int = 30  # an appointment checked in ranks as if it came this long before its time
 
     def headstart(self, channel: str) -> int:
@@ -188,6 +190,7 @@ def load_settings(environ: Mapping[str, str] | None = None, instance_path: Path 
         mail_from=environ.get("KCC_MAIL_FROM", "").strip() or "kcc@gemeente.example",
         municipality=environ.get("KCC_MUNICIPALITY", "").strip() or "Gemeente Voorbeeld",
         public_phone=environ.get("KCC_PUBLIC_PHONE", "").strip() or None,
+        public_url=environ.get("KCC_PUBLIC_URL", "").strip().rstrip("/") or "http://localhost:5000",
         written_answer_days=_int(environ, "KCC_WRITTEN_ANSWER_DAYS", 2, minimum=1),
         proxies=_int(environ, "KCC_PROXIES", 0),
         queue=QueueSettings(
@@ -198,6 +201,7 @@ def load_settings(environ: Mapping[str, str] | None = None, instance_path: Path 
             web_questions_per_hour=_int(environ, "KCC_WEB_QUESTIONS_PER_HOUR", 5, minimum=1),
             max_calls=_int(environ, "KCC_LOBBY_MAX_CALLS", 3, minimum=1),
             appointment_early_min=_int(environ, "KCC_APPOINTMENT_EARLY_MIN", 15),
+            break_after_min=_int(environ, "KCC_BREAK_AFTER_MIN", 120, minimum=15),
             appointment_late_min=_int(environ, "KCC_APPOINTMENT_LATE_MIN", 10),
             appointment_lead_min=_int(environ, "KCC_APPOINTMENT_LEAD_MIN", 30),
         ),

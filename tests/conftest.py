@@ -8,9 +8,13 @@ import itertools
 import os
 import re
 import shutil
+import socket
+import time
+from email import message_from_bytes, policy
 from pathlib import Path
 
 import pytest
+from aiosmtpd.controller import Controller
 
 from kcc import create_app
 from kcc.content.domains import load_dir, sync
@@ -202,3 +206,39 @@ def api_error(response, status, code):
     error = response.get_json()["error"]
     assert error["code"] == code and error["message"]
     return error
+
+
+# --- a real SMTP server (aiosmtpd) for mail to citizens ---------------------------------------------------
+
+class Inbox:
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp_server():
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield controller, inbox
+    controller.stop()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_mail(inbox: Inbox, subject: str) -> list:
+    """The SMTP server takes messages on its own thread: those with this subject, once one has arrived (≤ 5 s)."""
+    for _ in range(100):
+        found = [message for message in inbox.messages if message["Subject"] == subject]
+        if found:
+            return found
+        time.sleep(0.05)
+    return []

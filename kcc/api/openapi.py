@@ -67,7 +67,7 @@ SCHEMAS: dict[str, Any] = {
         "citizen": {"type": ["object", "null"], "additionalProperties": False, "properties": {
             "name": {"type": ["string", "null"]}, "phone": {"type": ["string", "null"]},
             "email": {"type": ["string", "null"]}}},
-        "external_ref": {"type": ["string", "null"], "maxLength": 100}}},
+        "external_ref": {"type": ["string", "null"], "maxLength": 100}, "feedback": {"type": "boolean"}}},
     "Visitor": {"type": "object", "properties": {
         "id": {"type": "integer"}, "ticket": {"type": "string"}, "domain": SLUG, "topic": {"type": ["string", "null"]},
         "name": {"type": ["string", "null"]}, "note": {"type": "string"},

@@ -440,6 +440,7 @@ def worker(every, once, outbox):
     import time
 
     from kcc.core.timeutil import utcnow
+    from kcc.feedback import operations as feedback
     from kcc.floor import indicators
     from kcc.handover import operations as handover
     from kcc.lobby import operations as lobby
@@ -456,12 +457,14 @@ def worker(every, once, outbox):
         with session_scope() as session:
             close = lobby.notify_close(session, utcnow())
         with session_scope() as session:
+            asked = feedback.queue_due(session, utcnow(), settings.public_url)
+        with session_scope() as session:
             sent, failed = mail.send_due(session, settings, outbox, utcnow())
         with session_scope() as session:
             indicators.settle(session, utcnow())
-        if expired or reminders or close or sent or failed:
+        if expired or reminders or close or asked or sent or failed:
             click.echo(f"worker: {len(expired)} offer(s) expired into tasks, {reminders} reminder(s) queued, "
-                       f"{close} visitor(s) told their turn is near, "
+                       f"{close} visitor(s) told their turn is near, {asked} citizen(s) asked how it went, "
                        f"{sent} mail(s) sent, {failed} failed (retried later)")
         if once:
             return

@@ -8,6 +8,7 @@ from datetime import datetime, time, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from kcc.cli import demo_board
 from kcc.config import DEFAULT_HEADSTART, QueueSettings
 from kcc.contacts import intake
 from kcc.content.domains import DAYS
@@ -267,6 +268,12 @@ def _past_weeks(session: Session, result: DemoResult) -> None:
     today = local(utcnow()).date()
     domains = {slug: domain_id for domain_id, slug in session.execute(select(Domain.id, Domain.slug))}
     desks = list(session.scalars(select(Desk.id).where(Desk.active.is_(True))))
+    topics: dict[int, list[int]] = {}  # per domain, its topics as often as the demo's questions name them
+    known = {(slug, topic): topic_id for topic_id, slug, topic in session.execute(
+        select(Topic.id, Domain.slug, Topic.slug).join(Domain, Topic.domain_id == Domain.id))}
+    for _channel, slug, topic, _question in QUESTIONS:
+        if (slug, topic) in known and slug in domains:
+            topics.setdefault(domains[slug], []).append(known[slug, topic])
     rows: list[dict[str, object]] = []
     turnaways: list[dict[str, object]] = []
     for back in range(1, 7 * HISTORY_WEEKS + 1):
@@ -280,8 +287,11 @@ def _past_weeks(session: Session, result: DemoResult) -> None:
                     if slug not in domains:
                         continue
                     for _n in range(max(0, round(rng.gauss(base * weight, 1.0)))):
-                        rows.append(_handled(rng, channel, domains[slug], start + timedelta(seconds=rng.randint(0, 1799)),
-                                             desks, len(rows)))
+                        row = _handled(rng, channel, domains[slug], start + timedelta(seconds=rng.randint(0, 1799)),
+                                       desks, len(rows))
+                        row["topic_id"] = rng.choice(topics[domains[slug]]) if topics.get(domains[slug]) else None
+                        row["repeated"] = rng.random() < 0.08  # called about the same thing within the week
+                        rows.append(row)
             if slot % 4 == 1 and domains.get("burgerzaken"):  # now and then someone came without their photo
                 turnaways.append({"at": start + timedelta(minutes=rng.randint(0, 29)), "domain_id": domains["burgerzaken"],
                                   "reason": "missing"})
@@ -351,6 +361,9 @@ def load(session: Session) -> DemoResult:
     _appointments(session, result)
     _past_weeks(session, result)
     session.flush()
+    demo_board.load(session, people)
+    demo_board.load_feedback(session)
+    demo_board.load_team(session, people)
     return result
 
 

@@ -27,7 +27,7 @@ from kcc.policy import contacts_visible_to
 MAX_QUESTION = 2000
 MAX_NAME = 150
 REPEAT_WINDOW = timedelta(days=7)
-CONTACT_FIELDS = {"channel", "question", "domain", "topic", "language", "citizen", "external_ref"}
+CONTACT_FIELDS = {"channel", "question", "domain", "topic", "language", "citizen", "external_ref", "feedback"}
 CITIZEN_FIELDS = {"name", "phone", "email"}
 
 
@@ -44,6 +44,7 @@ class ContactInput:
     phone: str | None = None
     email: str | None = None
     external_ref: str | None = None
+    feedback: bool = False  # the citizen agreed to one question by e-mail afterwards (kcc.feedback)
 
 
 def _text(value: Any, field: str, problems: dict[str, str | Msg], limit: int) -> str | None:
@@ -99,11 +100,16 @@ def parse_contact(data: Any) -> ContactInput:
                 phone = value
             else:
                 email = value
+    feedback = data.get("feedback", False)
+    if not isinstance(feedback, bool):
+        problems["feedback"] = Msg("moet true of false zijn")
+    elif feedback and not email and "citizen.email" not in problems:
+        problems["feedback"] = Msg("een vraag achteraf kan alleen per e-mail: geef ook citizen.email")
     if problems:
         raise ValidationError(problems)
     assert isinstance(channel, str)  # no problems: it is one of CHANNELS
     return ContactInput(channel=channel, question=question, domain=domain, topic=topic, language=language,
-                        name=name, phone=phone, email=email, external_ref=external_ref)
+                        name=name, phone=phone, email=email, external_ref=external_ref, feedback=bool(feedback))
 
 
 @dataclass
@@ -166,6 +172,7 @@ def receive(session: Session, data: ContactInput, router: Router, settings: Queu
     repeat = bool(citizen_id) and repeat_of(session, None, data.phone, data.email, now)
     row = dict(channel=data.channel, citizen_id=citizen_id, question=data.question, domain_id=domain_id,
                topic_id=topic_id, language=data.language, status=ContactStatus.waiting, repeated=repeat,
+               feedback_ok=data.feedback,
                triage=routing["method"] == RoutingMethod.fallback,
                external_ref=data.external_ref, routing_method=routing["method"],
                routing_confidence=routing.get("confidence"), created_at=now, updated_at=now, queued_at=now,

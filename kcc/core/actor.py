@@ -26,11 +26,13 @@ class Actor:
     revision: int = 0  # the staff row's revision this profile was read at (API token cache)
     origin: str = ""  # the request's address, or "cli" / "worker"
     channel: str = "system"  # web | api | cli | system
+    not_serving: frozenset[int] = frozenset()  # skilled domains the floor lead has them off now (routing only)
 
     @classmethod
     def of(cls, staff: Staff, origin: str = "", channel: str = "web") -> Actor:
         return cls(staff.id, staff.username, staff.name, frozenset(staff.roles), dict(staff.skill_levels),
-                   tuple(staff.languages), staff.team_ids, staff.revision or 0, origin, channel)
+                   tuple(staff.languages), staff.team_ids, staff.revision or 0, origin, channel,
+                   frozenset(skill.domain_id for skill in staff.skills if not skill.serving))
 
     @classmethod
     def system(cls, origin: str, name: str = "kcc") -> Actor:
@@ -48,3 +50,8 @@ class Actor:
     @property
     def domain_ids(self) -> list[int]:
         return list(self.skill_levels)
+
+    @property
+    def serving_levels(self) -> dict[int, str]:
+        """The skilled domains whose queues they take now; what they may see is still every skilled domain."""
+        return {domain_id: level for domain_id, level in self.skill_levels.items() if domain_id not in self.not_serving}

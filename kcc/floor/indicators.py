@@ -21,13 +21,32 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from kcc.core.db import seconds_between
 from kcc.core.timeutil import AMSTERDAM, local
+from kcc.feedback.operations import tallies as feedback_tallies
 from kcc.floor import lobby_figures
-from kcc.models import CHANNELS, Contact, ContactStatus, Domain, Handover, HandoverState, IndicatorDay, Outcome, SettledDay, Task, TaskState
+from kcc.models import (
+    CHANNELS,
+    Contact,
+    ContactStatus,
+    Domain,
+    Handover,
+    HandoverState,
+    IndicatorDay,
+    Outcome,
+    SettledDay,
+    Signal,
+    SignalContact,
+    SignalStatus,
+    Task,
+    TaskState,
+    signal_domains,
+)
 from kcc.models.indicators import COUNTS
 
 FIELDS = ("contacts", "answered_in_one_go", "abandoned", "service_level", "handovers_offered",
           "handovers_accepted", "handovers_expired", "handovers_declined", "callbacks_created",
-          "callbacks_on_time", "callbacks_overdue", "repeat_contacts", "signals_raised", "signals_done")
+          "callbacks_on_time", "callbacks_overdue", "repeat_contacts", "signals_raised", "signals_done",
+          "feedback_asked", "feedback_yes", "feedback_partly", "feedback_no")
+LIVE = ("signals_raised", "signals_done", "feedback_asked", "feedback_yes", "feedback_partly", "feedback_no")
 SETTLE_AFTER = 2  # days: yesterday is still counted afresh, whatever it looks like
 SETTLE_PER_CALL = 31  # days the worker settles per round, so a first round over years of history stays short
 
@@ -178,13 +197,51 @@ def indicators(session: Session, start: date, end: date, now: datetime, domain: 
     if domain is not None:
         query = query.where(Domain.slug == domain)
     totals = _counts(session, _days(start, end), now)
+    live = _signals_and_feedback(session, *_bounds_of(start, end))
     result = []
     for domain_id, slug in session.execute(query):
         for channel in CHANNELS:
             counts = totals.get((domain_id, channel), dict.fromkeys(COUNTS, 0))
             answered = counts["phone_answered"]
             figures = {**counts, "service_level": round(counts["phone_in_time"] / answered, 3) if answered else None,
-                       "signals_raised": None, "signals_done": None}  # signals arrive with the seniors' board
+                       **live.get((domain_id, channel), dict.fromkeys(LIVE, 0))}
             result.append({"domain": slug, "channel": channel, **{name: figures[name] for name in FIELDS}})
+    return result
+
+
+def _bounds_of(start: date, end: date) -> tuple[datetime, datetime]:
+    return _bounds(start)[0], _bounds(end)[1]
+
+
+def _signals_and_feedback(session: Session, low: datetime, high: datetime) -> dict[tuple[int, str], dict[str, int]]:
+    """Signals raised and done, and citizen feedback asked and answered, in the range: per domain of the signal and
+    channel of the contact that raised it; per domain and channel of the contact asked about. Small tables, counted
+    afresh (a signal changes state long after its day)."""
+    result: dict[tuple[int, str], dict[str, int]] = {}
+
+    def add(domain_id: int | None, channel: str, values: dict[str, int]) -> None:
+        if domain_id is None:
+            return
+        row = result.setdefault((domain_id, channel), dict.fromkeys(LIVE, 0))
+        for name, value in values.items():
+            row[name] += int(value or 0)
+
+    first = (select(SignalContact.signal_id, func.min(SignalContact.id).label("link_id"))
+             .group_by(SignalContact.signal_id).subquery())
+    raised = and_(Signal.created_at >= low, Signal.created_at < high)
+    done = and_(Signal.status == SignalStatus.done, Signal.closed_at >= low, Signal.closed_at < high)
+    for domain_id, channel, count_raised, count_done in session.execute(
+            select(signal_domains.c.domain_id, Contact.channel,
+                   func.count(func.distinct(Signal.id)).filter(raised), func.count(func.distinct(Signal.id)).filter(done))
+            .join(signal_domains, signal_domains.c.signal_id == Signal.id)
+            .join(first, first.c.signal_id == Signal.id)
+            .join(SignalContact, SignalContact.id == first.c.link_id)
+            .join(Contact, Contact.id == SignalContact.contact_id)
+            .where(Signal.merged_into_id.is_(None), or_(raised, done))
+            .group_by(signal_domains.c.domain_id, Contact.channel)):
+        add(domain_id, channel, {"signals_raised": count_raised, "signals_done": count_done})
+    for tally in feedback_tallies(session, low, high):
+        add(tally.domain_id, tally.channel, {"feedback_asked": tally.asked, "feedback_yes": tally.yes,
+                                             "feedback_partly": tally.partly, "feedback_no": tally.no})
     return result
 

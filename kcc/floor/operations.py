@@ -6,8 +6,13 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from kcc.core import audit
+from kcc.core.actor import Actor
+from kcc.core.errors import Msg, NotAllowed, NotFound, ValidationError
+from kcc.models import Domain, Presence, Skill, Staff, StaffRole
 from kcc.queues import operations as queues
 from kcc.staff import directory
 
@@ -51,3 +56,82 @@ def overview(session: Session, now: datetime, fresh_s: int,
                       {state: by_domain[q.domain.id].get(state, []) for state in STATES})
             for q in (queues.queue_status(session, now) if figures is None else figures)]
     return Overview({state: totals.get(state, 0) for state in STATES}, rows)
+
+
+# --- deployment: which of their skilled domains someone serves now ---------------------------------------------
+
+@dataclass(frozen=True)
+class Deployable:
+    id: int
+    name: str
+    skills: tuple[tuple[int, str, str, bool], ...]  # (domain id, domain name, level, serving now)
+    state: str
+    on_since: datetime | None  # available without a pause since (None: not available)
+
+
+def deployable(session: Session, now: datetime, fresh_s: int) -> list[Deployable]:
+    """Everyone who takes queues (the agent role), with their skills and whether they serve each now."""
+    people = {person.id: person for person in directory.on_floor(session, seen_since=now - timedelta(seconds=fresh_s))}
+    agents = select(StaffRole.staff_id).where(StaffRole.role == "agent")
+    rows = session.execute(select(Staff.id, Staff.name, Staff.presence, Staff.presence_since, Skill.domain_id,
+                                  Domain.name, Skill.level, Skill.serving)
+                           .join(Skill, Skill.staff_id == Staff.id).join(Domain, Domain.id == Skill.domain_id)
+                           .where(Staff.active.is_(True), Staff.id.in_(agents))
+                           .order_by(Staff.name, Domain.position)).all()
+    grouped: dict[int, list] = {}
+    for row in rows:
+        grouped.setdefault(row[0], []).append(row)
+    result = []
+    for staff_id, skills in grouped.items():
+        first = skills[0]
+        person = people.get(staff_id)
+        state = person.state if person else "offline"
+        on_since = first.presence_since if first.presence == Presence.available and state in ("available", "busy") \
+            else None
+        result.append(Deployable(staff_id, first.name, tuple((r[4], r[5], r[6], bool(r[7])) for r in skills), state,
+                                 on_since))
+    return result
+
+
+def deploy(session: Session, actor: Actor, staff_id: int, serving: set[int], now: datetime) -> Staff:
+    """The lead moves someone between their skilled domains: effective for routing at once (their profile's
+    revision moves), logged. At least one domain stays served; a domain they have no skill in cannot be chosen."""
+    if not actor.has_role("lead"):
+        raise NotAllowed(Msg("Alleen de teamleider zet medewerkers in."), "deploy without the lead role")
+    staff = session.get(Staff, staff_id)
+    if staff is None or not staff.active:
+        raise NotFound(Msg("Medewerker %(id)s bestaat niet (meer).", id=staff_id))
+    skilled = {skill.domain_id for skill in staff.skills}
+    if not serving:
+        raise ValidationError({"serving": Msg("kies minstens één domein; wie geen wachtrij moet nemen, zet zichzelf op pauze")})
+    if not serving <= skilled:
+        raise ValidationError({"serving": Msg("kies alleen domeinen waarin %(name)s is geschoold", name=staff.name)})
+    changed = False
+    for skill in staff.skills:
+        if skill.serving != (skill.domain_id in serving):
+            skill.serving, changed = skill.domain_id in serving, True
+    if changed:
+        staff.revision = (staff.revision or 0) + 1
+        session.flush()
+        names = ",".join(sorted(skill.domain.slug for skill in staff.skills if skill.serving))
+        audit.record(session, actor, "staff.deploy", object_type="staff", object_id=staff.id, detail=names)
+    return staff
+
+
+def without_break(people: list[Deployable], now: datetime, after: timedelta) -> list[tuple[Deployable, timedelta]]:
+    """Who has been available (taking contacts) without a pause for longer than `after`: a prompt to care."""
+    return sorted(((person, now - person.on_since) for person in people
+                   if person.on_since is not None and now - person.on_since >= after), key=lambda item: -item[1])
+
+
+@dataclass(frozen=True)
+class OnTheLine:
+    name: str
+
+
+def long_without_break(session: Session, now: datetime, after: timedelta, fresh_s: int) -> list[tuple[OnTheLine, timedelta]]:
+    """The floor's prompt to care, in one statement: available (or busy with a contact) since long, screen open."""
+    rows = session.execute(select(Staff.name, Staff.presence_since).where(
+        Staff.active.is_(True), Staff.presence == Presence.available, Staff.presence_since <= now - after,
+        Staff.last_seen_at >= now - timedelta(seconds=fresh_s)).order_by(Staff.presence_since)).all()
+    return [(OnTheLine(name), now - since) for name, since in rows if since is not None]

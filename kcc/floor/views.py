@@ -2,25 +2,31 @@
 lobby's figures of today."""
 from __future__ import annotations
 
+import csv
+import io
 import re
+from datetime import date, timedelta
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, Response, render_template, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from kcc.callbacks import operations as tasks
 from kcc.content.catalogue import active_domains
+from kcc.core.errors import ValidationError
 from kcc.core.timeutil import local, utcnow
 from kcc.floor import operations as floor
-from kcc.floor import staffing
+from kcc.floor import staffing, wallboard
+from kcc.floor.indicators import FIELDS
 from kcc.floor.lobby_figures import lobby_figures
+from kcc.lobby import display
 from kcc.queues import live
 from kcc.staff.directory import OnFloor
 from kcc.web import polling
-from kcc.web.access import roles
-from kcc.web.request import actor, db, render, settings, wants_fragment
+from kcc.web.access import public, roles
+from kcc.web.request import actor, client_origin, current_actor, db, field_errors, render, settings, wants_fragment
 
 bp = Blueprint("floor", __name__, template_folder="templates")
 
@@ -45,15 +51,17 @@ def page():
 @bp.app_template_filter()
 def colleague_names(people: list[tuple[OnFloor, str]], secondary: str) -> Markup:
     """Colleagues by name, those for whom the domain is a secondary skill marked: hundreds of names in one join,
-    not a template loop per name (the floor is redrawn every few seconds)."""
-    marked = Markup('{} <span class="kcc-muted">({})</span>')
-    return Markup(", ").join(marked.format(person.name, secondary) if level == "secondary" else person.name
-                             for person, level in people)
+    not a template loop per name (the floor is redrawn every few seconds), each name escaped once."""
+    marker = f' <span class="kcc-muted">({escape(secondary)})</span>'
+    return Markup(", ".join(f"{escape(person.name)}{marker}" if level == "secondary" else str(escape(person.name))
+                            for person, level in people))
 
 
 def _context() -> dict:
     now = utcnow()
     return {"view": floor.overview(db(), now, settings().queue.presence_fresh_s, live.figures()[0]),
+            "long_on": floor.long_without_break(db(), now, timedelta(minutes=settings().queue.break_after_min),
+                                                settings().queue.presence_fresh_s),
             "overdue": tasks.overdue(db(), actor(), now, OVERDUE_SHOWN),
             "overdue_count": tasks.count_tasks(db(), actor(), overdue_at=now),
             # the domains someone came to the counter for today: per domain and per hour, never per person
@@ -106,3 +114,139 @@ def _number(args, name: str, default: int, low: int, high: int, errors: dict[str
         errors[name] = problem
         return default
     return int(raw)
+
+
+# --- the wallboard and the period report --------------------------------------------------------------------
+
+BOARD_ROLES = ("lead", "senior")
+
+
+def _wallboard_context() -> dict:
+    now = utcnow()
+    today = local(now).date()
+    return {"board": wallboard.board(db(), today, today, now), "slots": wallboard.half_hours(db(), today, now),
+            "weeks": wallboard.weeks(db(), today, now), "now": now}
+
+
+@bp.get("/vloer/wand")
+@public
+def wallboard_page():
+    """The wallboard for a TV on the floor (1920×1080): for a logged-in lead or senior, or with the display code
+    (KCC_DISPLAY_CODE) or from the display network, like the lobby's wall. Team figures only."""
+    viewer = current_actor()
+    if not (viewer is not None and viewer.has_role(*BOARD_ROLES)) and not display.may_open(
+            settings(), request.args.get("code"), client_origin(), None):
+        return render("lobby/wall_closed.html"), 403
+    key = ("wallboard", str(db().get_bind().engine.url), str(get_locale()))
+    context = polling.shared(key, 15.0, _wallboard_context)  # every TV shows the same: counted twice a minute at most
+    template = "floor/_wallboard.html" if wants_fragment() else "floor/wallboard.html"
+    return render(template, **context, code=request.args.get("code", ""))
+
+REPORT_ROWS = (("contacts", _l("Contacten")), ("answered_in_one_go", _l("In één keer beantwoord")),
+               ("abandoned", _l("Opgehangen of weggegaan")), ("service_level", _l("Telefoon binnen de tijd")),
+               ("handovers_offered", _l("Warm overdragen aangeboden")), ("handovers_accepted", _l("Aangenomen")),
+               ("handovers_expired", _l("Niet op tijd aangenomen")), ("callbacks_created", _l("Terugbelverzoeken")),
+               ("callbacks_on_time", _l("Op tijd teruggebeld")), ("callbacks_overdue", _l("Te laat of over tijd")),
+               ("repeat_contacts", _l("Herhaalcontacten")), ("signals_raised", _l("Knelpunten gemeld")),
+               ("signals_done", _l("Knelpunten afgerond")), ("feedback_asked", _l("Inwoners gevraagd")),
+               ("feedback_yes", _l("Goed geholpen: ja")), ("feedback_partly", _l("Goed geholpen: een beetje")),
+               ("feedback_no", _l("Goed geholpen: nee")))
+
+
+def _period(errors: dict[str, str]) -> tuple[date, date, str | None]:
+    """The period asked for (default: this week so far), what was wrong with it said per field."""
+    today = local(utcnow()).date()
+    default_start = today - timedelta(days=today.weekday())
+    values = {}
+    for name, default in (("van", default_start), ("tot", today)):
+        raw = request.args.get(name, "").strip()
+        try:
+            values[name] = date.fromisoformat(raw) if raw else default
+        except ValueError:
+            errors[name] = _("kies een datum, bijvoorbeeld %(day)s", day=today.isoformat())
+            values[name] = default
+    start, end = values["van"], values["tot"]
+    if not errors and end < start:
+        errors["tot"] = _("de einddatum ligt voor de begindatum")
+    elif not errors and (end - start).days > 366:
+        errors["tot"] = _("hoogstens een jaar in één keer")
+    slug = request.args.get("domein", "").strip() or None
+    return start, end, slug
+
+
+@bp.get("/vloer/rapport")
+@roles(*BOARD_ROLES)
+def report():
+    errors: dict[str, str] = {}
+    start, end, slug = _period(errors)
+    domains = active_domains(db())
+    if slug is not None and slug not in {d.slug for d in domains}:
+        slug = None
+    now = utcnow()
+    board = [] if errors else wallboard.board(db(), start, end, now, slug)
+    weeks = [] if errors else wallboard.weeks(db(), end, now, count=min(26, (end - start).days // 7 + 1), domain=slug)
+    domain_id = next((d.id for d in domains if d.slug == slug), None)
+    slots = wallboard.half_hours(db(), start, now, domain_id) if not errors and start == end else []
+    values = {"van": request.args.get("van", start.isoformat()), "tot": request.args.get("tot", end.isoformat()),
+              "domein": slug or ""}
+    return render("floor/report.html", board=board, weeks=weeks, slots=slots, start=start, end=end, errors=errors,
+                  values=values, rows=REPORT_ROWS, domain_options=[(d.slug, d.name) for d in domains]), \
+        422 if errors else 200
+
+
+@bp.get("/vloer/rapport.csv")
+@roles(*BOARD_ROLES)
+def report_csv():
+    """The same figures as the report, one row per domain and channel; the counter rows carry the lobby's."""
+    errors: dict[str, str] = {}
+    start, end, slug = _period(errors)
+    if errors:
+        return Response("\n".join(f"{name}: {message}" for name, message in errors.items()) + "\n", status=422,
+                        mimetype="text/plain")
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";")
+    lobby_columns = ("lobby_visitors", "lobby_wait_mean_s", "lobby_wait_p90_s", "lobby_service_mean_s",
+                     "lobby_turned_away")
+    writer.writerow(["from", "to", "domain", "channel", *FIELDS, *lobby_columns])
+    for d in wallboard.board(db(), start, end, utcnow(), slug):
+        for c in d.channels:
+            lobby = d.lobby if c.channel == "counter" and d.lobby is not None else None
+            writer.writerow([start.isoformat(), end.isoformat(), d.slug, c.channel,
+                             *("" if c.counts.get(name) is None else c.counts.get(name) for name in FIELDS),
+                             *((lobby.visitors, lobby.wait.mean_s or "", lobby.wait.p90_s or "",
+                                lobby.service.mean_s or "", sum(lobby.turned_away.values())) if lobby else
+                               ("",) * len(lobby_columns))])
+    filename = f"kcc-{start.isoformat()}-{end.isoformat()}{'-' + slug if slug else ''}.csv"
+    return Response(out.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+# --- deployment ---------------------------------------------------------------------------------------------
+
+def _deployment(errors: dict | None = None, person_id: int | None = None, saved: int | None = None) -> dict:
+    now = utcnow()
+    people = floor.deployable(db(), now, settings().queue.presence_fresh_s)
+    return {"people": people, "errors": errors or {}, "error_for": person_id, "saved": saved, "now": now,
+            "long_on": {person.id: since for person, since in floor.without_break(
+                people, now, timedelta(minutes=settings().queue.break_after_min))}}
+
+
+@bp.get("/vloer/inzet")
+@roles("lead")
+def deployment():
+    """Which of their skilled domains each employee serves now: a change counts for routing at once."""
+    return render("floor/deployment.html", **_deployment())
+
+
+@bp.post("/vloer/inzet/<int:staff_id>")
+@roles("lead")
+def deploy(staff_id: int):
+    serving = {int(value) for value in request.form.getlist("serving") if value.isdigit() and len(value) < 10}
+    try:
+        floor.deploy(db(), actor(), staff_id, serving, utcnow())
+    except ValidationError as error:
+        db().rollback()
+        response = render("floor/deployment.html", **_deployment(field_errors(error), staff_id))
+        response.status_code = 422
+        return response
+    return render("floor/deployment.html", **_deployment(saved=staff_id))

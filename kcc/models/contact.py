@@ -76,6 +76,8 @@ class Contact(Base):
     triage: Mapped[bool] = mapped_column(Boolean, default=False)
     # the same person had come in during the 7 days before, or had an open callback task, when this arrived
     repeated: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # the citizen agreed to one question by e-mail afterwards ("Bent u goed geholpen?"), see kcc.feedback
+    feedback_ok: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     external_ref: Mapped[str | None] = mapped_column(String(100), unique=True)
     routing_method: Mapped[str | None] = mapped_column(String(10))

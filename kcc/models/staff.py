@@ -12,6 +12,7 @@ from sqlalchemy import (
     Integer,
     String,
     Table,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -85,6 +86,11 @@ class Staff(Base):
         return {skill.domain_id: skill.level for skill in self.skills}
 
     @property
+    def serving_levels(self) -> dict[int, str]:
+        """The skilled domains whose queues this employee takes now (the floor lead may deploy them elsewhere)."""
+        return {skill.domain_id: skill.level for skill in self.skills if skill.serving}
+
+    @property
     def team_ids(self) -> frozenset[int]:
         return frozenset(team.id for team in self.teams)
 
@@ -122,6 +128,8 @@ class Skill(Base):
     staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), primary_key=True)
     domain_id: Mapped[int] = mapped_column(ForeignKey("domains.id"), primary_key=True)
     level: Mapped[str] = mapped_column(String(10))
+    # the floor lead's deployment: whether they take this domain's queue now (a skill kept, not served today)
+    serving: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     domain: Mapped[Domain] = relationship()
 

@@ -105,3 +105,16 @@ class SignalStatus(StrEnum):
 
 
 SIGNAL_STATUSES = tuple(SignalStatus)
+
+
+class FeedbackAnswer(StrEnum):
+    """The one KTO question, "Bent u goed geholpen?"."""
+
+    yes = "yes"
+    partly = "partly"
+    no = "no"
+
+
+FEEDBACK_ANSWERS = tuple(FeedbackAnswer)
+MOODS = ("green", "yellow", "red")  # the weekly mood check
+COACHING_KINDS = ("top", "goal")  # a top (what went well) or a learning goal

@@ -11,7 +11,7 @@ from datetime import timedelta
 from flask import Blueprint, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, EmailField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -42,6 +42,8 @@ class QuestionForm(FlaskForm):
                         description=_l("Als u liever gebeld wordt."))
     language = SelectField(_l("In welke taal wilt u antwoord?"),
                            choices=[SelectChoice(code, label) for code, label in CITIZEN_LANGUAGES], default="nl")
+    feedback = BooleanField(_l("Na afloop mag de gemeente mij één korte vraag mailen: ben ik goed geholpen?"),
+                            description=_l("Niet verplicht. Wij vragen het hoogstens één keer per maand."))
 
 
 def _limited() -> bool:
@@ -63,11 +65,13 @@ def question():
     try:
         data = intake.parse_contact({
             "channel": "web", "question": form.question.data, "language": form.language.data,
+            "feedback": bool(form.feedback.data),
             "citizen": {"name": form.name.data or None, "email": form.email.data or None,
                         "phone": form.phone.data or None}})
     except ValidationError as error:
         for field, message in error.fields.items():
-            target = {"citizen.email": form.email, "citizen.phone": form.phone, "citizen.name": form.name}.get(
+            target = {"citizen.email": form.email, "citizen.phone": form.phone, "citizen.name": form.name,
+                      "feedback": form.feedback}.get(
                 field, form.question)
             target.errors.append(translate(message))
         return render("public/question.html", form=form, max_question=intake.MAX_QUESTION), 422

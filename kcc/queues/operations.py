@@ -125,7 +125,7 @@ class Waiting:
 
 def _claimer(staff: Actor | Staff, desk_id: int | None, idle_since: datetime) -> _Claimer:
     assert staff.id is not None  # a person: a Staff row, or an Actor whose staff row _me has just read
-    levels = {domain_id: 0 if level == "primary" else 1 for domain_id, level in staff.skill_levels.items()}
+    levels = {domain_id: 0 if level == "primary" else 1 for domain_id, level in staff.serving_levels.items()}
     return _Claimer(staff.id, levels, set(staff.languages) | {"nl"}, desk_id is not None, idle_since)
 
 
@@ -159,6 +159,7 @@ _FREE_COLLEAGUES = (
     .join(Skill, Skill.staff_id == Staff.id)
     .where(Staff.id != bindparam("claimer"), Staff.active.is_(True), Staff.presence == Presence.available,
            Staff.last_seen_at >= bindparam("fresh"), Skill.domain_id.in_(bindparam("domains", expanding=True)),
+           Skill.serving.is_(True),
            ~exists().where(Contact.owner_id == Staff.id, Contact.status == ContactStatus.in_progress)))
 _LANGUAGES = select(StaffLanguage.staff_id, StaffLanguage.code).where(
     StaffLanguage.staff_id.in_(bindparam("staff", expanding=True)))

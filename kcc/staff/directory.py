@@ -102,7 +102,8 @@ def on_floor(session: Session, seen_since: datetime) -> list[OnFloor]:
     plain rows (the ORM's result handling would cost more than the database does)."""
     conn = session.connection()
     skills: dict[int, list[tuple[int, str]]] = defaultdict(list)
-    for staff_id, domain_id, level in conn.execute(select(Skill.staff_id, Skill.domain_id, Skill.level)):
+    for staff_id, domain_id, level in conn.execute(select(Skill.staff_id, Skill.domain_id, Skill.level)
+                                                   .where(Skill.serving.is_(True))):  # the domains they serve now
         skills[staff_id].append((domain_id, level))
     return [OnFloor(staff_id, name, state, tuple(skills[staff_id]))
             for staff_id, name, state, _seen in _active_with_state(session, seen_since)]

@@ -11,7 +11,7 @@ from flask_login import current_user
 from kcc.contacts.intake import reference
 from kcc.core.timeutil import local
 from kcc.mail.operations import when
-from kcc.web.request import current_actor
+from kcc.web.request import current_actor, translate
 
 ROLE_LABELS = {
     "host": _l("Gastvrouw/gastheer"),
@@ -52,7 +52,7 @@ OUTCOME_LABELS = {"answered": _l("In één keer beantwoord"), "referred_external
 # (role, endpoint, label) in the order a person with several roles lands: the first that matches.
 SCREENS = [
     ("lead", "floor.page", _l("Vloeroverzicht")),
-    ("senior", "home.improvements", _l("Verbeteren")),
+    ("senior", "signals.board", _l("Verbeteren")),
     ("agent", "workspace.page", _l("Werkplek")),
     ("host", "lobby.page", _l("Lobby")),
     ("specialist", "callbacks.task_list", _l("Taken")),
@@ -61,14 +61,24 @@ SCREENS = [
     ("host", "appointments.day", _l("Afspraken")),
     ("agent", "appointments.day", _l("Afspraken")),
     ("lead", "appointments.day", _l("Afspraken")),
+    ("lead", "signals.board", _l("Verbeteren")),
+    ("lead", "team.team_week", _l("Team")),
+    ("agent", "team.my_week", _l("Werkoverleg")),
+    ("specialist", "team.my_week", _l("Werkoverleg")),
+    ("host", "team.my_week", _l("Werkoverleg")),
+    ("senior", "team.my_week", _l("Werkoverleg")),
 ]
+
+
+OWN_ROLE_ONLY = {"team.team_week"}  # a team's mood answers: its lead's screen only, not admin's
 
 
 def screens_for(user) -> list[tuple[str, str]]:
     """The screens a user (a Staff row or an Actor) may open; admin sees every screen."""
     if user is None or not getattr(user, "is_authenticated", True):
         return []
-    screens = {endpoint: label for role, endpoint, label in SCREENS if user.has_role(role)}
+    screens = {endpoint: label for role, endpoint, label in SCREENS
+               if (role in user.roles if endpoint in OWN_ROLE_ONLY else user.has_role(role))}
     return list(screens.items())
 
 
@@ -110,6 +120,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["when"] = when  # "dinsdag 1 december om 12:00", as the citizen's e-mail says it
     app.jinja_env.filters["dayname"] = lambda day: format_date(day, "full")  # "dinsdag 1 december 2026"
     app.jinja_env.globals["timedelta"] = timedelta
+    app.jinja_env.filters["msg"] = translate  # a domain message (kcc.core.errors.Msg) in the reader's language
 
     @app.context_processor
     def kcc_context():

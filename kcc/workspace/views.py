@@ -17,6 +17,8 @@ from kcc.contacts import handling, intake
 from kcc.content.catalogue import active_desks, active_domains, active_teams
 from kcc.core.errors import Conflict, Msg, ValidationError
 from kcc.core.timeutil import parse_local, utcnow
+from kcc.feedback import operations as feedback
+from kcc.floor import wallboard
 from kcc.handover import operations as handover
 from kcc.lobby import calls
 from kcc.models import Contact, Handover, Presence
@@ -122,7 +124,8 @@ def page():
                "offers": [], "handovers": []}
     side = _side_context()
     context.update(offers=side["offers"], handovers=side["handovers"],
-                   poll_every=poll_every(current_user.presence, context["contact"] is not None))
+                   poll_every=poll_every(current_user.presence, context["contact"] is not None),
+                   own=wallboard.own_count(db(), actor(), utcnow()))
     return render("workspace/page.html", **context)
 
 
@@ -299,10 +302,12 @@ def note(contact_id: int):
 @roles(*HANDLERS)
 def finish(contact_id: int):
     contact = _own_contact(contact_id)
-    form = {key: request.form.get(key, "") for key in ("outcome", "note", "referred_to")}
+    form = {key: request.form.get(key, "") for key in ("outcome", "note", "referred_to", "feedback")}
     try:
         queues.resolve(db(), contact.id, actor(), form["outcome"], utcnow(), note=form["note"],
                        referred_to=form["referred_to"])
+        if form["feedback"]:
+            feedback.consent(db(), actor(), contact.id)
     except (ValidationError, Conflict) as error:
         db().rollback()
         return _answer("workspace/_current.html", current_context(errors=field_errors(error), values=form),

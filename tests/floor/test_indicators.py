@@ -81,7 +81,7 @@ def test_indicators_count_as_by_hand_and_read_the_same_once_kept(session, make_s
     assert (social["handovers_offered"], social["handovers_expired"], social["handovers_accepted"]) == (1, 1, 0)
     assert (social["callbacks_created"], social["callbacks_on_time"], social["callbacks_overdue"]) == (1, 0, 1)
     assert _row(fresh, "burgerzaken", "email")["answered_in_one_go"] == 1
-    assert len(fresh) == 4 * 4 and all(r["signals_raised"] is None for r in fresh)
+    assert len(fresh) == 4 * 4 and all(r["signals_raised"] == 0 and r["feedback_asked"] == 0 for r in fresh)
     # the days that can no longer change are kept; yesterday and today are counted afresh every time
     kept = set(session.scalars(select(SettledDay.day)))
     assert local(now).date() - timedelta(days=10) in kept and local(now).date() - timedelta(days=5) in kept

@@ -1,12 +1,10 @@
 """Mail to citizens goes through a real SMTP server (aiosmtpd), or to instance/outbox; nothing is lost."""
-import socket
 import time
 from dataclasses import replace
 from datetime import timedelta
 from email import message_from_bytes, policy
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from kcc.config import QueueSettings
@@ -18,32 +16,9 @@ from kcc.handover import operations as handover
 from kcc.mail import operations as mail
 from kcc.models import OutgoingMail, Team
 from kcc.queues import operations as queues
+from tests.conftest import free_port
 
 STORY = handover.Context("Meneer wil weten of zijn aanvraag voor een scootmobiel al is behandeld.", "", "")
-
-
-class Inbox:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp_server():
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
-    controller.start()
-    yield controller, inbox
-    controller.stop()
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture
@@ -77,7 +52,7 @@ def test_the_confirmation_arrives_over_smtp_in_plain_dutch(app, session, task, s
 
 
 def test_a_failing_mail_server_keeps_the_mail_and_retries(app, session, task):
-    settings = replace(app.config["KCC"], smtp_host="127.0.0.1", smtp_port=_free_port(), smtp_tls=False)
+    settings = replace(app.config["KCC"], smtp_host="127.0.0.1", smtp_port=free_port(), smtp_tls=False)
     now = utcnow()
     assert mail.send_due(session, settings, app.instance_path, now) == (0, 1)
     queued = session.scalars(select(OutgoingMail)).one()
