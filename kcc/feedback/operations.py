@@ -131,7 +131,7 @@ def tallies(session: Session, low: datetime, high: datetime) -> list[Tally]:
     return [Tally(*row) for row in rows]
 
 
-def comments(session: Session, domain_id: int, since: datetime, limit: int = 20) -> list[Feedback]:
+def comments(session: Session, domain_id: int, since: datetime, limit: int = 8) -> list[Feedback]:
     """The "no" and "partly" answers with a comment of one domain: what the seniors read, newest first."""
     return list(session.scalars(select(Feedback).where(
         Feedback.domain_id == domain_id, Feedback.answered_at >= since, Feedback.comment != "",
