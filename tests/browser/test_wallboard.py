@@ -75,3 +75,38 @@ def test_a_citizen_answers_the_one_question_on_a_phone(screen, backstage):
     expect(page.get_by_role("heading", level=1)).to_have_text("Dank u wel")
     page.goto(window.base + f"/tevredenheid/{token}")
     expect(page.get_by_text("U heeft deze vraag al beantwoord")).to_be_visible()
+
+
+def test_the_leads_deployment_coaching_and_the_seniors_guide_read_at_every_width(screen):
+    window = screen()
+    page = window.page
+    window.login("ahmed")
+    page.goto(window.base + "/vloer")
+    page.get_by_role("link", name="Inzet per domein").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Inzet per domein")
+    card = page.locator("form", has=page.get_by_role("heading", name="Jeroen de Boer"))
+    for box in card.get_by_role("checkbox").all():
+        box.uncheck()
+    card.get_by_role("button", name="Opslaan").click()
+    expect(page.locator("form", has=page.get_by_role("heading", name="Jeroen de Boer")).get_by_role("alert")) \
+        .to_contain_text("kies minstens één domein")
+    pages = [("deployment", window.base + "/vloer/inzet")]
+    page.goto(window.base + "/vloer/team")
+    page.get_by_role("link", name="Tops en leerdoelen Jeroen de Boer").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Coaching: Jeroen de Boer en Ahmed Yilmaz")
+    page.get_by_role("button", name="Vastleggen").click()
+    expect(page.locator("#coaching-text-error")).to_have_text("schrijf de top of het leerdoel op")
+    pages.append(("coaching", page.url))
+    senior = screen()
+    senior.login("tom")
+    senior.page.goto(senior.base + "/verbeteren/leidraad")
+    expect(senior.page.get_by_label("Leidraad voor Vergunningen (elke regel een punt)")).not_to_be_empty()
+    pages.append(("guide", senior.page.url))
+    for name, url in pages:
+        viewer = senior if name == "guide" else window
+        viewer.page.goto(url)
+        for width in (768, 1024, 1366):
+            viewer.page.set_viewport_size({"width": width, "height": 900})
+            assert fits(viewer.page), f"{name} scrolls sideways at {width} px"
+            assert viewer.axe() == [], name
+            viewer.page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
