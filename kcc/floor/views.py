@@ -43,10 +43,8 @@ def page():
     # every lead sees the same floor: drawn at most every 5 s per process (each lead polls every 10 s), and 204 while
     # it looks the same
     key = ("floor", str(db().get_bind().engine.url), str(get_locale()))
-    # drawn anew beside the requests once 5 s old: a lead's poll never waits for the drawing of everyone
     html, version = polling.shared(key, 5.0, lambda: polling.versioned(render_template("floor/_floor.html",
-                                                                                      **_context()), "floor"),
-                                   stale_s=60.0)
+                                                                                      **_context()), "floor"))
     return polling.answer({"floor": polling.Part(lambda: html, known=version)}, request.args, out_of_band=False)
 
 

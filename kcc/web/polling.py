@@ -11,14 +11,13 @@ tokens left out, as they change with every rendering), or something cheaper that
 from __future__ import annotations
 
 import hashlib
-import logging
 import re
 import threading
 import time
 from collections.abc import Callable, Hashable, Mapping
 from typing import Any, TypeVar
 
-from flask import copy_current_request_context, make_response
+from flask import make_response
 from markupsafe import escape
 from werkzeug.wrappers import Response
 
@@ -76,7 +75,6 @@ def answer(parts: Mapping[str, Part], shown: Mapping[str, str], out_of_band: boo
 
 _SHARED: dict[Hashable, tuple[float, Any]] = {}
 _SHARED_LOCK = threading.Lock()
-_REFRESHING: set[Hashable] = set()
 
 
 def forget_shared() -> None:
@@ -85,46 +83,17 @@ def forget_shared() -> None:
         _SHARED.clear()
 
 
-def shared(key: Hashable, seconds: float, make: Callable[[], T], stale_s: float = 0.0) -> T:
+def shared(key: Hashable, seconds: float, make: Callable[[], T]) -> T:
     """What every screen of this process shows alike (a domain's queue), made at most once per `seconds`: three
     hundred screens polling the same figures cost one count, not three hundred. Only for what is the same for
-    everyone who may see it: nothing of the viewer (no CSRF token, no name) and nothing need-to-know decides.
-
-    With `stale_s`, a value older than `seconds` but younger than `stale_s` is answered as it is while one thread
-    of this process makes it anew with the request's context copied: a screen that is costly to draw (the floor
-    with everyone on it) then never keeps its poller waiting for the drawing, and is at most one drawing behind."""
+    everyone who may see it: nothing of the viewer (no CSRF token, no name) and nothing need-to-know decides."""
     now = time.monotonic()
     found = _SHARED.get(key)
     if found is not None and now - found[0] < seconds:
         return found[1]
-    if found is not None and now - found[0] < stale_s:
-        with _SHARED_LOCK:
-            start = key not in _REFRESHING
-            _REFRESHING.add(key)
-        if start:
-            threading.Thread(target=_refresh, args=(key, copy_current_request_context(make)), daemon=True,
-                             name=f"kcc-refresh-{key!r}"[:60]).start()
-        return found[1]
     value = make()
-    _keep(key, now, value)
-    return value
-
-
-def _keep(key: Hashable, at: float, value: Any) -> None:
     with _SHARED_LOCK:
         if len(_SHARED) > 1000:  # keys are databases × domain sets × languages: only tests make many
             _SHARED.clear()
-        _SHARED[key] = (at, value)
-
-
-def _refresh(key: Hashable, make: Callable[[], Any]) -> None:
-    """Make a shared value anew beside the requests; a failure leaves the old one until it is too stale to answer
-    (then the next request makes it itself, and meets the error)."""
-    try:
-        at = time.monotonic()
-        _keep(key, at, make())
-    except Exception:  # noqa: BLE001  (a background refresh has nobody to answer to but the log)
-        logging.getLogger(__name__).exception("refreshing %r failed", key)
-    finally:
-        with _SHARED_LOCK:
-            _REFRESHING.discard(key)
+        _SHARED[key] = (now, value)
+    return value
