@@ -189,7 +189,9 @@ def report():
     slots = wallboard.half_hours(db(), start, now, domain_id) if not errors and start == end else []
     values = {"van": request.args.get("van", start.isoformat()), "tot": request.args.get("tot", end.isoformat()),
               "domein": slug or ""}
+    nothing = not any(c.counts.get("contacts") or c.waiting for d in board for c in d.channels)
     return render("floor/report.html", board=board, weeks=weeks, slots=slots, start=start, end=end, errors=errors,
+                  nothing=nothing,
                   values=values, rows=REPORT_ROWS, domain_options=[(d.slug, d.name) for d in domains]), \
         422 if errors else 200
 

@@ -13,7 +13,7 @@ from kcc.core.timeutil import AMSTERDAM, local, utcnow
 from kcc.feedback import operations as feedback
 from kcc.floor.lobby_figures import lobby_figures
 from kcc.models import Contact, SignalStatus
-from kcc.policy import contact_or_404
+from kcc.policy import contact_or_404, may_see_contact
 from kcc.signals import operations as signals
 from kcc.web.access import roles, staff
 from kcc.web.request import actor, db, field_errors, render, wants_fragment
@@ -146,20 +146,16 @@ def _signal_context(signal_id: int, errors: dict | None = None, values: dict | N
     signal = signals.signal_or_404(db(), signal_id)
     if not signals.may_read(actor(), signal):
         raise NotAllowed(Msg("Dit signaal is niet voor jou."), f"signal {signal_id} is not theirs")
-    today = local(utcnow()).date()
-    merged_into = signal.merged_into_id
     candidates = [s for s in signals.open_in(db(), [d.id for d in signal.domains], limit=50) if s.id != signal.id]
-    return {"signal": signal, "weeks": signals.impact(db(), signal, today), "errors": errors or {},
-            "values": values or {}, "may_triage": signals.may_triage(actor(), signal), "labels": signals.STATUS_LABELS,
+    return {"signal": signal, "weeks": signals.impact(db(), signal, local(utcnow()).date()), "errors": errors or {},
+            "values": values or {}, "may_triage": signals.may_triage(actor(), signal),
             "next_status": signals.NEXT.get(SignalStatus(signal.status)), "final": signals.FINAL,
-            "candidates": candidates, "owners": signals.owner_choices(db(), signal), "merged_into": merged_into, "today": today,
-            "linked": _linked(signal)}
+            "candidates": candidates, "owners": signals.owner_choices(db(), signal),
+            "merged_into": signal.merged_into_id, "linked": _linked(signal)}
 
 
 def _linked(signal) -> list[tuple[object, Contact | None]]:
     """The links, with the contact only when this reader may open it (a sociaal contact stays a reference)."""
-    from kcc.policy import may_see_contact
-
     return [(link, link.contact if link.contact and may_see_contact(actor(), link.contact) else None)
             for link in signal.links]
 

@@ -117,3 +117,5 @@ def test_the_report_keeps_a_wrong_date_and_exports_csv(session, make_staff, auth
     assert phone["domain"] == "burgerzaken" and phone["contacts"] == "1" and phone["answered_in_one_go"] == "1"
     assert {r["domain"] for r in rows} == {"burgerzaken"}
     assert auth.client.get("/vloer/rapport.csv?van=x").status_code == 422
+    empty = auth.client.get("/vloer/rapport?van=2020-01-06&tot=2020-01-12").get_data(as_text=True)
+    assert "Geen contacten van 06-01-2020 tot en met 12-01-2020" in empty
