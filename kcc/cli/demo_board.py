@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+import secrets
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
@@ -149,7 +150,7 @@ def load_feedback(session: Session) -> None:
         roll = rng.random()
         answer = None if roll < 0.35 else "yes" if roll < 0.8 else "partly" if roll < 0.92 else "no"
         comment = rng.choice(COMMENTS[answer]) if answer in COMMENTS and rng.random() < 0.5 else ""
-        session.add(Feedback(token_hash=hashlib.sha256(f"demo-{contact_id}".encode()).hexdigest(),
+        session.add(Feedback(token_hash=hashlib.sha256(secrets.token_bytes(24)).hexdigest(),
                              contact_id=contact_id, domain_id=domain_id, channel=channel, sent_at=sent,
                              answered_at=sent + timedelta(hours=rng.randint(1, 30)) if answer else None,
                              answer=answer, comment=comment))

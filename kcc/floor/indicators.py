@@ -226,10 +226,11 @@ def _signals_and_feedback(session: Session, low: datetime, high: datetime) -> di
         for name, value in values.items():
             row[name] += int(value or 0)
 
-    first = (select(SignalContact.signal_id, func.min(SignalContact.id).label("link_id"))
-             .group_by(SignalContact.signal_id).subquery())
     raised = and_(Signal.created_at >= low, Signal.created_at < high)
     done = and_(Signal.status == SignalStatus.done, Signal.closed_at >= low, Signal.closed_at < high)
+    in_range = select(Signal.id).where(or_(raised, done))  # ix_signals_created, ix_signals_closed
+    first = (select(SignalContact.signal_id, func.min(SignalContact.id).label("link_id"))
+             .where(SignalContact.signal_id.in_(in_range)).group_by(SignalContact.signal_id).subquery())
     for domain_id, channel, count_raised, count_done in session.execute(
             select(signal_domains.c.domain_id, Contact.channel,
                    func.count(func.distinct(Signal.id)).filter(raised), func.count(func.distinct(Signal.id)).filter(done))

@@ -7,7 +7,7 @@ import io
 import re
 from datetime import date, timedelta
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -184,7 +184,9 @@ def report():
         slug = None
     now = utcnow()
     board = [] if errors else wallboard.board(db(), start, end, now, slug)
-    weeks = [] if errors else wallboard.weeks(db(), end, now, count=min(26, (end - start).days // 7 + 1), domain=slug)
+    first_monday, last_monday = start - timedelta(days=start.weekday()), end - timedelta(days=end.weekday())
+    weeks = [] if errors else wallboard.weeks(db(), end, now, count=min(26, (last_monday - first_monday).days // 7 + 1),
+                                              domain=slug)
     domain_id = next((d.id for d in domains if d.slug == slug), None)
     slots = wallboard.half_hours(db(), start, now, domain_id) if not errors and start == end else []
     values = {"van": request.args.get("van", start.isoformat()), "tot": request.args.get("tot", end.isoformat()),
@@ -196,6 +198,10 @@ def report():
         422 if errors else 200
 
 
+def _blank(value: int | None) -> int | str:
+    return "" if value is None else value
+
+
 @bp.get("/vloer/rapport.csv")
 @roles(*BOARD_ROLES)
 def report_csv():
@@ -205,6 +211,8 @@ def report_csv():
     if errors:
         return Response("\n".join(f"{name}: {message}" for name, message in errors.items()) + "\n", status=422,
                         mimetype="text/plain")
+    if slug is not None and slug not in {d.slug for d in active_domains(db())}:
+        return Response(f"domein: {_('kies een domein uit de lijst')}\n", status=422, mimetype="text/plain")
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";")
     lobby_columns = ("lobby_visitors", "lobby_wait_mean_s", "lobby_wait_p90_s", "lobby_service_mean_s",
@@ -215,8 +223,8 @@ def report_csv():
             lobby = d.lobby if c.channel == "counter" and d.lobby is not None else None
             writer.writerow([start.isoformat(), end.isoformat(), d.slug, c.channel,
                              *("" if c.counts.get(name) is None else c.counts.get(name) for name in FIELDS),
-                             *((lobby.visitors, lobby.wait.mean_s or "", lobby.wait.p90_s or "",
-                                lobby.service.mean_s or "", sum(lobby.turned_away.values())) if lobby else
+                             *((lobby.visitors, _blank(lobby.wait.mean_s), _blank(lobby.wait.p90_s),
+                                _blank(lobby.service.mean_s), sum(lobby.turned_away.values())) if lobby else
                                ("",) * len(lobby_columns))])
     filename = f"kcc-{start.isoformat()}-{end.isoformat()}{'-' + slug if slug else ''}.csv"
     return Response(out.getvalue(), mimetype="text/csv",
@@ -237,7 +245,9 @@ def _deployment(errors: dict | None = None, person_id: int | None = None, saved:
 @roles("lead")
 def deployment():
     """Which of their skilled domains each employee serves now: a change counts for routing at once."""
-    return render("floor/deployment.html", **_deployment())
+    saved = request.args.get("opgeslagen", "")
+    return render("floor/deployment.html", **_deployment(saved=int(saved) if saved.isdigit() and len(saved) < 10
+                                                         else None))
 
 
 @bp.post("/vloer/inzet/<int:staff_id>")
@@ -251,4 +261,4 @@ def deploy(staff_id: int):
         response = render("floor/deployment.html", **_deployment(field_errors(error), staff_id))
         response.status_code = 422
         return response
-    return render("floor/deployment.html", **_deployment(saved=staff_id))
+    return redirect(url_for("floor.deployment", opgeslagen=staff_id, _anchor=f"deploy-{staff_id}"))

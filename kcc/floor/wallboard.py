@@ -109,7 +109,7 @@ def board(session: Session, start: date, end: date, now: datetime, domain: str |
             select(Contact.domain_id, Contact.channel, func.count(), func.min(Contact.queued_at))
             .where(Contact.status == ContactStatus.waiting).group_by(Contact.domain_id, Contact.channel))}
     lobby = {figures.slug: figures for figures in lobby_figures(session, start, end, domain)}
-    low, high = _day_bounds(today)
+    _low, high = _day_bounds(today)
     open_tasks = Task.state == TaskState.open
     due = {domain_id: (count_due, count_over) for domain_id, count_due, count_over in session.execute(
         select(Contact.domain_id, func.count(Task.id).filter(Task.deadline >= now, Task.deadline < high),
@@ -182,7 +182,7 @@ def weeks(session: Session, last: date, now: datetime, count: int = WEEKS_SHOWN,
 class OwnCount:
     helped: int  # contacts I closed as resolved today
     team_median: float | None  # the median of my colleagues who share a domain and helped anyone today
-    colleagues: int
+    colleagues: int  # how many: the screen shows the median only from three on (one or two would be their counts)
 
 
 def own_count(session: Session, actor: Actor, now: datetime) -> OwnCount:

@@ -1,4 +1,4 @@
-"""Each role's start screen. Later capabilities fill these in; each says plainly what it will hold."""
+"""The start: each role lands on its own screen; someone without a role is told so; the integration account's page."""
 from __future__ import annotations
 
 from flask import Blueprint, redirect, url_for

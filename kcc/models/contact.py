@@ -64,6 +64,7 @@ class Contact(Base):
         Index("ix_contacts_closed", "domain_id", "closed_at"),  # recent handling times, for the expected wait
         Index("ix_contacts_created", "created_at"),  # a day's contacts: today's service level, the indicators
         Index("ix_contacts_called", "channel", "called_at"),  # the lobby display: tickets called just now
+        Index("ix_contacts_feedback", "feedback_ok", "closed_at"),  # the worker's round: whom to ask how it went
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     channel: Mapped[str] = mapped_column(String(10))

@@ -30,7 +30,8 @@ class Signal(Base):
 
     __tablename__ = "signals"
     __table_args__ = (CheckConstraint(one_of("status", SIGNAL_STATUSES), name="status"),
-                      Index("ix_signals_status", "status", "merged_into_id"))
+                      Index("ix_signals_status", "status", "merged_into_id"),
+                      Index("ix_signals_created", "created_at"), Index("ix_signals_closed", "closed_at"))
     id: Mapped[int] = mapped_column(primary_key=True)
     text: Mapped[str] = mapped_column(Text)
     suggestion: Mapped[str] = mapped_column(Text, default="")

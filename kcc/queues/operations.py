@@ -530,7 +530,8 @@ def _position_statement():
         (Contact.rank_at < bindparam("rank")) | and_(Contact.rank_at == bindparam("rank"),
                                                       Contact.id < bindparam("contact")))
     working = (select(func.count(func.distinct(Staff.id))).join(Skill, Skill.staff_id == Staff.id)
-               .where(Skill.domain_id == bindparam("domain"), Staff.active.is_(True), Staff.presence == Presence.available))
+               .where(Skill.domain_id == bindparam("domain"), Skill.serving.is_(True), Staff.active.is_(True),
+                      Staff.presence == Presence.available))
     recent = (select(seconds_between(Contact.answered_at, Contact.closed_at).label("seconds"))
               .where(Contact.domain_id == bindparam("domain"), Contact.closed_at >= bindparam("since"),
                      Contact.status == ContactStatus.resolved, Contact.answered_at.is_not(None))
@@ -582,7 +583,7 @@ def queue_status(session: Session, now: datetime, domain_ids: list[int] | None =
     in_progress = exists().where(Contact.owner_id == Staff.id, Contact.status == ContactStatus.in_progress)
     available = dict(session.execute(
         select(Skill.domain_id, func.count(func.distinct(Staff.id))).join(Staff, Skill.staff_id == Staff.id)
-        .where(Staff.active.is_(True), Staff.presence == Presence.available, ~in_progress)
+        .where(Staff.active.is_(True), Skill.serving.is_(True), Staff.presence == Presence.available, ~in_progress)
         .group_by(Skill.domain_id)).all())
     levels = service_levels_today(session, now, domain_ids)
     result = []

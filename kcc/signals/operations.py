@@ -234,10 +234,14 @@ def add_to(session: Session, actor: Actor, signal_id: int, contact: Contact | No
            now: datetime) -> Signal:
     """"Dit zie ik ook": this contact feeds an open signal already on the board instead of a new duplicate."""
     signal = session.get(Signal, signal_id)
+    while signal is not None and signal.merged_into_id is not None:
+        signal = session.get_one(Signal, signal.merged_into_id)
     if signal is None or signal.status in FINAL:
         raise ValidationError({"same_as": Msg("dat knelpunt is er niet (meer) of al afgesloten; meld het als nieuw")})
-    while signal.merged_into_id is not None:
-        signal = session.get_one(Signal, signal.merged_into_id)
+    touched = {domain.id for domain in signal.domains}
+    if not (may_triage(actor, signal) or (contact is not None and contact.domain_id in touched)):
+        # only a signal of the contact's own domain, as the list offers: a guessed id opens nothing
+        raise ValidationError({"same_as": Msg("kies een knelpunt uit de lijst")})
     if thank_citizen and not (contact and contact.citizen and contact.citizen.email):
         raise ValidationError({"thank_citizen": Msg("een bedankje kan alleen per e-mail; van deze inwoner is geen "
                                                     "e-mailadres bekend")})
@@ -274,8 +278,8 @@ class BoardRow:
 def board(session: Session, domain_id: int, show_closed: bool = False) -> list[BoardRow]:
     """The signals touching one domain, the most contacts first (impact), open before closed."""
     touching = select(signal_domains.c.signal_id).where(signal_domains.c.domain_id == domain_id)
-    counts = (select(SignalContact.signal_id, func.count(SignalContact.contact_id).label("contacts"),
-                     func.count(Contact.id).filter(Contact.repeated.is_(True)).label("repeats"),
+    counts = (select(SignalContact.signal_id, func.count(func.distinct(SignalContact.contact_id)).label("contacts"),
+                     func.count(func.distinct(Contact.id)).filter(Contact.repeated.is_(True)).label("repeats"),
                      func.count(func.distinct(SignalContact.raised_by_id)).label("raisers"))
               .outerjoin(Contact, Contact.id == SignalContact.contact_id)
               .group_by(SignalContact.signal_id).subquery())
@@ -306,7 +310,7 @@ def impact(session: Session, signal: Signal, today: date) -> list[Week]:
     """Per week, before and after the action's date (or the last weeks while there is none): the contacts linked
     to the signal, and all contacts on the same topics with their repeat contacts — did the action reduce the
     contacts it was meant to?"""
-    pivot = signal.action_date or today
+    pivot = min(signal.action_date or today, today)  # an action still to come: the weeks up to now
     first = pivot - timedelta(days=pivot.weekday()) - timedelta(weeks=WEEKS_AROUND)
     last = min(today, pivot + timedelta(weeks=WEEKS_AROUND))
     low = datetime.combine(first, time(0), tzinfo=AMSTERDAM)
@@ -319,6 +323,8 @@ def impact(session: Session, signal: Signal, today: date) -> list[Week]:
     while monday <= last:
         mondays.append(monday)
         monday += timedelta(weeks=1)
+    if not mondays:
+        return []
     bounds = [(datetime.combine(m, time(0), tzinfo=AMSTERDAM),
                datetime.combine(m + timedelta(weeks=1), time(0), tzinfo=AMSTERDAM)) for m in mondays]
 
@@ -333,7 +339,7 @@ def impact(session: Session, signal: Signal, today: date) -> list[Week]:
                                        *per_week(Contact.repeated.is_(True))).where(
         in_range, Contact.topic_id.in_(topics))).one()
     return [Week(monday, linked_counts[n], topic_row[n], topic_row[len(mondays) + n],
-                 after=signal.action_date is not None and monday + timedelta(days=6) >= pivot)
+                 after=signal.action_date is not None and monday + timedelta(days=6) >= signal.action_date)
             for n, monday in enumerate(mondays)]
 
 
@@ -377,7 +383,8 @@ def signal_or_404(session: Session, signal_id: int) -> Signal:
 
 
 def may_read(actor: Actor, signal: Signal) -> bool:
-    """The board is open to whoever may triage, and to the raisers of the signal."""
+    """The board is open to whoever may triage, to every senior (seniors coordinate across domains), and to the
+    raisers of the signal."""
     return may_triage(actor, signal) or any(link.raised_by_id == actor.id for link in signal.links) or (
         "senior" in actor.roles)
 

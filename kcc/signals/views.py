@@ -182,8 +182,11 @@ def _after(signal_id: int, change, values: dict):
 @roles(*BOARD_ROLES)
 def step(signal_id: int):
     values = {"status": request.form.get("status", ""), "action": request.form.get("action", "")}
-    return _after(signal_id, lambda: signals.move(db(), actor(), signal_id, values["status"], utcnow(),
-                                                  action=values["action"]) and None, values)
+
+    def change() -> None:
+        signals.move(db(), actor(), signal_id, values["status"], utcnow(), action=values["action"])
+
+    return _after(signal_id, change, values)
 
 
 @bp.post("/verbeteren/knelpunt/<int:signal_id>/samenvoegen")

@@ -3,6 +3,7 @@ the lead's team picture (/vloer/team) and the seniors' conversation guide (/verb
 from __future__ import annotations
 
 from flask import Blueprint, redirect, request
+from flask_babel import gettext as _
 
 from kcc.content.catalogue import active_domains
 from kcc.core.errors import ValidationError
@@ -90,7 +91,11 @@ def guide():
     if not domains:
         return render("team/guide.html", domains=[], chosen=None, text="", errors={}, saved=False)
     slug = request.values.get("domein")
-    chosen = next((d for d in domains if d.slug == slug), domains[0])
+    chosen = next((d for d in domains if d.slug == slug), None)
+    if chosen is None and request.method == "POST":  # a domain that is not one's own, or none: nothing saved
+        return render("team/guide.html", domains=domains, chosen=domains[0], text=request.form.get("text", ""),
+                      errors={"text": _("kies eerst een domein uit de lijst")}, saved=False), 422
+    chosen = chosen or domains[0]
     errors: dict[str, str] = {}
     text = request.form.get("text", "") if request.method == "POST" else team.guide(db(), chosen.id)
     saved = False

@@ -18,6 +18,7 @@ depends_on = None
 def upgrade() -> None:
     op.add_column('skills', sa.Column('serving', sa.Boolean(), server_default=sa.true(), nullable=False))
     op.add_column('contacts', sa.Column('feedback_ok', sa.Boolean(), server_default=sa.false(), nullable=False))
+    op.create_index('ix_contacts_feedback', 'contacts', ['feedback_ok', 'closed_at'], unique=False)
     op.create_table(
         'feedback',
         sa.Column('id', sa.Integer(), nullable=False),
@@ -51,6 +52,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table('feedback')
+    op.drop_index('ix_contacts_feedback', table_name='contacts')
     with op.batch_alter_table('contacts') as batch:
         batch.drop_column('feedback_ok')
     with op.batch_alter_table('skills') as batch:

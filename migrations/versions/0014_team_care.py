@@ -1,4 +1,5 @@
-"""Care for the team: the weekly mood check, coaching notes, and the seniors' conversation guide per domain.
+"""Care for the team: the weekly mood check, coaching notes, and the seniors' conversation guide per domain; the
+indexes the indicators use to count signals in a range.
 
 Revision ID: 0014
 Revises: 0013
@@ -15,6 +16,9 @@ depends_on = None
 
 
 def upgrade() -> None:
+    # the indicators count signals raised and done in a range (the wallboard asks every half minute)
+    op.create_index('ix_signals_created', 'signals', ['created_at'], unique=False)
+    op.create_index('ix_signals_closed', 'signals', ['closed_at'], unique=False)
     op.create_table(
         'mood_checks',
         sa.Column('id', sa.Integer(), nullable=False),
@@ -69,3 +73,5 @@ def downgrade() -> None:
     op.drop_table('coaching_notes')
     op.drop_index('ix_mood_checks_week', table_name='mood_checks')
     op.drop_table('mood_checks')
+    op.drop_index('ix_signals_closed', table_name='signals')
+    op.drop_index('ix_signals_created', table_name='signals')

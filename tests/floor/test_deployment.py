@@ -59,7 +59,8 @@ def test_the_deployment_screen_saves_and_says_what_is_wrong(session, make_staff,
     refused = auth.post(f"/vloer/inzet/{fatima.id}", {}, page="/vloer/inzet")
     assert refused.status_code == 422 and "kies minstens één domein" in refused.get_data(as_text=True)
     algemeen = session.scalar(select(Domain.id).where(Domain.slug == "algemeen"))
-    saved = auth.post(f"/vloer/inzet/{fatima.id}", {"serving": [str(algemeen)]}, page="/vloer/inzet")
+    saved = auth.post(f"/vloer/inzet/{fatima.id}", {"serving": [str(algemeen)]}, page="/vloer/inzet",
+                      follow_redirects=True)  # post, redirect, get: a refresh does not post again
     assert saved.status_code == 200 and "Opgeslagen" in saved.get_data(as_text=True)
     session.expire_all()
     assert session.get(Staff, fatima.id).serving_levels == {algemeen: "secondary"}

@@ -202,3 +202,28 @@ def test_a_misrouting_pattern_becomes_one_signal_in_both_domains(session, people
         signals.signal_from_misroute(session, other, pattern.key, today, now)
     with pytest.raises(ValidationError):
         signals.signal_from_misroute(session, senior, "1:2:x", today, now)
+
+
+def test_a_guessed_signal_id_does_not_make_one_a_raiser(session, people, make_staff):
+    """"Staat het al op het bord?" takes only a signal of the contact's own domain, as the list offers."""
+    fatima, _sanne, senior, _other = people
+    pieter = Actor.of(make_staff("pieter", roles=["agent"], skills=[("sociaal", "primary")]))
+    now = utcnow()
+    hidden = signals.raise_signal(session, pieter, _contact(session, "sociaal"), signals.parse(
+        {"text": "Wachtlijst schuldhulp"}), now)
+    with pytest.raises(ValidationError):
+        signals.add_to(session, fatima, hidden.id, _contact(session), False, now)
+    assert not signals.may_read(fatima, hidden) and len(hidden.links) == 1
+
+
+def test_an_action_date_in_the_future_shows_the_weeks_up_to_now(session, people):
+    from datetime import timedelta
+
+    from kcc.core.timeutil import local
+
+    fatima, _sanne, senior, _other = people
+    signal = signals.raise_signal(session, fatima, _contact(session), signals.parse({"text": "A"}), utcnow())
+    today = local(utcnow()).date()
+    signals.update_details(session, senior, signal.id, "", None, today + timedelta(weeks=10), utcnow())
+    weeks = signals.impact(session, signal, today)
+    assert weeks and weeks[-1].monday <= today and not any(week.after for week in weeks)
