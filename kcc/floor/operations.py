@@ -66,15 +66,13 @@ class Deployable:
     name: str
     skills: tuple[tuple[int, str, str, bool], ...]  # (domain id, domain name, level, serving now)
     state: str
-    on_since: datetime | None  # available without a pause since (None: not available)
 
 
 def deployable(session: Session, now: datetime, fresh_s: int) -> list[Deployable]:
     """Everyone who takes queues (the agent role), with their skills and whether they serve each now."""
     people = {person.id: person for person in directory.on_floor(session, seen_since=now - timedelta(seconds=fresh_s))}
     agents = select(StaffRole.staff_id).where(StaffRole.role == "agent")
-    rows = session.execute(select(Staff.id, Staff.name, Staff.presence, Staff.presence_since, Skill.domain_id,
-                                  Domain.name, Skill.level, Skill.serving)
+    rows = session.execute(select(Staff.id, Staff.name, Skill.domain_id, Domain.name, Skill.level, Skill.serving)
                            .join(Skill, Skill.staff_id == Staff.id).join(Domain, Domain.id == Skill.domain_id)
                            .where(Staff.active.is_(True), Staff.id.in_(agents))
                            .order_by(Staff.name, Domain.position)).all()
@@ -83,13 +81,9 @@ def deployable(session: Session, now: datetime, fresh_s: int) -> list[Deployable
         grouped.setdefault(row[0], []).append(row)
     result = []
     for staff_id, skills in grouped.items():
-        first = skills[0]
         person = people.get(staff_id)
-        state = person.state if person else "offline"
-        on_since = first.presence_since if first.presence == Presence.available and state in ("available", "busy") \
-            else None
-        result.append(Deployable(staff_id, first.name, tuple((r[4], r[5], r[6], bool(r[7])) for r in skills), state,
-                                 on_since))
+        result.append(Deployable(staff_id, skills[0].name, tuple((r[2], r[3], r[4], bool(r[5])) for r in skills),
+                                 person.state if person else "offline"))
     return result
 
 
@@ -118,20 +112,16 @@ def deploy(session: Session, actor: Actor, staff_id: int, serving: set[int], now
     return staff
 
 
-def without_break(people: list[Deployable], now: datetime, after: timedelta) -> list[tuple[Deployable, timedelta]]:
-    """Who has been available (taking contacts) without a pause for longer than `after`: a prompt to care."""
-    return sorted(((person, now - person.on_since) for person in people
-                   if person.on_since is not None and now - person.on_since >= after), key=lambda item: -item[1])
-
-
 @dataclass(frozen=True)
 class OnTheLine:
+    id: int
     name: str
 
 
 def long_without_break(session: Session, now: datetime, after: timedelta, fresh_s: int) -> list[tuple[OnTheLine, timedelta]]:
-    """The floor's prompt to care, in one statement: available (or busy with a contact) since long, screen open."""
-    rows = session.execute(select(Staff.name, Staff.presence_since).where(
+    """Who has been available (or busy with a contact) without a pause for longer than `after`, screen open: the
+    floor's and the deployment page's prompt to care, in one statement, longest first."""
+    rows = session.execute(select(Staff.id, Staff.name, Staff.presence_since).where(
         Staff.active.is_(True), Staff.presence == Presence.available, Staff.presence_since <= now - after,
         Staff.last_seen_at >= now - timedelta(seconds=fresh_s)).order_by(Staff.presence_since)).all()
-    return [(OnTheLine(name), now - since) for name, since in rows if since is not None]
+    return [(OnTheLine(staff_id, name), now - since) for staff_id, name, since in rows if since is not None]

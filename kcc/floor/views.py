@@ -57,11 +57,16 @@ def colleague_names(people: list[tuple[OnFloor, str]], secondary: str) -> Markup
                             for person, level in people))
 
 
+def _long_on(now):
+    """Who has been on the line without a pause for longer than KCC_BREAK_AFTER_MIN: a prompt to care."""
+    return floor.long_without_break(db(), now, timedelta(minutes=settings().queue.break_after_min),
+                                    settings().queue.presence_fresh_s)
+
+
 def _context() -> dict:
     now = utcnow()
     return {"view": floor.overview(db(), now, settings().queue.presence_fresh_s, live.figures()[0]),
-            "long_on": floor.long_without_break(db(), now, timedelta(minutes=settings().queue.break_after_min),
-                                                settings().queue.presence_fresh_s),
+            "long_on": _long_on(now),
             "overdue": tasks.overdue(db(), actor(), now, OVERDUE_SHOWN),
             "overdue_count": tasks.count_tasks(db(), actor(), overdue_at=now),
             # the domains someone came to the counter for today: per domain and per hour, never per person
@@ -235,10 +240,9 @@ def report_csv():
 
 def _deployment(errors: dict | None = None, person_id: int | None = None, saved: int | None = None) -> dict:
     now = utcnow()
-    people = floor.deployable(db(), now, settings().queue.presence_fresh_s)
-    return {"people": people, "errors": errors or {}, "error_for": person_id, "saved": saved, "now": now,
-            "long_on": {person.id: since for person, since in floor.without_break(
-                people, now, timedelta(minutes=settings().queue.break_after_min))}}
+    return {"people": floor.deployable(db(), now, settings().queue.presence_fresh_s), "errors": errors or {},
+            "error_for": person_id, "saved": saved, "now": now,
+            "long_on": {person.id: since for person, since in _long_on(now)}}
 
 
 @bp.get("/vloer/inzet")
