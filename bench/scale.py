@@ -76,7 +76,7 @@ API = "/api/v1"  # bench.run.Client puts this before the API paths below
 CONTACTS, NEXT, PRESENCE, RESOLVE = "/contacts", "/me/next", "/me/presence", "/contacts/{id}/resolve"
 QUEUES, LOBBY, INDICATORS, OPENAPI = "/queues", "/lobby/display", "/indicators", "/openapi.json"
 LOGIN = "/inloggen"
-PAGES = {"agent": "/werkplek", "lead": "/vloer", "specialist": "/taken"}  # what each kind of screen has open
+PAGES = {"agent": "/werkplek", "lead": "/vloer", "specialist": "/taken", "wallboard": "/vloer/wand"}  # what each kind of screen has open
 BROWSER_CALLS = [  # (name, who, path): the fragments timed in the history phase, with HX-Request: true
     ("werkplek/bijwerken", "agent_b", "/werkplek/bijwerken"),  # the workspace's one poll, here without versions: all parts
     ("werkplek/wachtrij", "agent_b", "/werkplek/wachtrij"),
@@ -158,6 +158,7 @@ class Mix:
     leads: int
     specialists: int
     lobby: int
+    wallboards: int = 0  # TVs on the floor (logged in as a lead)
 
     @classmethod
     def of(cls, screens: int) -> Mix:
@@ -166,11 +167,18 @@ class Mix:
         leads = min(rest, max(1, round(0.04 * screens))) if rest else 0
         specialists = min(rest - leads, max(1, round(0.03 * screens))) if rest - leads > 0 else 0
         lobby = min(rest - leads - specialists, max(1, round(screens / 100))) if rest - leads - specialists > 0 else 0
-        return cls(working, rest - leads - specialists - lobby, leads, specialists, lobby)
+        left = rest - leads - specialists - lobby
+        wallboards = min(left, max(1, round(screens / 100))) if left > 0 else 0
+        return cls(working, left - wallboards, leads, specialists, lobby, wallboards)
+
+    @property
+    def total(self) -> int:
+        return self.working + self.paused + self.leads + self.specialists + self.lobby + self.wallboards
 
     def describe(self) -> str:
         return (f"{self.working} working employees' workspaces, {self.paused} paused agents' workspaces, {self.leads} leads "
-                f"on /vloer, {self.specialists} specialists on /taken, {self.lobby} lobby displays")
+                f"on /vloer, {self.specialists} specialists on /taken, {self.lobby} lobby displays, {self.wallboards} "
+                "wallboards on /vloer/wand")
 
 
 @dataclass
@@ -1570,8 +1578,9 @@ def run_screens(port: int, staffing: Staffing, mix: Mix, url: str, gunicorn: sub
     people = ([("agent", name, token, True) for name, token in staffing.workers[:mix.working]] +
               [("agent", name, token, False) for name, token in staffing.paused] +
               [("lead", name, None, False) for name in staffing.leads[:mix.leads]] +
-              [("specialist", name, None, False) for name in staffing.specialists])
-    cookies = login_all(port, [name for _, name, _, _ in people])
+              [("specialist", name, None, False) for name in staffing.specialists] +
+              [("wallboard", staffing.leads[i % len(staffing.leads)], None, False) for i in range(mix.wallboards)])
+    cookies = login_all(port, sorted({name for _, name, _, _ in people}))
     logins = time.perf_counter() - started
     # the working employees without a screen of their own (fewer screens than employees) still work
     working_without_screen = staffing.workers[mix.working:]
@@ -1652,7 +1661,7 @@ def report_screens(size: int, mix: Mix, result: dict, args) -> dict[str, float |
     for path, status, latency, late in result["samples"]:
         by_path[path].append((status, latency, late))
     seconds = args.seconds
-    print(f"\n== screens at {size:,} contacts: {sum((mix.working, mix.paused, mix.leads, mix.specialists, mix.lobby))} screens "
+    print(f"\n== screens at {size:,} contacts: {mix.total} screens "
           f"({mix.describe()}), {seconds:g} s measured after {args.warmup:g} s warm-up, arrivals {args.rate:g}/s, "
           f"{EMPLOYEES} employees, {result['procs']} client process(es); logins took {result['logins_s']:.1f} s (not counted)")
     p95s: dict[str, float | None] = {}
@@ -1726,7 +1735,7 @@ def bench_size(size: int, args, mix: Mix) -> dict:
         if args.worker:
             print(f"  worker: {settle_like_the_worker(url, len(days) + 1, outbox)}; `kcc worker` runs beside gunicorn")
             worker = start_worker(url, outbox)
-        clients = sum((mix.working, mix.paused, mix.leads, mix.specialists, mix.lobby)) + EMPLOYEES + 10
+        clients = mix.total + EMPLOYEES + 10
         port_box = [free_port()]
         gunicorn = start_gunicorn(url, port_box[0], args.workers, args.threads, clients)
 

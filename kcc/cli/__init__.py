@@ -436,12 +436,13 @@ def mail_import(maildir):
               help="Where mail goes without KCC_SMTP_HOST (default: instance/outbox).")
 def worker(every, once, outbox):
     """The sweeper: expire handover offers into callback tasks, queue overdue reminders, tell lobby visitors
-    their turn is near, send mail, and keep the indicators of settled days."""
+    their turn is near, send mail, keep the indicators of settled days, and draw the floor and the wallboard
+    that screens are looking at."""
     import time
 
     from kcc.core.timeutil import utcnow
     from kcc.feedback import operations as feedback
-    from kcc.floor import indicators
+    from kcc.floor import drawn, indicators
     from kcc.handover import operations as handover
     from kcc.lobby import operations as lobby
     from kcc.mail import operations as mail
@@ -462,6 +463,11 @@ def worker(every, once, outbox):
             sent, failed = mail.send_due(session, settings, outbox, utcnow())
         with session_scope() as session:
             indicators.settle(session, utcnow())
+        try:
+            with session_scope() as session:
+                drawn.redraw_asked(session, utcnow())
+        except Exception:  # the floor not drawn here is drawn by the lead's request; mail must go on
+            current_app.logger.exception("worker: drawing the floor and the wallboard failed")
         if expired or reminders or close or asked or sent or failed:
             click.echo(f"worker: {len(expired)} offer(s) expired into tasks, {reminders} reminder(s) queued, "
                        f"{close} visitor(s) told their turn is near, {asked} citizen(s) asked how it went, "

@@ -7,22 +7,18 @@ import io
 import re
 from datetime import date, timedelta
 
-from flask import Blueprint, Response, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask import Blueprint, Response, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 
-from kcc.callbacks import operations as tasks
 from kcc.content.catalogue import active_domains
 from kcc.core.errors import ValidationError
 from kcc.core.timeutil import local, utcnow
+from kcc.floor import drawn, staffing, wallboard
 from kcc.floor import operations as floor
-from kcc.floor import staffing, wallboard
 from kcc.floor.indicators import FIELDS
-from kcc.floor.lobby_figures import lobby_figures
 from kcc.lobby import display
-from kcc.queues import live
 from kcc.staff.directory import OnFloor
 from kcc.web import polling
 from kcc.web.access import public, roles
@@ -31,21 +27,16 @@ from kcc.web.request import actor, client_origin, current_actor, db, field_error
 bp = Blueprint("floor", __name__, template_folder="templates")
 
 
-OVERDUE_SHOWN = 50  # the most overdue first; the heading gives how many there are in all
-
-
 @bp.get("/vloer")
 @roles("lead")
 def page():
-    """Queues against their targets, colleagues by state — figures for the team, never ranked."""
+    """Queues against their targets, colleagues by state — figures for the team, never ranked. Every lead sees the
+    same floor, drawn once for all of them (kcc.floor.drawn); the poll answers 204 while it looks the same."""
     if not wants_fragment():
-        return render("floor/page.html", **_context())
-    # every lead sees the same floor: drawn at most every 5 s per process (each lead polls every 10 s), and 204 while
-    # it looks the same
-    key = ("floor", str(db().get_bind().engine.url), str(get_locale()))
-    html, version = polling.shared(key, 5.0, lambda: polling.versioned(render_template("floor/_floor.html",
-                                                                                      **_context()), "floor"))
-    return polling.answer({"floor": polling.Part(lambda: html, known=version)}, request.args, out_of_band=False)
+        return render("floor/page.html", floor=Markup(drawn.draw(db(), "floor", utcnow(), by_worker=False).html))
+    floor_now = drawn.served(db(), "floor", utcnow(), request.args.get("floor"))
+    return polling.answer({"floor": polling.Part(lambda: floor_now.html or "", known=floor_now.version)}, request.args,
+                          out_of_band=False)
 
 
 @bp.app_template_filter()
@@ -61,16 +52,6 @@ def _long_on(now):
     """Who has been on the line without a pause for longer than KCC_BREAK_AFTER_MIN: a prompt to care."""
     return floor.long_without_break(db(), now, timedelta(minutes=settings().queue.break_after_min),
                                     settings().queue.presence_fresh_s)
-
-
-def _context() -> dict:
-    now = utcnow()
-    return {"view": floor.overview(db(), now, settings().queue.presence_fresh_s, live.figures()[0]),
-            "long_on": _long_on(now),
-            "overdue": tasks.overdue(db(), actor(), now, OVERDUE_SHOWN),
-            "overdue_count": tasks.count_tasks(db(), actor(), overdue_at=now),
-            # the domains someone came to the counter for today: per domain and per hour, never per person
-            "lobby": [row for row in lobby_figures(db(), local(now).date(), local(now).date()) if row.seen]}
 
 
 WEEKDAYS = (_l("maandag"), _l("dinsdag"), _l("woensdag"), _l("donderdag"), _l("vrijdag"), _l("zaterdag"),
@@ -126,13 +107,6 @@ def _number(args, name: str, default: int, low: int, high: int, errors: dict[str
 BOARD_ROLES = ("lead", "senior")
 
 
-def _wallboard_context() -> dict:
-    now = utcnow()
-    today = local(now).date()
-    return {"board": wallboard.board(db(), today, today, now), "slots": wallboard.half_hours(db(), today, now),
-            "weeks": wallboard.weeks(db(), today, now), "now": now}
-
-
 @bp.get("/vloer/wand")
 @public
 def wallboard_page():
@@ -142,10 +116,11 @@ def wallboard_page():
     if not (viewer is not None and viewer.has_role(*BOARD_ROLES)) and not display.may_open(
             settings(), request.args.get("code"), client_origin(), None):
         return render("lobby/wall_closed.html"), 403
-    key = ("wallboard", str(db().get_bind().engine.url), str(get_locale()))
-    context = polling.shared(key, 15.0, _wallboard_context)  # every TV shows the same: counted twice a minute at most
-    template = "floor/_wallboard.html" if wants_fragment() else "floor/wallboard.html"
-    return render(template, **context, code=request.args.get("code", ""))
+    board = drawn.served(db(), "wallboard", utcnow(), request.args.get("wallboard"))  # every TV shows the same
+    if not wants_fragment():
+        return render("floor/wallboard.html", board=Markup(board.html or ""), code=request.args.get("code", ""))
+    return polling.answer({"wallboard": polling.Part(lambda: board.html or "", known=board.version)}, request.args,
+                          out_of_band=False)
 
 REPORT_ROWS = (("contacts", _l("Contacten")), ("answered_in_one_go", _l("In één keer beantwoord")),
                ("abandoned", _l("Opgehangen of weggegaan")), ("service_level", _l("Telefoon binnen de tijd")),

@@ -4,6 +4,7 @@ from kcc.models.appointment import Appointment
 from kcc.models.audit import AuditLog
 from kcc.models.contact import Citizen, Contact, ContactEvent, LobbyTurnaway, RoutingCorrection, TicketCounter
 from kcc.models.content import Domain, Team, Topic
+from kcc.models.drawn import DrawnScreen
 from kcc.models.feedback import Feedback
 from kcc.models.handover import Handover
 from kcc.models.indicators import IndicatorDay, LobbyDay, SettledDay
@@ -41,7 +42,7 @@ from kcc.models.task import Task, TaskAttempt
 from kcc.models.team import CoachingNote, ConversationGuide, MoodCheck
 
 __all__ = [
-    "Feedback", "FEEDBACK_ANSWERS", "FeedbackAnswer", "MoodCheck", "CoachingNote", "ConversationGuide",
+    "DrawnScreen", "Feedback", "FEEDBACK_ANSWERS", "FeedbackAnswer", "MoodCheck", "CoachingNote", "ConversationGuide",
     "Signal", "SignalContact", "signal_domains", "SIGNAL_STATUSES", "SignalStatus",
     "Appointment", "APPOINTMENT_STATUSES", "AppointmentStatus",
     "AuditLog", "Citizen", "Contact", "ContactEvent", "LobbyTurnaway", "RoutingCorrection", "TicketCounter", "Domain", "Team",

@@ -2,13 +2,15 @@
 import re
 from datetime import timedelta
 
+from sqlalchemy import update
+
 from kcc.config import QueueSettings
 from kcc.contacts import intake
 from kcc.content.router import Router
 from kcc.core.actor import Actor
 from kcc.core.timeutil import local, utcnow
+from kcc.models import DrawnScreen
 from kcc.queues import operations as queues
-from kcc.web import polling
 from tests.floor.test_lobby_figures import lobby_day
 
 
@@ -37,7 +39,8 @@ def test_the_floor_shows_queues_and_who_is_available(client, auth, make_staff, s
     assert client.get(f"/vloer?floor={shown}", headers=poll).status_code == 204
     queues.set_presence(session, anna, "paused", utcnow())
     session.commit()
-    polling.forget_shared()  # every lead's floor is drawn once per 5 s: as if those had passed
+    session.execute(update(DrawnScreen).values(drawn_at=utcnow() - timedelta(seconds=6)))  # as if 5 s had passed
+    session.commit()
     assert client.get(f"/vloer?floor={shown}", headers=poll).status_code == 200
 
 
@@ -117,3 +120,50 @@ def test_the_floor_shows_todays_lobby_per_domain_and_per_hour(client, auth, make
     assert _cells(hours, "floor-lobby-hours-burgerzaken-10") == ["10:00–11:00", "2", "10 min", "10 min", "—", "—"]
     assert _cells(hours, "floor-lobby-hours-burgerzaken-11")[:2] == ["11:00–12:00", "1"]
     assert lobby.count("<caption") == 3 and 'scope="col"' in lobby
+
+
+def test_the_worker_draws_the_floor_that_leads_look_at(app, client, auth, make_staff, session, tmp_path, database_url):
+    """One drawing for every lead of every server process, made by `kcc worker`: a lead's poll reads it, it does
+    not draw it. The worker draws only what a screen asked for in the last minute."""
+    from sqlalchemy import select
+
+    from tests.cli.test_cli import run
+    from tests.test_hot_paths import counted
+
+    make_staff("ahmed", roles=["lead"])
+    anna = make_staff("anna", roles=["agent"], skills=[("burgerzaken", "primary")], name="Anna Agent")
+    queues.set_presence(session, anna, "available", utcnow())
+    session.commit()
+    auth.login("ahmed")
+    poll = {"HX-Request": "true", "X-KCC-Poll": "1"}
+    fragment = client.get("/vloer", headers={"HX-Request": "true"}).get_data(as_text=True)
+    shown = fragment.split('class="kcc-version" name="floor" value="', 1)[1].split('"', 1)[0]
+    queues.set_presence(session, anna, "paused", utcnow())
+    session.commit()
+    assert client.get(f"/vloer?floor={shown}", headers=poll).status_code == 204  # drawn less than 5 s ago
+
+    def worker_round():
+        result = run("worker", "--once", "--outbox", str(tmp_path), url=database_url)  # the real worker, as deployed
+        assert result.returncode == 0, result.stderr
+
+    session.execute(update(DrawnScreen).values(drawn_at=utcnow() - timedelta(seconds=6)))
+    session.commit()
+    worker_round()
+    kept = session.execute(select(DrawnScreen.key, DrawnScreen.by_worker)).all()
+    assert kept == [("floor:nl", True)]
+    with counted(app) as statements:
+        answer = client.get(f"/vloer?floor={shown}", headers=poll)
+    html = answer.get_data(as_text=True)
+    burgerzaken = html.split('id="floor-burgerzaken"', 1)[1].split("</section>", 1)[0]
+    assert answer.status_code == 200 and "Anna Agent" not in burgerzaken.split("<dt>Beschikbaar</dt>", 1)[1].split("</dd>", 1)[0]
+    read = [statement.split("FROM", 1)[1].split()[0] for statement in statements if "FROM" in statement]
+    assert set(read) == {"staff", "drawn_screens"}  # who is asking, and the floor as drawn: nothing drawn here
+    now_shown = html.split('class="kcc-version" name="floor" value="', 1)[1].split('"', 1)[0]
+    assert client.get(f"/vloer?floor={now_shown}", headers=poll).status_code == 204
+    session.rollback()
+    # nobody has looked for a minute: the worker leaves it
+    long_ago = utcnow() - timedelta(minutes=2)
+    session.execute(update(DrawnScreen).values(drawn_at=long_ago, asked_at=long_ago))
+    session.commit()
+    worker_round()
+    assert session.scalar(select(DrawnScreen.drawn_at)) == long_ago
