@@ -41,6 +41,7 @@ class Settings:
     display_code: str | None = None
     display_networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
     public_url: str = "http://localhost:5000"  # where citizens reach kcc's public pages: links in e-mails
+    router_model: str = "instance/router-model.npz"  # the router's trained model (`kcc route train`)
 
     @property
     def development(self) -> bool:
@@ -207,4 +208,5 @@ def load_settings(environ: Mapping[str, str] | None = None, instance_path: Path 
         ),
         display_code=_display_code(environ, env),
         display_networks=_networks(environ),
+        router_model=environ.get("KCC_ROUTER_MODEL", "").strip() or str(instance_path / "router-model.npz"),
     )

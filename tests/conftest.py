@@ -32,6 +32,25 @@ PASSWORD = "correct-horse-battery"
 CHROMIUM = os.environ.get("KCC_CHROMIUM", "/usr/bin/chromium")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def router_model():
+    """The router's trained model, as `make run` keeps it (instance/router-model.npz): trained here once when it is
+    missing or of other content, so every test routes as production does — rules and model together."""
+    from kcc.content import training
+    from kcc.content.model import Model
+
+    specs, problems = load_dir(DOMAINS)
+    assert not problems, problems
+    path = Path.cwd() / "instance" / "router-model.npz"
+    try:
+        current = training.is_current(Model.load(path), specs, DOMAINS)
+    except ValueError:
+        current = False
+    if not current:
+        training.train_artefact(specs, DOMAINS, path)
+    return path
+
+
 def require(present: bool, what: str) -> None:
     """Skip with a reason on a developer machine; fail in CI, where every part must be tested."""
     if not present:

@@ -115,6 +115,11 @@ def domains_sync(directory: str):
     with session_scope() as session:
         report = sync(session, specs)
     click.echo(f"Synced {directory}: {report}." if report.changed else f"Synced {directory}: nothing changed.")
+    from kcc.content.model import load_artefact
+    from kcc.content.training import is_current
+
+    if not is_current(load_artefact(_model_path()), specs, Path(directory)):
+        _train(directory, with_corrections=False)  # the content or its examples changed: the model learns them now
 
 
 # --- users ------------------------------------------------------------------------------------------
@@ -342,17 +347,79 @@ def route():
     """The question router: try it, and measure it against labelled questions."""
 
 
-def _router(directory: str | None):
-    """From domain files when given (try edits before syncing), otherwise from the database."""
+def _model_path() -> Path:
+    return Path(current_app.config["KCC"].router_model)
+
+
+def _router(directory: str | None, rules_only: bool = False):
+    """From domain files when given (try edits before syncing), otherwise from the database; with the trained
+    model unless asked for the rules alone (a model of other content is left out with a warning)."""
+    from kcc.content.model import load_artefact
     from kcc.content.router import Router
 
+    model = None if rules_only else load_artefact(_model_path())
     if directory:
         specs = _load_or_fail(directory)
-        return Router.from_specs(specs), {s.slug for s in specs}, {(s.slug, t.slug) for s in specs for t in s.topics}
+        return (Router.from_specs(specs, model=model), {s.slug for s in specs},
+                {(s.slug, t.slug) for s in specs for t in s.topics})
     require_schema()
     with session_scope() as session:
-        router = Router.from_session(session)
+        router = Router.from_session(session, model=model)
     return router, {t.domain for t in router.topics} | {"algemeen"}, {(t.domain, t.topic) for t in router.topics}
+
+
+def _train(directory: str, with_corrections: bool) -> None:
+    from kcc.content import training
+
+    specs = _load_or_fail(directory)
+    extra = []
+    if with_corrections:
+        require_schema()
+        with session_scope() as session:
+            extra = training.correction_examples(session)
+    try:
+        trained = training.train_artefact(specs, Path(directory), _model_path(), extra)
+    except ValidationError as error:
+        for message in error.fields.values():
+            click.echo(str(message), err=True)
+        raise click.ClickException(f"the example questions in {directory}/{training.EXAMPLES_DIR} have errors; "
+                                   "fix the lines above.") from None
+    click.echo(f"Trained the router's model in {trained.seconds:.1f} s: {trained.from_topics} phrases and answer "
+               f"sentences of {len(trained.model.classes)} topics, {trained.from_questions} example questions, "
+               f"{trained.from_corrections} confirmed corrections → {_model_path()} (sha256 {trained.checksum[:16]}…, "
+               f"content {trained.model.meta['content_version']}).")
+
+
+@route.command("train")
+@click.option("--domains", "directory", default="domains", show_default=True,
+              help="The domain files and their examples/ folder to train on.")
+@click.option("--with-corrections", is_flag=True,
+              help="Also learn from employees' corrections that the outcome confirmed (see `kcc route corrections`).")
+def route_train(directory, with_corrections):
+    """Train the router's model (deterministic: the same content gives the same model) and keep it with its
+    checksum in KCC_ROUTER_MODEL (default instance/router-model.npz)."""
+    _train(directory, with_corrections)
+
+
+@route.command("corrections")
+@click.option("--questions", is_flag=True, help="Show the confirmed questions of each pair too.")
+def route_corrections(questions):
+    """Where employees moved contacts the router had sent elsewhere: per pair of topics, how often, and how many
+    the outcome confirmed (closed in the corrected domain) — what `kcc route train --with-corrections` learns."""
+    from kcc.content import training
+
+    require_schema()
+    with session_scope() as session:
+        pairs = training.corrections(session)
+    if not pairs:
+        click.echo("No corrections yet.")
+        return
+    click.echo(f"{'routed to':<34} {'corrected to':<34} {'times':>5} {'confirmed':>9}")
+    for pair in pairs:
+        click.echo(f"{pair.routed:<34} {pair.corrected:<34} {pair.count:>5} {pair.confirmed:>9}")
+        if questions:
+            for question in pair.questions:
+                click.echo(f"    {' '.join(question.split())[:110]}")
 
 
 @route.command("ask")
@@ -362,27 +429,39 @@ def route_ask(question, directory):
     """Route one question and show the domain, topic, confidence and alternatives."""
     router, _domains, _topics = _router(directory)
     result = router.route(question)
-    click.echo(f"{result.domain}/{result.topic or '-'}  confidence {result.confidence:.2f}  ({result.method})")
+    click.echo(f"{result.domain}/{result.topic or '-'}  confidence {result.confidence:.2f}  ({result.method}"
+               f"{', rules and model' if router.model else ', rules alone'})")
+    if result.danger:
+        click.echo("  acute danger: point to 112 (now) or Veilig Thuis (0800-2000)")
     for guess in result.alternatives:
         click.echo(f"  or {guess.domain}/{guess.topic}  {guess.confidence:.2f}")
 
 
 @route.command("eval")
-@click.argument("csv_file", type=click.Path(dir_okay=False))
+@click.argument("csv_files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("--domains", "directory", default=None, help="Route with these domain files instead of the database.")
 @click.option("--misses", is_flag=True, help="List every question routed to the wrong domain or topic.")
-def route_eval(csv_file, directory, misses):
-    """Accuracy per domain and a confusion matrix for a CSV of question,domain,topic."""
+@click.option("--rules-only", is_flag=True, help="Leave the trained model out (to compare).")
+def route_eval(csv_files, directory, misses, rules_only):
+    """Accuracy per domain and language and a confusion matrix for each CSV of question,domain,topic[,language],
+    and for all of them together."""
     from kcc.content.evaluation import evaluate, format_report, load_labelled
 
-    router, domains_known, topics_known = _router(directory)
-    try:
-        rows = load_labelled(Path(csv_file), domains_known, topics_known)
-    except ValidationError as error:
-        for message in error.fields.values():
-            click.echo(str(message), err=True)
-        raise click.ClickException(f"{csv_file} cannot be evaluated; fix the lines above.") from None
-    click.echo(format_report(evaluate(router, rows), show_misses=misses))
+    router, domains_known, topics_known = _router(directory, rules_only)
+    everything = []
+    for csv_file in csv_files:
+        try:
+            rows = load_labelled(Path(csv_file), domains_known, topics_known, keep_unknown_topics=True)
+        except ValidationError as error:
+            for message in error.fields.values():
+                click.echo(str(message), err=True)
+            raise click.ClickException(f"{csv_file} cannot be evaluated; fix the lines above.") from None
+        click.echo(f"== {csv_file}")
+        click.echo(format_report(evaluate(router, rows), show_misses=misses) + "\n")
+        everything += rows
+    if len(csv_files) > 1:
+        click.echo(f"== all {len(csv_files)} files")
+        click.echo(format_report(evaluate(router, everything)))
 
 
 # --- demo and serve ---------------------------------------------------------------------------------
@@ -405,6 +484,7 @@ def mail():
 @click.argument("maildir", type=click.Path(file_okay=False))
 def mail_import(maildir):
     """Turn each message in MAILDIR/new into a contact; a message that cannot be used stays and is reported."""
+    from kcc.content.model import load_artefact
     from kcc.content.router import Router
     from kcc.core.timeutil import utcnow
     from kcc.mail.importer import import_maildir
@@ -412,7 +492,7 @@ def mail_import(maildir):
     require_schema()
     maker = current_app.extensions["kcc.sessionmaker"]
     with transaction(maker) as session:
-        router = Router.from_session(session)
+        router = Router.from_session(session, model=load_artefact(_model_path()))
     try:
         report = import_maildir(maker, Path(maildir), router, current_app.config["KCC"].queue, utcnow())
     except FileNotFoundError as error:

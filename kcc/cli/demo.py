@@ -4,6 +4,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -12,6 +13,7 @@ from kcc.cli import demo_board
 from kcc.config import DEFAULT_HEADSTART, QueueSettings
 from kcc.contacts import intake
 from kcc.content.domains import DAYS
+from kcc.content.model import load_artefact
 from kcc.content.router import Router
 from kcc.core.actor import Actor
 from kcc.core.timeutil import local, utcnow
@@ -49,6 +51,14 @@ FIRST_NAMES = ("Jan", "Anna", "Kees", "Emma", "Mohammed", "Aylin", "Wim", "Sophi
 SURNAMES = ("de Vries", "Bos", "Meijer", "de Graaf", "Peters", "Kaya", "Hendriks", "van Leeuwen", "Dekker", "Visser",
             "Smit", "Mulder", "de Boer", "Jansen", "Bakker", "El Idrissi", "Hoekstra", "Postma", "Kowalski", "Yilmaz")
 REPEATS = {9: 3, 25: 14}  # contact number → an earlier contact's citizen: a repeat caller is the exception
+
+
+def _router(session: Session) -> Router:
+    """The router as the screens use it: with the trained model when there is one (`kcc route train`)."""
+    from flask import current_app, has_app_context
+
+    model = load_artefact(Path(current_app.config["KCC"].router_model)) if has_app_context() else None
+    return Router.from_session(session, model=model)
 
 
 def citizen(rng: random.Random) -> dict[str, str | None]:
@@ -140,7 +150,7 @@ def _morning(session: Session, people: dict[str, Staff], result: DemoResult) -> 
     if session.scalar(select(Contact.id).where(Contact.external_ref.like("demo-%")).limit(1)) is not None:
         return
     rng = random.Random(14)
-    router = Router.from_session(session)
+    router = _router(session)
     settings = QueueSettings(headstart_s=DEFAULT_HEADSTART)
     agents = {slug: [p for p in people.values() if "agent" in p.roles and any(s.domain.slug == slug for s in p.skills)]
               for slug in session.scalars(select(Domain.slug))}
@@ -187,7 +197,7 @@ def _waiting_callbacks(session: Session, people: dict[str, Staff], result: DemoR
     if session.scalar(select(Contact.id).where(Contact.external_ref.like("demo-task-%")).limit(1)) is not None:
         return
     rng = random.Random(15)
-    router = Router.from_session(session)
+    router = _router(session)
     settings = QueueSettings(headstart_s=DEFAULT_HEADSTART)
     now = utcnow()
     sender = people["fatima"]
@@ -406,5 +416,5 @@ def arrive(session: Session, rng: random.Random, number: int) -> Contact:
     else:
         data["citizen"] = person  # given for the confirmation
     settings = QueueSettings(headstart_s=DEFAULT_HEADSTART)
-    return intake.receive(session, intake.parse_contact(data), Router.from_session(session), settings, utcnow(),
+    return intake.receive(session, intake.parse_contact(data), _router(session), settings, utcnow(),
                           actor=DEMO).contact

@@ -1,6 +1,8 @@
 """Helpers every blueprint uses: the request's database session, client address, page-or-fragment rendering."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import abort, current_app, g, make_response, render_template, request
 from flask_babel import gettext
 from flask_login import current_user
@@ -84,11 +86,13 @@ def router():
     """The question router over the live topics, rebuilt at most a minute after `kcc domains sync`."""
     import time
 
+    from kcc.content.model import load_artefact
     from kcc.content.router import Router
 
     cached = current_app.extensions.get("kcc.router")
     if cached is None or time.monotonic() - cached[0] > ROUTER_MAX_AGE_S:
-        cached = (time.monotonic(), Router.from_session(db()))
+        model = load_artefact(Path(settings().router_model))  # read once; again only when the file changed
+        cached = (time.monotonic(), Router.from_session(db(), model=model))
         current_app.extensions["kcc.router"] = cached
     return cached[1]
 

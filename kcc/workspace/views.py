@@ -14,6 +14,7 @@ from flask_login import current_user
 
 from kcc.callbacks import operations as tasks
 from kcc.contacts import handling, intake
+from kcc.content import request as request_text
 from kcc.content.catalogue import active_desks, active_domains, active_teams
 from kcc.core.errors import Conflict, Msg, ValidationError
 from kcc.core.timeutil import parse_local, utcnow
@@ -87,6 +88,13 @@ def _handover_targets(now: datetime) -> list[directory.Colleague]:
 def my_handovers() -> list[Handover]:
     """What became of my offers of the last two hours: waiting, taken over, or a callback task by when."""
     return handover.sent_by(db(), actor(), utcnow())
+
+
+@bp.app_template_global()
+def shows_danger(contact: Contact) -> bool:
+    """Acute danger at home in the question, or a question about domestic violence: 112 and Veilig Thuis first."""
+    return request_text.shows_danger(contact.question or "") or (contact.topic is not None
+                                                                 and contact.topic.slug == "huiselijk-geweld")
 
 
 @bp.app_template_global()

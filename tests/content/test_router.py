@@ -10,6 +10,7 @@ from tests.cli.test_cli import run
 from tests.conftest import DOMAINS, ROOT
 
 DATA = ROOT / "tests" / "data"
+EXAMPLES = DOMAINS / "examples"
 
 
 @pytest.fixture(scope="module")
@@ -25,24 +26,24 @@ def router(specs):
 
 
 def _labelled(specs, name):
-    return load_labelled(DATA / name, {d.slug for d in specs}, {(d.slug, t.slug) for d in specs for t in d.topics})
+    return load_labelled(EXAMPLES / name, {d.slug for d in specs}, {(d.slug, t.slug) for d in specs for t in d.topics})
 
 
 def test_labelled_set_is_big_and_spread_over_the_four_domains(specs):
-    rows = _labelled(specs, "route_eval.csv")
+    rows = _labelled(specs, "vragen.csv")
     assert len(rows) >= 300
     per_domain = {d: sum(r.domain == d for r in rows) for d in ("burgerzaken", "vergunningen", "sociaal", "algemeen")}
     assert min(per_domain.values()) >= 50, per_domain
 
 
 def test_domain_accuracy_on_the_labelled_set_is_at_least_90_percent(router, specs):
-    report = evaluate(router, _labelled(specs, "route_eval.csv"))
+    report = evaluate(router, _labelled(specs, "vragen.csv"))
     assert report.domain_accuracy >= 0.90, f"{report.domain_accuracy:.1%}"
 
 
 def test_held_out_questions_written_after_tuning_stay_above_85_percent(router, specs):
     """The main set shaped the domain words; this one never did, so it shows how the router generalises."""
-    report = evaluate(router, _labelled(specs, "route_holdout.csv"))
+    report = evaluate(router, _labelled(specs, "vragen-2.csv"))
     assert report.domain_accuracy >= 0.85, f"{report.domain_accuracy:.1%}"
 
 
@@ -105,7 +106,7 @@ def test_labelled_file_errors_name_file_line_and_field(specs, tmp_path):
 
 
 def test_route_eval_command_prints_accuracy_and_confusion(tmp_path):
-    result = run("route", "eval", str(DATA / "route_eval.csv"), "--domains", str(DOMAINS))
+    result = run("route", "eval", str(EXAMPLES / "vragen.csv"), "--domains", str(DOMAINS))
     assert result.returncode == 0, result.stderr
     assert "domain accuracy:" in result.stdout
     assert "Confusion (rows: expected, columns: routed):" in result.stdout
@@ -119,3 +120,33 @@ def test_route_eval_command_refuses_a_broken_file(tmp_path):
     result = run("route", "eval", str(bad), "--domains", str(DOMAINS))
     assert result.returncode == 1
     assert f"{bad}:1: header:" in result.stderr
+
+
+@pytest.fixture(scope="module")
+def combined(specs, router_model):
+    """The router as production runs it: rules and the trained model."""
+    from kcc.content.model import Model
+
+    return Router.from_specs(specs, model=Model.load(router_model))
+
+
+@pytest.mark.parametrize("question, domain", [
+    ("Ik wil bezwaar maken tegen de afwijzing van mijn traplift", "sociaal"),
+    ("Bezwaar tegen de weigering van mijn dakkapel", "vergunningen"),
+    ("Ik maak bezwaar tegen de WOZ-waarde van mijn huis", "algemeen"),
+    ("Hoe maak ik bezwaar?", "algemeen"),
+])
+def test_an_objection_goes_to_the_domain_of_the_decision(combined, question, domain):
+    assert combined.route(question).domain == domain
+
+
+def test_acute_danger_goes_to_sociaal_and_is_flagged(combined):
+    result = combined.route("Ik moet mijn paspoort ophalen, maar mijn man slaat me en ik durf niet meer naar huis.")
+    assert (result.domain, result.topic, result.danger) == ("sociaal", "huiselijk-geweld", True)
+    assert not combined.route("Ik wil mijn paspoort ophalen").danger
+
+
+def test_a_menu_domain_gets_a_topic_of_its_own(combined):
+    guess = combined.topic_within("eh ja goedemorgen, ik wil graag een dakkapel op mijn huis", "vergunningen")
+    assert guess is not None and guess.topic == "bouwen-verbouwen"
+    assert combined.topic_within("mijn kliko is niet geleegd", "burgerzaken") is None  # another domain's words

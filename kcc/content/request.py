@@ -1,0 +1,86 @@
+"""What a message asks for: the sentences that ask, without the greeting, signature, quoted reply and
+disclaimer around them — and whether it shows acute danger.
+
+An e-mail or a phone story names moving house, an illness, a debt and a neighbour before it gets to "kan ik een
+parkeervergunning krijgen voor mijn mantelzorger?". Routed as a whole, the circumstances outvote the request.
+So the router weighs what the subject line and the asking sentences point to above what the whole message points
+to (the whole still tells what the request is about when the asking sentence is only "kunt u mij helpen?").
+"""
+from __future__ import annotations
+
+import re
+
+_QUOTED_HEADER = re.compile(r"^\s*(op .{3,80}(schreef|geschreven)|on .{3,80}wrote|-{2,}\s*(original message|oorspronkelijk"
+                            r" bericht)|van:\s|from:\s|verzonden:\s|sent:\s)", re.IGNORECASE)
+_SIGN_OFF = re.compile(r"^\s*(met )?(vriendelijke |hartelijke |beste )?groet(en|jes)?\b|^\s*mvg\b|^\s*(kind |best )?regards"
+                       r"\b|^\s*groetnis|^\s*mei freonlike groet", re.IGNORECASE)
+_NOISE = re.compile(r"verzonden (vanaf|met) mijn|sent from my|uitsluitend bestemd|disclaimer|vertrouwelijk|"
+                    r"intended solely|this e-?mail|dit (e-?mail)?bericht", re.IGNORECASE)
+_SUBJECT = re.compile(r"^\s*(onderwerp|subject|betreft|re|fw|fwd)\s*:\s*", re.IGNORECASE)
+SHORT_ASK = 6  # an asking sentence this short takes the sentence before it along
+
+# "ja hallo, met Dirk Pronk", "u spreekt met mevrouw de Vries", "this is Mark Peterson": a caller's name is not a
+# topic word (and a name is no ordinary Dutch word, so it could have been "corrected" into one)
+_CALLER = re.compile(r"\b(met|spreekt met|hier is|this is|my name is|mei|it is)\s+(meneer |mevrouw |mw\.? |dhr\.? )?"
+                     r"((van|de|der|den|el|al|ten|ter|te|le|la)\s+)*[A-Z][\w'-]+(\s+((van|de|der|den|el|al|ten|ter|te)"
+                     r"\s+)*[A-Z][\w'-]+)*")
+_SENTENCE_END = re.compile(r"(?<=[.!?;:])\s+|\n+")
+_ASKS = re.compile(
+    r"\?|\b(kunnen jullie|kun je|kan je|wie repareert|wie moet|wie zorgt|mag dat|mag het|moet dat|is daar|is er|"
+    r"hoe regel|hoe doe|wat moet|wat moeten|waar moet|wil weten|do we need|do i need|where can|who can|"
+    r"ik wil|wil ik|wij willen|we willen|willen wij|willen we|ik zou graag|graag|kunt u|kan ik|kunnen wij|"
+    r"kunnen we|kan de gemeente|kan iemand|mag ik|mogen wij|mogen we|moet ik|moeten wij|moeten we|hoe (kan|moet|vraag"
+    r"|krijg|regel|meld)|ik zoek|ik vraag|verzoek|aanvragen|aanvraag|melden|wie kan|waar kan|would like|can i|could "
+    r"you|can you|how do i|how can i|i want|i need|i would|please|wol ik|woe ik|kin ik|kinne wy|moat ik|hoe kin|"
+    r"graach)\b", re.IGNORECASE)
+_OBJECTION = re.compile(r"\b(bezwaar\w*|beroep|in beroep|niet eens met|oneens met|objection|object to|appeal|beswier\w*)\b",
+                        re.IGNORECASE)
+_OBJECTION_WORDS = re.compile(
+    r"\b(bezwaar\w*|beroep|niet eens|oneens|objection|object|appeal|beswier\w*|weiger\w*|geweigerd|afwijz\w*|"
+    r"afgewezen|besluit|beschikking|decision|refus\w*|reject\w*|maken|indienen|aantekenen|tegen|against)\b",
+    re.IGNORECASE)
+_DANGER = re.compile(
+    r"\b(slaat (me|mij|haar|hem|ons|de kinderen)|sloeg (me|mij|haar)|geslagen|mishandel\w*|bedreig\w*|met een mes|"
+    r"vermoord|doodmaken|dood te maken|wurg\w*|huiselijk geweld|durf niet (meer )?(naar )?huis|niet veilig "
+    r"(thuis|meer)|veilig thuis|hits me|beats me|threaten\w*|slacht\w*|sloech)\b", re.IGNORECASE)
+
+
+def parts(text: str) -> tuple[str, str]:
+    """What the message asks (the subject line and the sentences that ask), and the whole message; both without
+    the wrapping of an e-mail or a phone call (quoted reply, signature, disclaimer, "met Dirk Pronk")."""
+    subject, body = "", []  # type: str, list[str]
+    for line in text.splitlines():
+        if _QUOTED_HEADER.match(line) or _SIGN_OFF.match(line):
+            break  # the quoted earlier message, or the signature: nothing after it is this request
+        if line.lstrip().startswith(">") or _NOISE.search(line):
+            continue
+        if _SUBJECT.match(line) and not subject and not body:
+            subject = _SUBJECT.sub("", line)
+            continue
+        body.append(_CALLER.sub(" ", line))
+    sentences = [s.strip() for s in _SENTENCE_END.split("\n".join(body)) if s.strip()]
+    asking = []
+    for position, sentence in enumerate(sentences):
+        if _ASKS.search(sentence):
+            if position and len(sentence.split()) < SHORT_ASK:  # "Wie repareert die?": what "die" is came before
+                asking.append(sentences[position - 1])
+            asking.append(sentence)
+    whole = "\n".join([subject, *sentences]).strip() or text
+    if not subject and (not asking or len(sentences) < 2):
+        return whole, whole  # one sentence, or nothing that asks: the whole is the request
+    return "\n".join([subject, *asking]).strip(), whole
+
+
+def objects(text: str) -> bool:
+    """An objection or appeal: it goes to the domain of the decision, not to objections in general."""
+    return _OBJECTION.search(text) is not None
+
+
+def without_objection(text: str) -> str:
+    """The message without the words of objecting, so what is left names the decision's subject."""
+    return _OBJECTION_WORDS.sub(" ", text)
+
+
+def shows_danger(text: str) -> bool:
+    """Acute danger at home (violence, threats): the employee is told at once to point to 112 or Veilig Thuis."""
+    return _DANGER.search(text) is not None
