@@ -23,6 +23,8 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
+from itertools import chain
 from pathlib import Path
 
 import numpy as np
@@ -34,6 +36,7 @@ log = logging.getLogger(__name__)
 CHAR_WEIGHT = 0.8  # the character block beside the word block (each L2-normalised)
 C = 8.0  # inverse regularisation, chosen by cross-validation on the training questions (docs/routing.md)
 NGRAMS = (3, 5)
+_TF = [0.0] + [1.0 + math.log(count) for count in range(1, 64)]  # sublinear tf of the usual counts
 
 
 def _words(text: str) -> list[str]:
@@ -48,13 +51,13 @@ def word_features(text: str) -> list[str]:
 
 def char_features(text: str) -> list[str]:
     """Letter n-grams inside each word, with its edges marked (scikit-learn's char_wb)."""
-    grams = []
+    return [gram for word in _words(text) for gram in word_grams(word)]
+
+
+def word_grams(word: str) -> list[str]:
+    padded = f" {word} "
     low, high = NGRAMS
-    for word in _words(text):
-        padded = f" {word} "
-        for n in range(low, high + 1):
-            grams += [padded[i:i + n] for i in range(len(padded) - n + 1)]
-    return grams
+    return [padded[i:i + n] for n in range(low, high + 1) for i in range(len(padded) - n + 1)]
 
 
 @dataclass(frozen=True)
@@ -106,24 +109,35 @@ class Model:
         self.weights = weights  # (features of all blocks, classes)
         self.bias = bias
         self.meta = meta
+        self._idf = [block[1].tolist() for block in blocks]  # Python floats: summed a few dozen at a time
+        # a word's letter n-grams as vocabulary indices, worked out once per word (words recur across questions)
+        self._grams = lru_cache(maxsize=100_000)(self._grams_uncached)
+
+    def _grams_uncached(self, word: str) -> tuple[int, ...]:
+        vocabulary = self.blocks[1][0]
+        return tuple(index for index in map(vocabulary.get, word_grams(word)) if index is not None)
 
     def probabilities(self, text: str) -> np.ndarray:
-        """P(topic | text) over `classes`."""
+        """P(topic | text) over `classes`: per block the n-grams' counts, sublinear tf × idf, L2-normalised.
+        Plain Python for the few dozen values of one question (numpy's per-call cost is larger than the sums)."""
+        stems: Counter[int] = Counter(i for i in map(self.blocks[0][0].get, word_features(text)) if i is not None)
+        grams: Counter[int] = Counter(chain.from_iterable(map(self._grams, _words(text))))
         indices: list[int] = []
         values: list[float] = []
         offset = 0
-        for (vocabulary, idf, weight), features in zip(self.blocks, (word_features(text), char_features(text)),
-                                                        strict=True):
-            counts = Counter(vocabulary[f] for f in features if f in vocabulary)
+        for (vocabulary, _, weight), idf, counts in zip(self.blocks, self._idf, (stems, grams), strict=True):
             if counts:
-                block = [(1.0 + math.log(count)) * idf[index] for index, count in counts.items()]
-                norm = math.sqrt(sum(v * v for v in block)) or 1.0
+                block = [(_TF[count] if count < 64 else 1.0 + math.log(count)) * idf[index]
+                         for index, count in counts.items()]
+                scale = weight / (math.sqrt(sum(v * v for v in block)) or 1.0)
                 indices += [offset + index for index in counts]
-                values += [weight * v / norm for v in block]
+                values += [v * scale for v in block]
             offset += len(vocabulary)
-        logits = self.bias + (np.asarray(values) @ self.weights[indices] if indices else 0.0)
-        logits = logits - logits.max()
-        exp = np.exp(logits)
+        if indices:
+            logits = self.bias + np.asarray(values, dtype=self.weights.dtype) @ self.weights[np.asarray(indices)]
+        else:
+            logits = self.bias.copy()
+        exp = np.exp(logits - logits.max())
         return exp / exp.sum()
 
     # --- the artefact ---------------------------------------------------------------------------------------
@@ -164,7 +178,7 @@ class Model:
         blocks = [({f: i for i, f in enumerate(vocabulary)}, arrays[name], float(weight))
                   for vocabulary, name, weight in zip(described["vocabularies"], ("idf_word", "idf_char"),
                                                       described["block_weights"], strict=True)]
-        return cls(described["classes"], blocks, arrays["weights"].astype(np.float64), arrays["bias"], meta)
+        return cls(described["classes"], blocks, arrays["weights"], arrays["bias"], meta)  # float32, as kept
 
 
 def _sidecar(path: Path) -> Path:

@@ -25,16 +25,27 @@ _CALLER = re.compile(r"\b(met|spreekt met|hier is|this is|my name is|mei|it is)\
                      r"((van|de|der|den|el|al|ten|ter|te|le|la)\s+)*[A-Z][\w'-]+(\s+((van|de|der|den|el|al|ten|ter|te)"
                      r"\s+)*[A-Z][\w'-]+)*")
 _SENTENCE_END = re.compile(r"(?<=[.!?;:])\s+|\n+")
-_ASKS = re.compile(
-    r"\?|\b(kunnen jullie|kun je|kan je|wie repareert|wie moet|wie zorgt|mag dat|mag het|moet dat|is daar|is er|"
-    r"hoe regel|hoe doe|wat moet|wat moeten|waar moet|wil weten|do we need|do i need|where can|who can|"
-    r"ik wil|wil ik|wij willen|we willen|willen wij|willen we|ik zou graag|graag|kunt u|kan ik|kunnen wij|"
-    r"kunnen we|kan de gemeente|kan iemand|mag ik|mogen wij|mogen we|moet ik|moeten wij|moeten we|hoe (kan|moet|vraag"
-    r"|krijg|regel|meld)|ik zoek|ik vraag|verzoek|aanvragen|aanvraag|melden|wie kan|waar kan|would like|can i|could "
-    r"you|can you|how do i|how can i|i want|i need|i would|please|wol ik|woe ik|kin ik|kinne wy|moat ik|hoe kin|"
-    r"graach)\b", re.IGNORECASE)
-_OBJECTION = re.compile(r"\b(bezwaar\w*|beroep|in beroep|niet eens met|oneens met|objection|object to|appeal|beswier\w*)\b",
-                        re.IGNORECASE)
+# What asks something, as words and phrases of up to three words (looked up, not searched: a router reads
+# thousands of sentences a second)
+_ASKS = frozenset("""
+kunnen jullie|kun je|kan je|wie repareert|wie moet|wie zorgt|mag dat|mag het|moet dat|is daar|is er|hoe regel|hoe doe|
+wat moet|wat moeten|waar moet|wil weten|do we need|do i need|where can|who can|ik wil|wil ik|wij willen|we willen|
+willen wij|willen we|ik zou graag|graag|kunt u|kan ik|kunnen wij|kunnen we|kan de gemeente|kan iemand|mag ik|mogen wij|
+mogen we|moet ik|moeten wij|moeten we|hoe kan|hoe moet|hoe vraag|hoe krijg|hoe meld|ik zoek|ik vraag|verzoek|
+aanvragen|aanvraag|melden|wie kan|waar kan|would like|can i|could you|can you|how do i|how can i|i want|i need|i would|
+please|wol ik|woe ik|kin ik|kinne wy|moat ik|hoe kin|graach""".replace("\n", "").split("|"))
+_TOKEN = re.compile(r"[a-z]+")
+
+
+def asks(sentence: str) -> bool:
+    """A question mark, or words that ask ("kan ik", "hoe vraag", "graag", "I would like")."""
+    if "?" in sentence:
+        return True
+    words = _TOKEN.findall(sentence.lower())
+    return any(" ".join(words[i:i + n]) in _ASKS for n in (1, 2, 3) for i in range(len(words) - n + 1))
+
+
+_OBJECTION = re.compile(r"\b(bezwaar\w*|beroep|in beroep|niet eens met|oneens met|objection|object to|appeal|beswier\w*)\b")
 _OBJECTION_WORDS = re.compile(
     r"\b(bezwaar\w*|beroep|niet eens|oneens|objection|object|appeal|beswier\w*|weiger\w*|geweigerd|afwijz\w*|"
     r"afgewezen|besluit|beschikking|decision|refus\w*|reject\w*|maken|indienen|aantekenen|tegen|against)\b",
@@ -42,12 +53,14 @@ _OBJECTION_WORDS = re.compile(
 _DANGER = re.compile(
     r"\b(slaat (me|mij|haar|hem|ons|de kinderen)|sloeg (me|mij|haar)|geslagen|mishandel\w*|bedreig\w*|met een mes|"
     r"vermoord|doodmaken|dood te maken|wurg\w*|huiselijk geweld|durf niet (meer )?(naar )?huis|niet veilig "
-    r"(thuis|meer)|veilig thuis|hits me|beats me|threaten\w*|slacht\w*|sloech)\b", re.IGNORECASE)
+    r"(thuis|meer)|veilig thuis|hits me|beats me|threaten\w*|slacht\w*|sloech)\b")
 
 
 def parts(text: str) -> tuple[str, str]:
     """What the message asks (the subject line and the sentences that ask), and the whole message; both without
     the wrapping of an e-mail or a phone call (quoted reply, signature, disclaimer, "met Dirk Pronk")."""
+    if "\n" not in text:  # a line typed or transcribed: no mail wrapping to take off
+        return _asked(_CALLER.sub(" ", text), "")
     subject, body = "", []  # type: str, list[str]
     for line in text.splitlines():
         if _QUOTED_HEADER.match(line) or _SIGN_OFF.match(line):
@@ -58,22 +71,27 @@ def parts(text: str) -> tuple[str, str]:
             subject = _SUBJECT.sub("", line)
             continue
         body.append(_CALLER.sub(" ", line))
-    sentences = [s.strip() for s in _SENTENCE_END.split("\n".join(body)) if s.strip()]
+    return _asked("\n".join(body), subject)
+
+
+def _asked(body: str, subject: str) -> tuple[str, str]:
+    """The subject line and the asking sentences of a body, and the whole."""
+    sentences = [s.strip() for s in _SENTENCE_END.split(body) if s.strip()]
+    whole = "\n".join([subject, *sentences]).strip() or body
+    if not subject and (len(sentences) < 2 or not any(asks(s) for s in sentences)):
+        return whole, whole  # one sentence, or nothing that asks: the whole is the request
     asking = []
     for position, sentence in enumerate(sentences):
-        if _ASKS.search(sentence):
+        if asks(sentence):
             if position and len(sentence.split()) < SHORT_ASK:  # "Wie repareert die?": what "die" is came before
                 asking.append(sentences[position - 1])
             asking.append(sentence)
-    whole = "\n".join([subject, *sentences]).strip() or text
-    if not subject and (not asking or len(sentences) < 2):
-        return whole, whole  # one sentence, or nothing that asks: the whole is the request
     return "\n".join([subject, *asking]).strip(), whole
 
 
 def objects(text: str) -> bool:
     """An objection or appeal: it goes to the domain of the decision, not to objections in general."""
-    return _OBJECTION.search(text) is not None
+    return _OBJECTION.search(text.lower()) is not None
 
 
 def without_objection(text: str) -> str:
@@ -83,4 +101,4 @@ def without_objection(text: str) -> str:
 
 def shows_danger(text: str) -> bool:
     """Acute danger at home (violence, threats): the employee is told at once to point to 112 or Veilig Thuis."""
-    return _DANGER.search(text) is not None
+    return _DANGER.search(text.lower()) is not None

@@ -87,6 +87,7 @@ class Router:
     def __init__(self, topics: Iterable[TopicWords], threshold: float = DEFAULT_THRESHOLD, model: Model | None = None):
         self.threshold = threshold
         self.topics: list[TopicWords] = list(topics)
+        dutch_words()  # read once per process, here rather than in the first question with an unknown word
         self.version = content_version((t.domain, t.topic, t.phrases) for t in self.topics)
         self.model: Model | None = None
         self.model_weight = MODEL_WEIGHT
@@ -223,7 +224,8 @@ class Router:
         if not within or max(within.values()) < 0.5 * max(shares.values()):
             return None  # the words are about another domain's topic: do not dress them up as this one's
         best = max(within, key=lambda i: (within[i], -i))
-        confidence = round(within[best] / sum(within.values()) * min(1.0, sum(within.values()) / self.threshold), 2)
+        total = sum(within.values())
+        confidence = round(within[best] / total * (min(1.0, total / self.threshold) if self.threshold > 0 else 1.0), 2)
         if confidence < self.threshold:
             return None
         return Guess(domain, self.topics[best].topic, confidence)

@@ -41,9 +41,16 @@ _stemmer = Stemmer.Stemmer("dutch")
 
 def normalise(text: str) -> list[str]:
     """Lower case, accents off (ë → e), words only: 'Één ID-kaart!' → ['een', 'id', 'kaart']."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return _WORD.findall(plain)
+    return list(_normalised(text))
+
+
+@lru_cache(maxsize=4096)
+def _normalised(text: str) -> tuple[str, ...]:
+    """The router reads one question several times (rules, model, the sentences that ask): normalised once."""
+    lower = text.lower()
+    if not lower.isascii():
+        lower = "".join(ch for ch in unicodedata.normalize("NFKD", lower) if not unicodedata.combining(ch))
+    return tuple(_WORD.findall(lower))
 
 
 @lru_cache(maxsize=100_000)

@@ -132,7 +132,7 @@ def test_corrections_are_listed_per_pair_and_only_confirmed_ones_are_learnt(sess
 
     contact("zwoeleboot voor de club", "resolved", event, event)
     contact("zwoeleboot bij het clubhuis", "resolved", event, event)
-    contact("nog niet afgehandeld", "queued", event, event)  # not confirmed (yet)
+    contact("nog niet afgehandeld", "waiting", event, event)  # not confirmed (yet)
     contact("eerst verkeerd, toen grofvuil", "resolved", grofvuil, event, grofvuil)  # the last correction counts
     pairs = {(p.routed, p.corrected): p for p in training.corrections(session)}
     assert pairs[("algemeen/woz", "vergunningen/evenement")].count == 3
