@@ -236,3 +236,18 @@ def test_the_next_contact_card_changes_with_the_contact_and_each_whole_minute():
     assert offer_version(waiting, now) == offer_version(waiting, now - timedelta(seconds=30)) == "offer-7-0"
     assert offer_version(waiting, now + timedelta(seconds=1)) == "offer-7-1"
     assert offer_version(SimpleNamespace(id=8, queued_at=waiting.queued_at), now) == "offer-8-0"
+
+
+def test_acute_danger_in_the_question_tells_the_employee_112_and_veilig_thuis_at_once(desk, arrive):
+    """Whatever the phone menu chose, a question that shows danger at home puts 112 and Veilig Thuis first."""
+    desk.post("/werkplek/status", {"state": "available"})
+    arrive("Ik moet mijn paspoort ophalen, maar mijn man slaat me en ik durf niet naar huis", domain="burgerzaken")
+    taken = desk.post("/werkplek/volgende").get_data(as_text=True)
+    banner = taken.split('class="kcc-flag kcc-flag--danger" role="alert"', 1)[1].split("</div>", 1)[0]
+    assert "Mogelijk acuut gevaar" in banner and "112" in banner and "Veilig Thuis, 0800-2000" in banner
+
+
+def test_no_danger_banner_for_an_ordinary_question(desk, arrive):
+    desk.post("/werkplek/status", {"state": "available"})
+    arrive("mijn paspoort is verlopen")
+    assert "kcc-flag--danger" not in desk.post("/werkplek/volgende").get_data(as_text=True)
