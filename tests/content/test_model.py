@@ -8,17 +8,9 @@ import numpy as np
 import pytest
 
 from kcc.content import training
-from kcc.content.domains import load_dir
 from kcc.content.model import Example, Model, char_features, load_artefact, train, word_features
 from kcc.content.router import Router
 from tests.conftest import DOMAINS
-
-
-@pytest.fixture(scope="module")
-def specs():
-    loaded, problems = load_dir(DOMAINS)
-    assert not problems
-    return loaded
 
 
 @pytest.fixture(scope="module")

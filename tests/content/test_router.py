@@ -2,7 +2,6 @@
 
 import pytest
 
-from kcc.content.domains import load_dir
 from kcc.content.evaluation import evaluate, load_labelled
 from kcc.content.router import Router, normalise
 from kcc.core.errors import ValidationError
@@ -11,13 +10,6 @@ from tests.conftest import DOMAINS, ROOT
 
 DATA = ROOT / "tests" / "data"
 EXAMPLES = DOMAINS / "examples"
-
-
-@pytest.fixture(scope="module")
-def specs():
-    loaded, problems = load_dir(DOMAINS)
-    assert not problems
-    return loaded
 
 
 @pytest.fixture(scope="module")

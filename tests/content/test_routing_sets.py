@@ -4,22 +4,19 @@ from __future__ import annotations
 
 import pytest
 
-from kcc.content import training
-from kcc.content.domains import load_dir
 from kcc.content.evaluation import evaluate, load_labelled
+from kcc.content.model import Model
 from kcc.content.router import Router
-from tests.conftest import DOMAINS, ROOT
+from tests.conftest import ROOT
 
 SETS = ROOT / "tests" / "data" / "routing"
 FROZEN = ("citizen_web.csv", "citizen_phone.csv", "long.csv", "formal.csv", "cross.csv")
 
 
 @pytest.fixture(scope="module")
-def router(tmp_path_factory):
-    specs, problems = load_dir(DOMAINS)
-    assert not problems
-    trained = training.train_artefact(specs, DOMAINS, tmp_path_factory.mktemp("model") / "router-model.npz")
-    return Router.from_specs(specs, model=trained.model)
+def router(specs, router_model):
+    """The router as production runs it, with the model `kcc route train` makes (tests/conftest.py)."""
+    return Router.from_specs(specs, model=Model.load(router_model))
 
 
 def _rows(router, *names):
