@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from kcc.content.words import FILLER, STOPWORDS, normalise, stem
+from kcc.content.words import content_words, stem
 
 log = logging.getLogger(__name__)
 
@@ -39,19 +39,15 @@ NGRAMS = (3, 5)
 _TF = [0.0] + [1.0 + math.log(count) for count in range(1, 64)]  # sublinear tf of the usual counts
 
 
-def _words(text: str) -> list[str]:
-    return [w for w in normalise(text) if w not in STOPWORDS and w not in FILLER and len(w) > 1]
-
-
 def word_features(text: str) -> list[str]:
     """Stems and pairs of neighbouring stems: 'paspoort verlengen' → paspoort, verleng, 'paspoort verleng'."""
-    stems = [stem(w) for w in _words(text)]
+    stems = [stem(w) for w in content_words(text)]
     return stems + [f"{a} {b}" for a, b in zip(stems, stems[1:], strict=False)]
 
 
 def char_features(text: str) -> list[str]:
     """Letter n-grams inside each word, with its edges marked (scikit-learn's char_wb)."""
-    return [gram for word in _words(text) for gram in word_grams(word)]
+    return [gram for word in content_words(text) for gram in word_grams(word)]
 
 
 def word_grams(word: str) -> list[str]:
@@ -104,7 +100,6 @@ class Model:
     def __init__(self, classes: list[str], blocks: list[tuple[dict[str, int], np.ndarray, float]],
                  weights: np.ndarray, bias: np.ndarray, meta: dict):
         self.classes = classes
-        self.domains = [label.split("/", 1)[0] for label in classes]
         self.blocks = blocks  # per feature block: vocabulary, idf, block weight
         self.weights = weights  # (features of all blocks, classes)
         self.bias = bias
@@ -121,7 +116,7 @@ class Model:
         """P(topic | text) over `classes`: per block the n-grams' counts, sublinear tf × idf, L2-normalised.
         Plain Python for the few dozen values of one question (numpy's per-call cost is larger than the sums)."""
         stems: Counter[int] = Counter(i for i in map(self.blocks[0][0].get, word_features(text)) if i is not None)
-        grams: Counter[int] = Counter(chain.from_iterable(map(self._grams, _words(text))))
+        grams: Counter[int] = Counter(chain.from_iterable(map(self._grams, content_words(text))))
         indices: list[int] = []
         values: list[float] = []
         offset = 0

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from kcc.content.model import Model, content_version
 from kcc.content.request import objects, parts, shows_danger, without_objection
-from kcc.content.words import FILLER, STOPWORDS, dutch_words, normalise, stem
+from kcc.content.words import content_words, dutch_words, stem
 from kcc.models import Domain, Topic
 
 log = logging.getLogger(__name__)
@@ -46,7 +46,7 @@ NOT_A_DECISION = {"klacht", "hulp-bij-formulieren", "afspraak", "algemeen"}  # a
 
 def content_stems(text: str) -> list[str]:
     """The stems of the words that say something, in order."""
-    return [stem(w) for w in normalise(text) if w not in STOPWORDS and w not in FILLER and len(w) > 1]
+    return [stem(w) for w in content_words(text)]
 
 
 @dataclass(frozen=True)
@@ -133,8 +133,7 @@ class Router:
     @classmethod
     def from_specs(cls, specs, threshold: float = DEFAULT_THRESHOLD, model: Model | None = None) -> Router:
         """A router over domain files as loaded by kcc.domains.load_dir, before they are synced."""
-        return cls([TopicWords(d.slug, t.slug, tuple([t.name, *t.upl, *t.words])) for d in specs for t in d.topics],
-                   threshold, model)
+        return cls(topic_words(specs), threshold, model)
 
     def route(self, question: str) -> Routing:
         """Domain and topic by what the question asks: the rules' shares and the model's probabilities together
@@ -232,9 +231,7 @@ class Router:
 
     def _score(self, question: str) -> dict[int, float]:
         found: dict[str, float] = {}
-        for word in normalise(question):
-            if word in STOPWORDS or word in FILLER or len(word) < 2:
-                continue
+        for word in content_words(question):
             for s, weight in self._resolve(word):
                 found[s] = max(found.get(s, 0.0), weight)
         scores: dict[int, float] = defaultdict(float)
@@ -300,6 +297,11 @@ class Router:
             return part
         s = stem(part)
         return s if s in self._postings else None
+
+
+def topic_words(specs) -> list[TopicWords]:
+    """What the router reads of domain files (kcc.domains.load_dir): as from the synced topics."""
+    return [TopicWords(d.slug, t.slug, tuple([t.name, *t.upl, *t.words])) for d in specs for t in d.topics]
 
 
 def confusion(pairs: Iterable[tuple[str, str]]) -> dict[str, dict[str, int]]:

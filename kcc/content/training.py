@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, aliased
 from kcc.content.domains import DomainSpec
 from kcc.content.evaluation import Labelled, load_labelled
 from kcc.content.model import Example, Model, content_version, train
+from kcc.content.router import topic_words
 from kcc.models import Contact, ContactStatus, Domain, RoutingCorrection, Topic
 
 EXAMPLES_DIR = "examples"  # labelled questions beside the domain files: <domains>/examples/*.csv
@@ -30,7 +31,7 @@ def label(domain: str, topic: str | None) -> str:
 
 def content_of(specs: list[DomainSpec]) -> str:
     """The content version of these domain files, as the router computes it from the synced topics."""
-    return content_version((d.slug, t.slug, (t.name, *t.upl, *t.words)) for d in specs for t in d.topics)
+    return content_version((t.domain, t.topic, t.phrases) for t in topic_words(specs))
 
 
 def examples_version(directory: Path) -> str:
@@ -132,10 +133,10 @@ def train_artefact(specs: list[DomainSpec], directory: Path, path: Path,
     from_topics = topic_examples(specs)
     known = {label(d.slug, t.slug) for d in specs for t in d.topics}
     questions = [Example(row.question, label(row.domain, row.topic)) for row in example_questions(directory, specs)]
-    extra = [e for e in extra or [] if e.label in known]
     # a domain-only question learns the domain's catch-all topic when there is one, else it is left out
-    usable = [e for e in questions + extra if e.label in known]
-    model = train(from_topics + usable, content_of(specs),
+    questions = [e for e in questions if e.label in known]
+    extra = [e for e in extra or [] if e.label in known]
+    model = train(from_topics + questions + extra, content_of(specs),
                   {"examples_version": examples_version(directory), "topics_examples": len(from_topics),
                    "questions": len(questions), "corrections": len(extra)})
     checksum = model.save(path)

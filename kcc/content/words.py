@@ -65,6 +65,12 @@ def content_stems(text: str) -> list[str]:
 
 
 
+def content_words(text: str) -> list[str]:
+    """The normalised words that can say something about a topic: no function words, no filler, no single letters
+    (the rules and the model read the same words)."""
+    return [w for w in normalise(text) if w not in STOPWORDS and w not in FILLER and len(w) > 1]
+
+
 @lru_cache(maxsize=1)
 def dutch_words() -> frozenset[str]:
     """The ordinary Dutch words (normalised): loaded once per process, half a second."""

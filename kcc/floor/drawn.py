@@ -42,10 +42,8 @@ LEAD_VIEW = Actor(None, "vloer", roles=frozenset({"lead"}), origin="worker")
 
 def floor_context(session: Session, now: datetime, settings: Settings) -> dict:
     """Queues against their targets, colleagues by state, the most overdue callbacks, the lobby today."""
-    fresh_s = settings.queue.presence_fresh_s
-    return {"view": floor.overview(session, now, fresh_s),
-            "long_on": floor.long_without_break(session, now, timedelta(minutes=settings.queue.break_after_min),
-                                                fresh_s),
+    return {"view": floor.overview(session, now, settings.queue.presence_fresh_s),
+            "long_on": floor.long_without_break(session, now, settings.queue),
             "overdue": tasks.overdue(session, LEAD_VIEW, now, OVERDUE_SHOWN),
             "overdue_count": tasks.count_tasks(session, LEAD_VIEW, overdue_at=now),
             # the domains someone came to the counter for today: per domain and per hour, never per person
@@ -76,9 +74,14 @@ class Drawn:
     html: str | None  # None: the screen shows this version already
 
 
+def _key(name: str) -> str:
+    """The row of this screen in the language being drawn or asked for ("floor:nl")."""
+    return f"{name}:{get_locale() or 'nl'}"
+
+
 def served(session: Session, name: str, now: datetime, shown: str | None = None) -> Drawn:
     """The screen as drawn for everyone, in the request's language; drawn here when nobody keeps it fresh."""
-    screen, key = SCREENS[name], f"{name}:{get_locale() or 'nl'}"
+    screen, key = SCREENS[name], _key(name)
     row = session.execute(select(DrawnScreen.version, DrawnScreen.drawn_at, DrawnScreen.by_worker,
                                  DrawnScreen.asked_at).where(DrawnScreen.key == key)).first()
     if row is None or row.drawn_at < now - timedelta(seconds=screen.every_s + (WORKER_SLACK_S if row.by_worker else 0)):
@@ -92,7 +95,7 @@ def served(session: Session, name: str, now: datetime, shown: str | None = None)
 
 def draw(session: Session, name: str, now: datetime, by_worker: bool) -> Drawn:
     """Draw the screen now, in the current language, and keep it for every process."""
-    screen, key = SCREENS[name], f"{name}:{get_locale() or 'nl'}"
+    screen, key = SCREENS[name], _key(name)
     context = screen.context(session, now, current_app.config["KCC"])
     html, version = polling.versioned(render_template(screen.template, **context), name)
     values = {"version": version, "html": html, "drawn_at": now, "by_worker": by_worker}

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from kcc.config import QueueSettings
 from kcc.core import audit
 from kcc.core.actor import Actor
 from kcc.core.errors import Msg, NotAllowed, NotFound, ValidationError
@@ -118,10 +119,11 @@ class OnTheLine:
     name: str
 
 
-def long_without_break(session: Session, now: datetime, after: timedelta, fresh_s: int) -> list[tuple[OnTheLine, timedelta]]:
-    """Who has been available (or busy with a contact) without a pause for longer than `after`, screen open: the
-    floor's and the deployment page's prompt to care, in one statement, longest first."""
+def long_without_break(session: Session, now: datetime, queue: QueueSettings) -> list[tuple[OnTheLine, timedelta]]:
+    """Who has been available (or busy with a contact) without a pause for longer than KCC_BREAK_AFTER_MIN, screen
+    open: the floor's and the deployment page's prompt to care, in one statement, longest first."""
     rows = session.execute(select(Staff.id, Staff.name, Staff.presence_since).where(
-        Staff.active.is_(True), Staff.presence == Presence.available, Staff.presence_since <= now - after,
-        Staff.last_seen_at >= now - timedelta(seconds=fresh_s)).order_by(Staff.presence_since)).all()
+        Staff.active.is_(True), Staff.presence == Presence.available,
+        Staff.presence_since <= now - timedelta(minutes=queue.break_after_min),
+        Staff.last_seen_at >= now - timedelta(seconds=queue.presence_fresh_s)).order_by(Staff.presence_since)).all()
     return [(OnTheLine(staff_id, name), now - since) for staff_id, name, since in rows if since is not None]

@@ -48,12 +48,6 @@ def colleague_names(people: list[tuple[OnFloor, str]], secondary: str) -> Markup
                             for person, level in people))
 
 
-def _long_on(now):
-    """Who has been on the line without a pause for longer than KCC_BREAK_AFTER_MIN: a prompt to care."""
-    return floor.long_without_break(db(), now, timedelta(minutes=settings().queue.break_after_min),
-                                    settings().queue.presence_fresh_s)
-
-
 WEEKDAYS = (_l("maandag"), _l("dinsdag"), _l("woensdag"), _l("donderdag"), _l("vrijdag"), _l("zaterdag"),
             _l("zondag"))
 
@@ -217,7 +211,7 @@ def _deployment(errors: dict | None = None, person_id: int | None = None, saved:
     now = utcnow()
     return {"people": floor.deployable(db(), now, settings().queue.presence_fresh_s), "errors": errors or {},
             "error_for": person_id, "saved": saved, "now": now,
-            "long_on": {person.id: since for person, since in _long_on(now)}}
+            "long_on": {person.id: since for person, since in floor.long_without_break(db(), now, settings().queue)}}
 
 
 @bp.get("/vloer/inzet")

@@ -3,7 +3,8 @@
 import pytest
 
 from kcc.content.evaluation import evaluate, load_labelled
-from kcc.content.router import Router, normalise
+from kcc.content.router import Router
+from kcc.content.words import normalise
 from kcc.core.errors import ValidationError
 from tests.cli.test_cli import run
 from tests.conftest import DOMAINS, ROOT
