@@ -1,15 +1,20 @@
-"""The learned half of the router: a linear model over word and character n-grams, trained from domains/.
+"""The learned half of the router: a linear model over word and letter n-grams, trained from domains/.
 
 The hand-weighted rules know the words the content names; citizens use many more. A TF-IDF model of word
-stems (one and two words) and character n-grams (3–5 letters inside a word: typos, compounds, Frisian) with a
+stems (one and two words) and letter n-grams (3–5 letters inside a word: typos, compounds, Frisian) with a
 multinomial logistic regression, trained on every topic's name, product names, words and answer and on the
 labelled example questions, learns which words go with which topic from all of it at once.
 
+The features are chosen so that a question costs little to route. Word stems and pairs count once each
+(binary TF-IDF, scaled to length one). The letter n-grams are summed per distinct word: each word contributes
+the idf weights of its n-grams, and the sum is scaled by the root of the words' own squared weights. So a
+word's whole contribution to every topic's score is worked out once, the first time the word is seen, and a
+question of a hundred words costs a hundred additions of those rows instead of thousands of n-gram lookups.
+
 Trained by `kcc route train` (scikit-learn, deterministic: same data, same model) and kept as an artefact of
 plain arrays (numpy `.npz`, no pickle) beside a JSON file with its checksum and the content version it was
-trained on. Routing does not use scikit-learn: it looks up the question's n-grams in the kept vocabularies and
-multiplies by the kept weights, which gives exactly scikit-learn's probabilities at a fraction of its cost per
-question (a router answers one question at a time, thousands of times a second).
+trained on. Routing does not use scikit-learn: it adds up the kept weights itself, which gives the regression's
+probabilities on the same features (a test holds the two equal).
 """
 from __future__ import annotations
 
@@ -19,12 +24,10 @@ import json
 import logging
 import math
 import zipfile
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
-from itertools import chain
 from pathlib import Path
 
 import numpy as np
@@ -33,15 +36,19 @@ from kcc.content.words import content_words, stem
 
 log = logging.getLogger(__name__)
 
-CHAR_WEIGHT = 0.8  # the character block beside the word block (each L2-normalised)
-C = 8.0  # inverse regularisation, chosen by cross-validation on the training questions (docs/routing.md)
+CHAR_WEIGHT = 0.8  # the letter block beside the word block
+C = 8.0  # inverse regularisation, chosen on the development set (docs/routing.md)
 NGRAMS = (3, 5)
-_TF = [0.0] + [1.0 + math.log(count) for count in range(1, 64)]  # sublinear tf of the usual counts
+FEATURES = 2  # the features' definition: a model trained on another one cannot be read with this code
 
 
 def word_features(text: str) -> list[str]:
     """Stems and pairs of neighbouring stems: 'paspoort verlengen' → paspoort, verleng, 'paspoort verleng'."""
-    stems = [stem(w) for w in content_words(text)]
+    return _stem_features(content_words(text))
+
+
+def _stem_features(words: Sequence[str]) -> list[str]:
+    stems = [stem(w) for w in words]
     return stems + [f"{a} {b}" for a, b in zip(stems, stems[1:], strict=False)]
 
 
@@ -54,6 +61,27 @@ def word_grams(word: str) -> list[str]:
     padded = f" {word} "
     low, high = NGRAMS
     return [padded[i:i + n] for n in range(low, high + 1) for i in range(len(padded) - n + 1)]
+
+
+def char_matrix(texts: Sequence[str], vocabulary: dict[str, int], idf: np.ndarray):
+    """The letter block of many texts as a sparse matrix (for training): per text, the sum over its distinct words
+    of their n-grams' idf, divided by the root of the sum of each word's squared idf."""
+    from scipy.sparse import csr_matrix
+
+    rows, columns, values = [], [], []
+    for row, text in enumerate(texts):
+        summed: dict[int, float] = {}
+        squares = 0.0
+        for word in dict.fromkeys(content_words(text)):  # in order: the same sums, the same model bytes
+            for index in {vocabulary[g] for g in word_grams(word) if g in vocabulary}:
+                summed[index] = summed.get(index, 0.0) + float(idf[index])
+                squares += float(idf[index]) ** 2
+        scale = 1.0 / math.sqrt(squares) if squares else 0.0
+        for index, value in sorted(summed.items()):
+            rows.append(row)
+            columns.append(index)
+            values.append(value * scale)
+    return csr_matrix((values, (rows, columns)), shape=(len(texts), len(vocabulary)))
 
 
 @dataclass(frozen=True)
@@ -95,43 +123,44 @@ def load_artefact(path: Path) -> Model | None:
 
 
 class Model:
-    """The trained weights, and the arithmetic of scikit-learn's TfidfVectorizer + LogisticRegression."""
+    """The trained weights, and the arithmetic of the features above with the regression's weights."""
 
     def __init__(self, classes: list[str], blocks: list[tuple[dict[str, int], np.ndarray, float]],
                  weights: np.ndarray, bias: np.ndarray, meta: dict):
         self.classes = classes
         self.blocks = blocks  # per feature block: vocabulary, idf, block weight
         self.weights = weights  # (features of all blocks, classes)
-        self.bias = bias
+        self.bias = bias.astype(np.float64)
         self.meta = meta
-        self._idf = [block[1].tolist() for block in blocks]  # Python floats: summed a few dozen at a time
-        # a word's letter n-grams as vocabulary indices, worked out once per word (words recur across questions)
-        self._grams = lru_cache(maxsize=100_000)(self._grams_uncached)
+        (self._stems, word_idf, _), (self._letters, char_idf, self._letter_weight) = blocks
+        split = len(self._stems)
+        # each feature's weight row times its idf, and the idf squared: what one present feature adds
+        self._stem_rows = word_idf[:, None] * weights[:split].astype(np.float64)
+        self._stem_squares = word_idf ** 2
+        self._letter_rows = char_idf[:, None] * weights[split:].astype(np.float64)
+        self._letter_squares = char_idf ** 2
+        # a word's letter n-grams as one row of the topics' scores, worked out the first time the word is seen
+        self._letters_of = lru_cache(maxsize=100_000)(self._letters_of_uncached)
 
-    def _grams_uncached(self, word: str) -> tuple[int, ...]:
-        vocabulary = self.blocks[1][0]
-        return tuple(index for index in map(vocabulary.get, word_grams(word)) if index is not None)
+    def _letters_of_uncached(self, word: str) -> tuple[np.ndarray, float] | None:
+        indices = {i for i in map(self._letters.get, word_grams(word)) if i is not None}
+        if not indices:
+            return None
+        array = np.fromiter(indices, dtype=np.intp, count=len(indices))
+        return self._letter_rows[array].sum(axis=0), float(self._letter_squares[array].sum())
 
     def probabilities(self, text: str) -> np.ndarray:
-        """P(topic | text) over `classes`: per block the n-grams' counts, sublinear tf × idf, L2-normalised.
-        Plain Python for the few dozen values of one question (numpy's per-call cost is larger than the sums)."""
-        stems: Counter[int] = Counter(i for i in map(self.blocks[0][0].get, word_features(text)) if i is not None)
-        grams: Counter[int] = Counter(chain.from_iterable(map(self._grams, content_words(text))))
-        indices: list[int] = []
-        values: list[float] = []
-        offset = 0
-        for (vocabulary, _, weight), idf, counts in zip(self.blocks, self._idf, (stems, grams), strict=True):
-            if counts:
-                block = [(_TF[count] if count < 64 else 1.0 + math.log(count)) * idf[index]
-                         for index, count in counts.items()]
-                scale = weight / (math.sqrt(sum(v * v for v in block)) or 1.0)
-                indices += [offset + index for index in counts]
-                values += [v * scale for v in block]
-            offset += len(vocabulary)
-        if indices:
-            logits = self.bias + np.asarray(values, dtype=self.weights.dtype) @ self.weights[np.asarray(indices)]
-        else:
-            logits = self.bias.copy()
+        """P(topic | text) over `classes`: the rows of the stems present, and the rows of the distinct words."""
+        words = content_words(text)
+        logits = self.bias.copy()
+        present = {i for i in map(self._stems.get, _stem_features(words)) if i is not None}
+        if present:
+            array = np.fromiter(present, dtype=np.intp, count=len(present))
+            logits += self._stem_rows[array].sum(axis=0) / math.sqrt(float(self._stem_squares[array].sum()))
+        rows = [row for row in map(self._letters_of, dict.fromkeys(words)) if row is not None]
+        if rows:
+            squares = sum(square for _, square in rows)
+            logits += sum(row for row, _ in rows) * (self._letter_weight / math.sqrt(squares))
         exp = np.exp(logits - logits.max())
         return exp / exp.sum()
 
@@ -168,6 +197,9 @@ class Model:
             raise ValueError(f"{path}: no usable model ({error})") from error
         if hashlib.sha256(data).hexdigest() != meta.get("sha256"):
             raise ValueError(f"{path}: checksum does not match {_sidecar(path).name}; train it again")
+        if meta.get("features") != FEATURES:
+            raise ValueError(f"{path}: trained by another version of kcc (features {meta.get('features')}, this "
+                             f"version reads {FEATURES}); train it again")
         arrays = np.load(io.BytesIO(data), allow_pickle=False)
         described = json.loads(str(arrays["vocabulary"]))
         blocks = [({f: i for i, f in enumerate(vocabulary)}, arrays[name], float(weight))
@@ -188,14 +220,15 @@ def train(examples: list[Example], version: str, note: dict | None = None) -> Mo
 
     texts = [e.text for e in examples]
     labels = [e.label for e in examples]
-    word = TfidfVectorizer(analyzer=word_features, sublinear_tf=True)
-    char = TfidfVectorizer(analyzer=char_features, sublinear_tf=True, min_df=2)
-    matrix = hstack([word.fit_transform(texts), CHAR_WEIGHT * char.fit_transform(texts)]).tocsr()
+    word = TfidfVectorizer(analyzer=word_features, binary=True)
+    char = TfidfVectorizer(analyzer=char_features, binary=True, min_df=2).fit(texts)  # its n-grams and idf
+    letters = {str(f): int(i) for f, i in char.vocabulary_.items()}
+    matrix = hstack([word.fit_transform(texts), CHAR_WEIGHT * char_matrix(texts, letters, char.idf_)]).tocsr()
     regression = LogisticRegression(C=C, max_iter=3000)
     regression.fit(matrix, labels)
     classes = [str(c) for c in regression.classes_]
     blocks = [({str(f): int(i) for f, i in word.vocabulary_.items()}, word.idf_, 1.0),
-              ({str(f): int(i) for f, i in char.vocabulary_.items()}, char.idf_, CHAR_WEIGHT)]
+              (letters, char.idf_, CHAR_WEIGHT)]
     meta = {"content_version": version, "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "examples": len(examples), "classes": len(classes), **(note or {})}
+            "examples": len(examples), "classes": len(classes), "features": FEATURES, **(note or {})}
     return Model(classes, blocks, regression.coef_.T.copy(), regression.intercept_.copy(), meta)

@@ -34,6 +34,7 @@ willen wij|willen we|ik zou graag|graag|kunt u|kan ik|kunnen wij|kunnen we|kan d
 mogen we|moet ik|moeten wij|moeten we|hoe kan|hoe moet|hoe vraag|hoe krijg|hoe meld|ik zoek|ik vraag|verzoek|
 aanvragen|aanvraag|melden|wie kan|waar kan|would like|can i|could you|can you|how do i|how can i|i want|i need|i would|
 please|wol ik|woe ik|kin ik|kinne wy|moat ik|hoe kin|graach""".replace("\n", "").split("|"))
+_ASK_FIRST = frozenset(phrase.split()[0] for phrase in _ASKS)  # only a sentence with one of these can ask
 _TOKEN = re.compile(r"[a-z]+")
 
 
@@ -42,7 +43,8 @@ def asks(sentence: str) -> bool:
     if "?" in sentence:
         return True
     words = _TOKEN.findall(sentence.lower())
-    return any(" ".join(words[i:i + n]) in _ASKS for n in (1, 2, 3) for i in range(len(words) - n + 1))
+    return any(" ".join(words[i:i + n]) in _ASKS for i in range(len(words)) if words[i] in _ASK_FIRST
+               for n in (1, 2, 3))
 
 
 _OBJECTION = re.compile(r"\b(bezwaar\w*|beroep|in beroep|niet eens met|oneens met|objection|object to|appeal|beswier\w*)\b")

@@ -259,6 +259,8 @@ class Router:
             return ((s, 1.0),)
         if word in self._postings:
             return ((word, 1.0),)
+        if not word.isalpha():
+            return ()  # a house number, postcode or date is no compound and no misspelt topic word
         parts = self._split_compound(word)
         if parts:
             return tuple((p, 0.9) for p in parts)

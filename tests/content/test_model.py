@@ -2,13 +2,14 @@
 the same answers, never an error when it is missing, stale or damaged, and taught by confirmed corrections."""
 from __future__ import annotations
 
+import json
 import logging
 
 import numpy as np
 import pytest
 
 from kcc.content import training
-from kcc.content.model import Example, Model, char_features, load_artefact, train, word_features
+from kcc.content.model import Example, Model, char_features, char_matrix, load_artefact, train, word_features
 from kcc.content.router import Router
 from tests.conftest import DOMAINS
 
@@ -29,7 +30,8 @@ def test_training_is_deterministic_and_kept_with_its_checksum(specs, trained, tm
 
 
 def test_the_kept_model_answers_as_scikit_learn_does(specs, trained):
-    """The router reads the arrays itself (fast, one question at a time): same probabilities as the library."""
+    """The router adds up the kept weights itself, a word at a time (fast, one question at a time): the same
+    probabilities as the library's regression on the features as training builds them, many texts at once."""
     from scipy.sparse import hstack
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
@@ -38,14 +40,19 @@ def test_the_kept_model_answers_as_scikit_learn_does(specs, trained):
 
     examples = training.topic_examples(specs)[:600]
     texts, labels = [e.text for e in examples], [e.label for e in examples]
-    word = TfidfVectorizer(analyzer=word_features, sublinear_tf=True)
-    char = TfidfVectorizer(analyzer=char_features, sublinear_tf=True, min_df=2)
-    matrix = hstack([word.fit_transform(texts), module.CHAR_WEIGHT * char.fit_transform(texts)]).tocsr()
+    word = TfidfVectorizer(analyzer=word_features, binary=True)
+    char = TfidfVectorizer(analyzer=char_features, binary=True, min_df=2).fit(texts)
+    letters = {str(f): int(i) for f, i in char.vocabulary_.items()}
+
+    def features(batch):
+        return hstack([word.transform(batch), module.CHAR_WEIGHT * char_matrix(batch, letters, char.idf_)]).tocsr()
+
+    matrix = hstack([word.fit_transform(texts), module.CHAR_WEIGHT * char_matrix(texts, letters, char.idf_)]).tocsr()
     regression = LogisticRegression(C=module.C, max_iter=3000).fit(matrix, labels)
     ours = train(examples, "v")
-    questions = ["mijn paspoort is verlopen", "kliko niet geleegd", "dakkapel bouwen mag dat", "qwxz", ""]
-    expected = regression.predict_proba(hstack([word.transform(questions),
-                                                module.CHAR_WEIGHT * char.transform(questions)]).tocsr())
+    questions = ["mijn paspoort is verlopen", "kliko niet geleegd", "dakkapel bouwen mag dat", "qwxz", "",
+                 "paspoort paspoort en nog eens het paspoort van mijn paspoortloze zoon"]  # repeated words
+    expected = regression.predict_proba(features(questions))
     for question, probabilities in zip(questions, expected, strict=True):
         assert np.allclose(ours.probabilities(question), probabilities, atol=1e-6), question
 
@@ -67,6 +74,13 @@ def test_a_missing_damaged_or_stale_model_leaves_the_rules_with_a_warning(specs,
     (tmp_path / "damaged.npz.json").write_text((path.parent / "router-model.npz.json").read_text())
     assert load_artefact(damaged) is None
     assert "checksum does not match" in caplog.text
+    older = tmp_path / "older.npz"  # trained by a kcc whose features were defined otherwise
+    older.write_bytes(path.read_bytes())
+    meta = json.loads((path.parent / "router-model.npz.json").read_text())
+    (tmp_path / "older.npz.json").write_text(json.dumps({**meta, "features": 1}))
+    assert load_artefact(older) is None
+    assert "trained by another version of kcc" in caplog.text
+    assert not training.is_current(load_artefact(older), specs, DOMAINS)  # so `kcc domains sync` trains again
     model = Model.load(path)
     changed = [spec for spec in specs]
     first_topic = changed[0].topics[0]
