@@ -99,7 +99,7 @@ class Router:
             positions = {f"{t.domain}/{t.topic}": i for i, t in enumerate(self.topics)}
             self._model_topics = np.array([positions.get(label, -1) for label in model.classes])
         counts: dict[str, dict[int, float]] = defaultdict(lambda: defaultdict(float))
-        self._phrases: dict[str, list[tuple[int, frozenset[str]]]] = defaultdict(list)
+        phrases: dict[str, list[tuple[int, frozenset[str]]]] = defaultdict(list)
         for index, topic in enumerate(self.topics):
             for position, phrase in enumerate(topic.phrases):
                 stems = content_stems(phrase)
@@ -109,12 +109,16 @@ class Router:
                 if len(set(stems)) > 1:
                     entry = (index, frozenset(stems))
                     for s in set(stems):
-                        self._phrases[s].append(entry)
+                        phrases[s].append(entry)
         count = max(len(self.topics), 1)
         # A word used often by one topic weighs a little more there (never enough to dominate).
         self._postings = {s: tuple((ix, 1 + 0.3 * math.log(c)) for ix, c in sorted(per.items()))
                           for s, per in counts.items()}
         self._idf = {s: math.log(1 + count / len(per)) for s, per in counts.items()}
+        # what each stem adds to each topic, and per stem the phrases it is part of with what a whole one adds
+        self._gains = {s: tuple((ix, self._idf[s] * tf) for ix, tf in postings) for s, postings in self._postings.items()}
+        self._phrases = {s: tuple((ix, stems, 0.5 * sum(self._idf[p] for p in stems)) for ix, stems in entries)
+                         for s, entries in phrases.items()}
         self._by_initial: dict[str, list[str]] = defaultdict(list)
         for s in sorted(self._postings):
             self._by_initial[s[0]].append(s)
@@ -236,18 +240,18 @@ class Router:
                 found[s] = max(found.get(s, 0.0), weight)
         scores: dict[int, float] = defaultdict(float)
         for s, weight in found.items():
-            gain = self._idf[s] * weight
-            for index, tf in self._postings[s]:
-                scores[index] += gain * tf
+            for index, gain in self._gains[s]:
+                scores[index] += gain * weight
+        if len(found) < 2:
+            return scores
         # A whole phrase from the topic ("rijbewijs verlengen") counts extra; its best phrase only,
         # so a topic with many similar phrases does not win on their number.
         bonus: dict[int, float] = {}
+        known = found.keys()
         for s in found:
-            for index, stems in self._phrases.get(s, ()):
-                if stems <= found.keys():
-                    value = 0.5 * sum(self._idf[p] for p in stems)
-                    if value > bonus.get(index, 0.0):
-                        bonus[index] = value
+            for index, stems, value in self._phrases.get(s, ()):
+                if value > bonus.get(index, 0.0) and stems <= known:
+                    bonus[index] = value
         for index, value in bonus.items():
             scores[index] += value
         return scores
