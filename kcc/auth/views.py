@@ -22,6 +22,7 @@ from kcc.queues import operations as queues
 from kcc.staff import accounts
 from kcc.web import unit_of_work
 from kcc.web.access import public, staff
+from kcc.web.redirects import same_site_path
 from kcc.web.request import actor, client_origin, db, field_errors, render, settings
 
 bp = Blueprint("auth", __name__, template_folder="templates")
@@ -60,10 +61,8 @@ def load_user(user_id: str) -> Staff | None:
 
 
 def _safe_next(target: str | None) -> str | None:
-    """Only same-site paths, so the login page cannot be used to send someone elsewhere."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
+    """Only a path of this site, so the login page cannot be used to send someone elsewhere."""
+    return same_site_path(target)
 
 
 @bp.route("/inloggen", methods=["GET", "POST"])

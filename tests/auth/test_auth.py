@@ -9,6 +9,7 @@ from kcc.core.actor import Actor
 from kcc.core.timeutil import utcnow
 from kcc.models import AuditLog, Desk, Staff
 from kcc.queues import operations as queues
+from kcc.web.redirects import same_site_path
 from tests.conftest import PASSWORD, csrf_from
 
 
@@ -144,6 +145,35 @@ def test_next_only_goes_to_our_own_site(client, make_staff):
     response = client.post("/inloggen", data={"username": "hanna", "password": PASSWORD, "next": "//evil.example/x",
                                               "csrf_token": csrf_from(page.get_data(as_text=True))})
     assert response.headers["Location"] == "/"
+
+
+BYPASSES = ["//evil.example", "///evil.example", "/\\evil.example", "\\\\evil.example", "/\t/evil.example",
+            "/\n/evil.example", "/%09/evil.example", "/%2F%2Fevil.example", "/%2f/evil.example", "/%5Cevil.example",
+            "https://evil.example/", "http:evil.example", "javascript:alert(1)", " /werkplek", "/werkplek\r\nSet-Cookie: x=1",
+            "evil.example", "/../../evil", "/%0d%0aLocation:%20//evil.example", "", None]
+
+
+@pytest.mark.parametrize("target", BYPASSES)
+def test_a_return_address_elsewhere_is_refused(target):
+    assert same_site_path(target) is None
+
+
+@pytest.mark.parametrize("target", ["/", "/werkplek", "/contact/12?tab=tijdlijn", "/vloer?domein=sociaal&x=a%20b"])
+def test_a_return_address_here_is_kept(target):
+    assert same_site_path(target) == target
+
+
+@pytest.mark.parametrize("target", ["/%09/evil.example", "/\t/evil.example", "/\nevil", "//evil.example"])
+def test_login_and_language_switch_never_send_someone_elsewhere(client, make_staff, target):
+    make_staff("hanna", roles=["host"])
+    page = client.get("/inloggen", query_string={"next": target})
+    assert page.status_code == 200
+    response = client.post("/inloggen", data={"username": "hanna", "password": PASSWORD, "next": target,
+                                              "csrf_token": csrf_from(page.get_data(as_text=True))})
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+    switched = client.post("/taal", data={"lang": "en", "next": target,
+                                          "csrf_token": csrf_from(client.get("/", follow_redirects=True).get_data(as_text=True))})
+    assert switched.status_code == 302 and switched.headers["Location"] == "/"
 
 
 def test_security_headers_forbid_inline_script(client):
