@@ -48,6 +48,9 @@ def create_app(test_config: dict[str, Any] | None = None, environ: dict[str, str
     from kcc.staff.accounts import Principals
     app.extensions["kcc.principals"] = Principals()
 
+    from kcc.web.input import DatabaseId
+    app.url_map.converters["int"] = DatabaseId  # before any route: an id too long for the database is a 404
+
     register_extensions(app)
     register_request_hooks(app)
     register_blueprints(app)
@@ -84,8 +87,18 @@ def register_request_hooks(app: Flask) -> None:
     app.before_request(api.load_token_user)
     app.before_request(auth.enforce_idle_timeout)
     app.before_request(access.enforce)
+    app.before_request(refuse_control_characters)
     app.after_request(security_headers)
     app.after_request(unit_of_work.finish)  # after_request runs last-registered first: commit before headers
+
+
+def refuse_control_characters() -> None:
+    """before_request: a query or form field with a control character is refused (422, the field named)."""
+    from kcc.web.input import check_fields
+
+    check_fields(request.args.to_dict(flat=False))
+    if request.form:
+        check_fields(request.form.to_dict(flat=False))
 
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "

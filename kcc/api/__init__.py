@@ -13,6 +13,7 @@ from kcc.extensions import csrf
 from kcc.models import Staff
 from kcc.staff import directory
 from kcc.web.access import public, staff
+from kcc.web.input import parse_json
 from kcc.web.request import db
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -51,7 +52,9 @@ def json_body(optional: bool = False) -> dict:
     """The request's JSON object; an empty body is {} where the call takes no fields."""
     if optional and not request.get_data():
         return {}
-    data = request.get_json(silent=True)
+    if not request.is_json:
+        raise BadBody()
+    data = parse_json(request.get_data())  # BadJson (400) or BadCharacter (422) for what no database could keep
     if not isinstance(data, dict):
         raise BadBody()
     return data

@@ -1,13 +1,14 @@
 """Error responses: a Dutch page for screens, the contract's JSON for the API. Never a stack trace."""
 from __future__ import annotations
 
-from flask import Flask, redirect, request, url_for
+from flask import Flask, make_response, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed
 
 from kcc.core.errors import NotAllowed, NotFound
+from kcc.web.input import BadCharacter, BadJson
 from kcc.web.request import current_actor, render, translate, wants_fragment
 from kcc.web.unit_of_work import record_refusal
 
@@ -19,6 +20,8 @@ def _messages() -> dict[int, tuple[str, str]]:
                                   "functioneel beheer om je rollen aan te passen.")),
         404: (_("Pagina niet gevonden"), _("Deze pagina bestaat niet (meer). Controleer het adres of ga naar de startpagina.")),
         405: (_("Dat kan zo niet"), _("Deze pagina werkt niet op deze manier. Ga terug en probeer het opnieuw.")),
+        422: (_("Dat kan zo niet worden opgeslagen"), _("Wat je stuurde bevat iets dat niet kan worden opgeslagen. Ga "
+                                                       "terug, pas het aan en probeer het opnieuw.")),
         413: (_("Te groot"), _("Wat je stuurde is te groot. Maak het kleiner en probeer het opnieuw.")),
         429: (_("Even wachten"), _("Er kwamen te veel verzoeken tegelijk. Wacht even en probeer het opnieuw.")),
         500: (_("Er ging iets mis"), _("Er ging bij ons iets mis. Er is niets opgeslagen van deze handeling. "
@@ -46,6 +49,21 @@ def register_error_handlers(app: Flask) -> None:
         return _page(400, _("Het formulier was verlopen of niet compleet. Laad de pagina opnieuw en probeer het nog eens; "
                             "wat je had ingevuld staat er dan niet meer in."))
 
+    @app.errorhandler(BadCharacter)
+    def bad_character(error: BadCharacter):
+        if _is_api():
+            return api_error_response(422, "validation_failed", f"The field '{error.field}' holds a control character "
+                                      "(such as a NUL byte); remove it and send again.",
+                                      {error.field: "contains a control character that cannot be stored"})
+        return _page(422, _("Het veld ‘%(field)s’ bevat een onzichtbaar stuurteken dat niet kan worden opgeslagen. "
+                            "Ga terug, haal het weg en probeer het opnieuw.", field=error.field))
+
+    @app.errorhandler(BadJson)
+    def bad_json(error: BadJson):
+        if _is_api():
+            return api_error_response(400, "bad_request", str(error))
+        return _page(400)
+
     @app.errorhandler(NotFound)
     def not_found(error: NotFound):
         message = translate(error.args[0]) if error.args else None
@@ -63,6 +81,13 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
+        response = _http_error(error)
+        if isinstance(error, MethodNotAllowed) and error.valid_methods:
+            response = make_response(response)
+            response.headers["Allow"] = ", ".join(sorted(error.valid_methods))  # what would have worked
+        return response
+
+    def _http_error(error: HTTPException):
         status = error.code or 500
         if _is_api():
             return api_error_response(status, None, None)
