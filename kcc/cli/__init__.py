@@ -539,8 +539,7 @@ def worker(every, once, outbox):
             close = lobby.notify_close(session, utcnow())
         with session_scope() as session:
             asked = feedback.queue_due(session, utcnow(), settings.public_url)
-        with session_scope() as session:
-            sent, failed = mail.send_due(session, settings, outbox, utcnow())
+        sent, failed = mail.send_due(session_scope, settings, outbox, utcnow)  # a commit before and after each mail
         with session_scope() as session:
             indicators.settle(session, utcnow())
         try:

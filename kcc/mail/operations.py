@@ -4,15 +4,22 @@ With KCC_SMTP_HOST set, mail goes out over SMTP (STARTTLS unless KCC_SMTP_TLS=fa
 each message is written as an .eml file to instance/outbox/, so the demo shows what a citizen would
 receive. A failing mail server never loses a task or a message: the attempt is counted, the error kept
 and shown to the team, and the worker tries again later (1, 2, 4 … minutes, at most an hour apart).
+Each mail is committed as being sent before it goes and as sent right after, so a crash sends again at
+most the one mail in flight, with the same Message-ID.
 """
 from __future__ import annotations
 
 import io
+import os
+import secrets
 import smtplib
 import ssl
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
+from email.utils import format_datetime
 from pathlib import Path
 
 import segno
@@ -21,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from kcc.config import Settings
 from kcc.contacts.intake import reference
+from kcc.core.db import row_locks
 from kcc.core.timeutil import local
 from kcc.models import OutgoingMail, Task, TaskState
 
@@ -67,7 +75,7 @@ def _message(mail: OutgoingMail, settings: Settings, now: datetime) -> EmailMess
     message["To"] = mail.to_address
     message["Subject"] = mail.subject
     message["Date"] = format_datetime(local(now))
-    message["Message-ID"] = make_msgid(idstring=f"kcc-{mail.id}", domain=settings.mail_from.rpartition("@")[2])
+    message["Message-ID"] = mail.message_id
     message.set_content(mail.body)
     if mail.qr:  # the check-in code as an image: the host's scanner reads it off a phone's screen
         image = io.BytesIO()
@@ -77,37 +85,125 @@ def _message(mail: OutgoingMail, settings: Settings, now: datetime) -> EmailMess
     return message
 
 
+def _write_once(path: Path, data: bytes) -> None:
+    """Never replace a file: one already there was written before the worker stopped, so that mail went.
+
+    Written aside and linked into place (a link fails when the name exists): the name never holds half a mail.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    aside = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    aside.write_bytes(data)
+    try:
+        os.link(aside, path)
+    except FileExistsError:
+        pass
+    finally:
+        aside.unlink()
+
+
 def _deliver(message: EmailMessage, settings: Settings, outbox: Path, mail_id: int) -> None:
     if not settings.smtp_host:
-        Path(outbox).mkdir(parents=True, exist_ok=True)
-        (Path(outbox) / f"{mail_id:06d}.eml").write_bytes(bytes(message))
+        _write_once(Path(outbox) / f"{mail_id:06d}.eml", bytes(message))
         return
-    with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=20) as smtp:
+    smtp = smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=20)
+    try:
         if settings.smtp_tls:
             smtp.starttls(context=ssl.create_default_context())
         if settings.smtp_user:
             smtp.login(settings.smtp_user, settings.smtp_password or "")
         smtp.send_message(message)
+    finally:
+        try:  # once the server has the mail, a failed goodbye must not count as a failed attempt (and resend)
+            smtp.quit()
+        except (OSError, smtplib.SMTPException):
+            smtp.close()
 
 
-def send_due(session: Session, settings: Settings, outbox: Path, now: datetime, limit: int = 50) -> tuple[int, int]:
-    """Send what is due; returns (sent, failed). Each message is committed on its own by the caller's loop."""
+SENDING_LEASE = timedelta(minutes=10)  # far longer than one SMTP conversation (20 s timeouts)
+
+
+@dataclass(frozen=True)
+class Sending:
+    """A mail marked as being sent: the message exactly as it goes to the server."""
+
+    mail_id: int
+    message: EmailMessage
+
+
+def claim_next(session: Session, settings: Settings, now: datetime) -> Sending | None:
+    """Mark the next due mail as being sent, for the caller to commit before it goes.
+
+    Committed first, so a crash is not silent: the attempt is counted, and a mail still marked as sending
+    after SENDING_LEASE becomes due again. It may have gone: that one duplicate is as near as SMTP allows,
+    and its Message-ID (made once, kept over attempts) lets the receiving side drop it. A second worker
+    skips a row being claimed (PostgreSQL: SKIP LOCKED; SQLite writers go one at a time).
+    """
+    query = (select(OutgoingMail).where(OutgoingMail.sent_at.is_(None), OutgoingMail.next_attempt_at <= now)
+             .order_by(OutgoingMail.next_attempt_at, OutgoingMail.id).limit(1))
+    mail = session.scalars(query.with_for_update(skip_locked=True) if row_locks(session) else query).first()
+    if mail is None:
+        return None
+    mail.attempts += 1
+    mail.sending_at, mail.next_attempt_at = now, now + SENDING_LEASE
+    if mail.message_id is None:
+        mail.message_id = f"<kcc.{mail.id}.{secrets.token_hex(8)}@{settings.mail_from.rpartition('@')[2]}>"
+    session.flush()
+    return Sending(mail.id, _message(mail, settings, now))
+
+
+def deliver(sending: Sending, settings: Settings, outbox: Path) -> str | None:
+    """Hand the mail to the server (or the outbox); the error as kept on the mail, or None when it went."""
+    try:
+        _deliver(sending.message, settings, Path(outbox), sending.mail_id)
+    except (OSError, smtplib.SMTPException) as error:
+        return f"{type(error).__name__}: {error}"[:500]
+    return None
+
+
+def finish(session: Session, sending: Sending, error: str | None, now: datetime) -> None:
+    """Store how the attempt ended: sent, or the error and the next try (1, 2, 4 … minutes, at most an hour)."""
+    mail = session.get(OutgoingMail, sending.mail_id)
+    if mail is None or mail.sent_at is not None:
+        return
+    mail.sending_at = None
+    if error is None:
+        mail.sent_at, mail.last_error = now, None
+    else:
+        mail.last_error = error
+        mail.next_attempt_at = now + timedelta(minutes=min(60, 2 ** (mail.attempts - 1)))
+    session.flush()
+
+
+Steps = Callable[[], AbstractContextManager[Session]]
+
+
+def send_due(db: Session | Steps, settings: Settings, outbox: Path, now: datetime | Callable[[], datetime],
+             limit: int = 50) -> tuple[int, int]:
+    """Send what is due, one mail at a time; returns (sent, failed).
+
+    Given steps (the worker passes its session_scope), the claim and the outcome of each mail are each
+    committed, so a worker killed mid-batch sends again at most the one mail it had in hand. Given one
+    Session, all is flushed into it for the caller to commit (tests, a one-off). `now` may be a clock:
+    the lease of a mail taken late in a slow batch counts from when it was taken.
+    """
+    if isinstance(db, Session):
+        session = db
+
+        def steps() -> AbstractContextManager[Session]:
+            return nullcontext(session)
+    else:
+        steps = db
+    clock = now if callable(now) else lambda: now
     sent = failed = 0
-    due = session.scalars(select(OutgoingMail).where(OutgoingMail.sent_at.is_(None),
-                                                     OutgoingMail.next_attempt_at <= now)
-                          .order_by(OutgoingMail.next_attempt_at).limit(limit)).all()
-    for mail in due:
-        mail.attempts += 1
-        try:
-            _deliver(_message(mail, settings, now), settings, outbox, mail.id)
-        except (OSError, smtplib.SMTPException) as error:
-            mail.last_error = f"{type(error).__name__}: {error}"[:500]
-            mail.next_attempt_at = now + timedelta(minutes=min(60, 2 ** (mail.attempts - 1)))
-            failed += 1
-        else:
-            mail.sent_at, mail.last_error = now, None
-            sent += 1
-        session.flush()
+    for _ in range(limit):
+        with steps() as step:
+            sending = claim_next(step, settings, clock())
+        if sending is None:
+            break
+        error = deliver(sending, settings, outbox)
+        with steps() as step:
+            finish(step, sending, error, clock())
+        sent, failed = (sent + 1, failed) if error is None else (sent, failed + 1)
     return sent, failed
 
 

@@ -21,7 +21,11 @@ if TYPE_CHECKING:
 
 
 class OutgoingMail(Base):
-    """A mail waiting to be sent (confirmation, reminder). Sending is retried; a failure stays visible."""
+    """A mail waiting to be sent (confirmation, reminder). Sending is retried; a failure stays visible.
+
+    sending_at is committed before the mail is handed to the server and cleared once the attempt ends: a row
+    still sending long after was in flight when the worker died (see kcc.mail.operations.claim_next).
+    """
 
     __tablename__ = "outgoing_mail"
     __table_args__ = (Index("ix_outgoing_mail_due", "sent_at", "next_attempt_at"),)
@@ -35,6 +39,9 @@ class OutgoingMail(Base):
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     sent_at: Mapped[datetime | None]
+    sending_at: Mapped[datetime | None]
+    # the same on every attempt, so a server or a mail program can drop the copy a crash made us send again
+    message_id: Mapped[str | None] = mapped_column(String(300))
     last_error: Mapped[str | None] = mapped_column(String(500))
     qr: Mapped[str | None] = mapped_column(String(50))  # sent along as a QR-code image: a check-in code
 
