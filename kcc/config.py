@@ -58,6 +58,9 @@ class QueueSettings:
     headstart_s: Mapping[str, int] | None = None  # per channel: counts as having waited this much longer
     web_questions_per_hour: int = 5  # per address, on the public question form
     max_calls: int = 3  # a desk calls a lobby visitor this often at most; then the visitor is a no-show
+    # a contact in progress whose employee's screen and client have said nothing this long goes back to the
+    # front of its queue (kcc.queues.operations.release_silent)
+    silent_release_min: int = 20
     appointment_early_min: int = 15  # arriving this early or later for an appointment is "on time" …
     appointment_late_min: int = 10  # … and so is this late; outside the window the host decides
     break_after_min: int = 120  # available this long without a pause: the floor lead sees a prompt to care
@@ -201,6 +204,7 @@ def load_settings(environ: Mapping[str, str] | None = None, instance_path: Path 
             headstart_s=_headstart(environ),
             web_questions_per_hour=_int(environ, "KCC_WEB_QUESTIONS_PER_HOUR", 5, minimum=1),
             max_calls=_int(environ, "KCC_LOBBY_MAX_CALLS", 3, minimum=1),
+            silent_release_min=_int(environ, "KCC_SILENT_RELEASE_MIN", 20, minimum=2),
             appointment_early_min=_int(environ, "KCC_APPOINTMENT_EARLY_MIN", 15),
             break_after_min=_int(environ, "KCC_BREAK_AFTER_MIN", 120, minimum=15),
             appointment_late_min=_int(environ, "KCC_APPOINTMENT_LATE_MIN", 10),

@@ -33,10 +33,11 @@ DEFAULT_MESSAGES = {
 }
 
 
-def api_error_response(status: int, code: str | None, message: str | None, fields: dict | None = None):
+def api_error_response(status: int, code: str | None, message: str | None, fields: dict | None = None,
+                       **extra: object):
     body = {"error": {"code": code or ERROR_CODES.get(status, "error"),
                       "message": message or DEFAULT_MESSAGES.get(status, HTTP_STATUS_CODES.get(status, "Error")),
-                      "fields": fields or {}}}
+                      "fields": fields or {}, **extra}}
     response = jsonify(body)
     response.status_code = status
     if status == 401:
@@ -92,7 +93,8 @@ def validation_failed(error: ValidationError):
 
 @bp.errorhandler(Conflict)
 def conflict(error: Conflict):
-    return api_error_response(409, "conflict", str(error.args[0]) if error.args else None)
+    extra = {"contact": {"id": error.contact_id}} if error.contact_id is not None else {}
+    return api_error_response(409, "conflict", str(error.args[0]) if error.args else None, **extra)
 
 
 def load_token_user() -> None:

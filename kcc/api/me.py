@@ -6,7 +6,7 @@ from flask import jsonify, request
 from kcc.api import bp, caller_staff, json_body, reject_unknown
 from kcc.api.contacts import for_handling
 from kcc.core.errors import Msg, ValidationError
-from kcc.core.timeutil import utcnow
+from kcc.core.timeutil import isoformat, utcnow
 from kcc.models import Staff
 from kcc.queues import operations as queues
 from kcc.staff import directory
@@ -15,16 +15,23 @@ from kcc.web.request import actor, db, settings
 
 
 def _me_json(me: Staff) -> dict:
+    held = queues.busy(db(), me.id)
     return {"id": me.id, "name": me.name, "roles": me.roles,
             "skills": [{"domain": s.domain.slug, "level": s.level} for s in me.skills],
             "languages": me.languages, "teams": [t.slug for t in me.teams],
-            "presence": queues.presence_of(db(), me), "desk": me.desk.number if me.desk else None}
+            "presence": queues.presence_of(db(), me), "desk": me.desk.number if me.desk else None,
+            "contact_in_progress": {"id": held.id, "channel": held.channel, "since": isoformat(held.answered_at)}
+            if held is not None else None}
 
 
 @bp.get("/me")
 @staff
 def me():
-    return jsonify(_me_json(caller_staff()))
+    """The caller's profile, and the contact they hold: a client that lost an answer finds it here. A client
+    holding a contact calls this now and then: it says the employee is still there (no silent release)."""
+    me = caller_staff()
+    queues.seen(me, utcnow(), settings().queue.presence_fresh_s)
+    return jsonify(_me_json(me))
 
 
 @bp.put("/me/presence")

@@ -58,7 +58,9 @@ SCHEMAS: dict[str, Any] = {
     "Error": {"type": "object", "required": ["error"], "properties": {"error": {
         "type": "object", "required": ["code", "message", "fields"], "properties": {
             "code": {"type": "string"}, "message": {"type": "string"},
-            "fields": {"type": "object", "additionalProperties": {"type": "string"}}}}}},
+            "fields": {"type": "object", "additionalProperties": {"type": "string"}},
+            # the contact in the way, on a 409 of me/next while one is in progress
+            "contact": {"type": "object", "required": ["id"], "properties": {"id": {"type": "integer"}}}}}}},
     "ContactIn": {"type": "object", "additionalProperties": False, "required": ["channel"], "properties": {
         "channel": {"enum": ["phone", "counter", "web", "email"]},
         "question": {"type": ["string", "null"], "maxLength": 2000},
@@ -294,7 +296,11 @@ PATHS: dict[str, Any] = {
             "skills": {"type": "array", "items": _ref("Skill")},
             "languages": {"type": "array", "items": {"type": "string"}},
             "teams": {"type": "array", "items": SLUG}, "presence": _ref("Presence"),
-            "desk": {"type": ["string", "null"]}}}, "The caller"), **_errors()}}},
+            "desk": {"type": ["string", "null"]},
+            "contact_in_progress": {"oneOf": [{"type": "null"}, {  # the contact the caller holds
+                "type": "object", "required": ["id", "channel", "since"], "properties": {
+                    "id": {"type": "integer"}, "channel": {"type": "string"}, "since": {"type": ["string", "null"]}}}]}},
+        }, "The caller"), **_errors()}}},
     "/me/presence": {"put": {
         "summary": "Set the caller's presence and desk", "operationId": "setPresence",
         "requestBody": _body({"type": "object", "additionalProperties": False, "required": ["state"], "properties": {

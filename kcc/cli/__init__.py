@@ -515,7 +515,8 @@ def mail_import(maildir):
 @click.option("--outbox", type=click.Path(file_okay=False), default=None,
               help="Where mail goes without KCC_SMTP_HOST (default: instance/outbox).")
 def worker(every, once, outbox):
-    """The sweeper: expire handover offers into callback tasks, queue overdue reminders, tell lobby visitors
+    """The sweeper: expire handover offers into callback tasks, put the contacts of employees whose screens and
+    client went silent back in the queue, queue overdue reminders, tell lobby visitors
     their turn is near, send mail, keep the indicators of settled days, and draw the floor and the wallboard
     that screens are looking at."""
     import time
@@ -526,6 +527,7 @@ def worker(every, once, outbox):
     from kcc.handover import operations as handover
     from kcc.lobby import operations as lobby
     from kcc.mail import operations as mail
+    from kcc.queues import operations as queues
 
     require_schema()
     settings = current_app.config["KCC"]
@@ -533,6 +535,8 @@ def worker(every, once, outbox):
     while True:
         with session_scope() as session:
             expired = handover.expire_due(session, utcnow())
+        with session_scope() as session:
+            released = queues.release_silent(session, utcnow(), settings.queue.silent_release_min * 60)
         with session_scope() as session:
             reminders = mail.queue_overdue_reminders(session, utcnow())
         with session_scope() as session:
@@ -547,8 +551,9 @@ def worker(every, once, outbox):
                 drawn.redraw_asked(session, utcnow())
         except Exception:  # the floor not drawn here is drawn by the lead's request; mail must go on
             current_app.logger.exception("worker: drawing the floor and the wallboard failed")
-        if expired or reminders or close or asked or sent or failed:
-            click.echo(f"worker: {len(expired)} offer(s) expired into tasks, {reminders} reminder(s) queued, "
+        if expired or released or reminders or close or asked or sent or failed:
+            click.echo(f"worker: {len(expired)} offer(s) expired into tasks, {len(released)} contact(s) of silent "
+                       f"employees back in the queue, {reminders} reminder(s) queued, "
                        f"{close} visitor(s) told their turn is near, {asked} citizen(s) asked how it went, "
                        f"{sent} mail(s) sent, {failed} failed (retried later)")
         if once:

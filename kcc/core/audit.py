@@ -50,6 +50,7 @@ ACTIONS: dict[str, Msg] = {
     "contact.recall": Msg("Bezoeker opnieuw opgeroepen"),
     "contact.no_show": Msg("Bezoeker niet verschenen"),
     "contact.no_show_undo": Msg("Niet verschenen teruggezet in de wachtrij"),
+    "contact.released": Msg("Contact terug in de wachtrij: medewerker te lang stil"),
     "contact.start": Msg("Bezoeker aan de balie"),
     "contact.move": Msg("Bezoeker verplaatst in de wachtrij"),
     "contact.open": Msg("Contact geopend"),

@@ -40,7 +40,12 @@ class NotFound(Exception):
 
 
 class Conflict(Exception):
-    """The object's state does not allow this (409)."""
+    """The object's state does not allow this (409). `contact_id` names the contact that stands in the way, for
+    a client that lost track of it (the contact already in progress when asking for the next)."""
+
+    def __init__(self, message: Msg | str, contact_id: int | None = None):
+        super().__init__(message)
+        self.contact_id = contact_id
 
 
 class NotAllowed(Exception):

@@ -52,6 +52,14 @@ def busy(session: Session, staff_id: int) -> Contact | None:
                           .order_by(Contact.answered_at.desc()).limit(1))
 
 
+def seen(staff: Staff, now: datetime, fresh_s: int) -> None:
+    """A screen's poll or a client's call says this person is still there (for the queue's fair turns, the floor,
+    the handover list, the silent release); written at most every third of the freshness window, as a row
+    write per poll would be most of a poll's cost."""
+    if staff.last_seen_at is None or (now - staff.last_seen_at).total_seconds() >= fresh_s / 3:
+        staff.last_seen_at = now
+
+
 def presence_of(session: Session, staff: Staff) -> str:
     """One employee's presence, by the same rule as every list of colleagues (kcc.staff.directory.presence)."""
     return directory.presence(staff, directory.busy_ids(session, [staff.id]))
@@ -270,9 +278,10 @@ def peek_next(session: Session, staff: Staff, who: Actor, now: datetime, setting
 
 
 def _busy_flag():
-    # the id as a value, not correlated: SQLite writes RETURNING columns without their table
-    return (exists().where(Contact.owner_id == bindparam("claimer"), Contact.status == ContactStatus.in_progress)
-            .label("busy"))
+    # the contact in hand, if any; the id as a value, not correlated: SQLite writes RETURNING columns without
+    # their table
+    return (select(Contact.id).where(Contact.owner_id == bindparam("claimer"), Contact.status == ContactStatus.in_progress)
+            .limit(1).scalar_subquery().label("busy"))
 
 
 _STATE = select(Staff.presence, Staff.idle_since, Staff.presence_since, Staff.desk_id, Staff.last_seen_at,
@@ -283,8 +292,9 @@ _SEEN = update(Staff).where(Staff.id == bindparam("claimer")).values(last_seen_a
 def _check(state) -> None:
     if state.presence != Presence.available:
         raise Conflict(Msg("Je staat niet op beschikbaar. Zet jezelf op beschikbaar om een contact te krijgen."))
-    if state.busy:
-        raise Conflict(Msg("Je hebt al een contact in behandeling. Rond dat eerst af."))
+    if state.busy is not None:
+        raise Conflict(Msg("Je hebt al een contact in behandeling (contact %(id)s). Rond dat eerst af.", id=state.busy),
+                       contact_id=state.busy)
 
 
 _EVENT = insert(ContactEvent)
@@ -369,6 +379,45 @@ def free_again(session: Session, staff: Actor, now: datetime) -> None:
     """The employee's contact ended without a resolve (a visitor who did not come): idle again from now."""
     session.connection().execute(_FREE_AGAIN, {"claimer": staff.id, "now": now})
     expire_loaded(session, Staff, staff.id, ["last_seen_at", "idle_since"])
+
+
+def release_silent(session: Session, now: datetime, silent_s: int) -> list[int]:
+    """Contacts in progress whose employee's screen and client have said nothing for `silent_s`: back to the
+    front of their queue (they keep their place), each with a line in its timeline and the audit log.
+
+    A lost answer to `me/next`, a crashed softphone or a closed laptop would otherwise hold the contact, and
+    refuse that employee every next one, for ever. Back in the queue rather than to the lead: the citizen is
+    helped by the next free colleague without anyone having to notice first, and the timeline says why.
+    Only when the employee is silent (`last_seen_at`, kept by every screen's poll and by `GET /api/v1/me`),
+    and only when the contact was taken before that, so a contact taken just now is never released."""
+    cutoff = now - timedelta(seconds=silent_s)
+    held = session.execute(
+        select(Contact.id, Contact.owner_id, Staff.last_seen_at).join(Staff, Staff.id == Contact.owner_id)
+        .where(Contact.status == ContactStatus.in_progress, Contact.updated_at < cutoff,
+               (Staff.last_seen_at.is_(None)) | (Staff.last_seen_at < cutoff))
+        .order_by(Contact.id)).all()
+    released = []
+    system = Actor.system("worker")
+    for contact_id, owner_id, last_seen_at in held:
+        changed = cast(CursorResult, session.execute(
+            update(Contact).where(Contact.id == contact_id, Contact.status == ContactStatus.in_progress,
+                                  Contact.owner_id == owner_id, Contact.updated_at < cutoff)
+            .values(status=ContactStatus.waiting, owner_id=None, updated_at=now,
+                    desk_id=case((Contact.channel == "counter", None), else_=Contact.desk_id),
+                    called_at=case((Contact.channel == "counter", None), else_=Contact.called_at),
+                    calls=case((Contact.channel == "counter", 0), else_=Contact.calls))
+            .execution_options(synchronize_session=False)))
+        if changed.rowcount != 1:
+            continue  # the employee finished it meanwhile
+        silent_min = int((now - last_seen_at).total_seconds() // 60) if last_seen_at else None
+        session.add(ContactEvent(contact_id=contact_id, type="released", actor_id=None, at=now,
+                                 data={"owner_id": owner_id, "silent_min": silent_min}))
+        audit.record(session, system, "contact.released", object_type="contact", object_id=contact_id,
+                     detail=f"back in the queue: held by staff {owner_id}, whose screen and client were silent "
+                            f"{'since ' + last_seen_at.isoformat(timespec='seconds') if last_seen_at else 'all along'}")
+        expire_loaded(session, Contact, contact_id)
+        released.append(contact_id)
+    return released
 
 
 def _slug(model, id_column):

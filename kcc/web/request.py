@@ -103,8 +103,7 @@ def settings():
 
 
 def mark_seen() -> None:
-    """A screen's poll says its person is still there (for the queue's fair turns, the floor, the handover list);
-    written at most every third of the freshness window, as a row write per poll would be most of a poll's cost."""
-    now, last = utcnow(), current_user.last_seen_at
-    if last is None or (now - last).total_seconds() >= settings().queue.presence_fresh_s / 3:
-        current_user.last_seen_at = now
+    """A screen's poll says its person is still there (kcc.queues.operations.seen)."""
+    from kcc.queues.operations import seen
+
+    seen(current_user, utcnow(), settings().queue.presence_fresh_s)

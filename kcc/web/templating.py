@@ -44,7 +44,9 @@ EVENT_LABELS = {"arrived": _l("Binnengekomen"), "routed": _l("Gerouteerd"), "cla
                 "recalled": _l("Opnieuw opgeroepen"), "no_show": _l("Niet verschenen"),
                 "no_show_undone": _l("Toch verschenen: terug in de wachtrij"), "started": _l("Aan de balie"),
                 "host_visited": _l("Gastvrouw/gastheer ging langs"), "moved_forward": _l("Naar voren gezet"),
-                "left": _l("Weggegaan voor de beurt"), "notified_close": _l("Seintje: bijna aan de beurt")}
+                "left": _l("Weggegaan voor de beurt"),
+                "released": _l("Terug in de wachtrij: scherm en telefoon van de medewerker waren te lang stil"),
+                "notified_close": _l("Seintje: bijna aan de beurt")}
 NEED_LABELS = {"interpreter": _l("Tolk"), "wheelchair": _l("Rolstoel of slecht ter been"), "reading": _l("Hulp bij lezen")}
 OUTCOME_LABELS = {"answered": _l("In één keer beantwoord"), "referred_external": _l("Warm doorverwezen"),
                   "callback_done": _l("Teruggebeld")}
