@@ -23,6 +23,7 @@ class Settings:
     secret_key: str
     handover_timeout_s: int
     idle_timeout_min: int
+    session_max_hours: int  # a login ends this long after it began, however active (beside the idle timeout)
     login_max_failures: int
     login_max_failures_ip: int
     login_lockout_min: int
@@ -187,6 +188,7 @@ def load_settings(environ: Mapping[str, str] | None = None, instance_path: Path 
         login_max_failures_ip=_int(environ, "KCC_LOGIN_MAX_FAILURES_IP", 20, minimum=1),
         login_lockout_min=_int(environ, "KCC_LOGIN_LOCKOUT_MIN", 15, minimum=1),
         smtp_host=environ.get("KCC_SMTP_HOST", "").strip() or None,
+        session_max_hours=_int(environ, "KCC_SESSION_MAX_HOURS", 10, minimum=1),
         smtp_port=smtp_port,
         smtp_tls=_bool(environ, "KCC_SMTP_TLS", True),
         smtp_user=environ.get("KCC_SMTP_USER", "").strip() or None,

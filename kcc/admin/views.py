@@ -15,11 +15,11 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from kcc.content.catalogue import active_domains, active_teams
 from kcc.core import audit
 from kcc.core.errors import ValidationError
-from kcc.core.timeutil import parse_local
+from kcc.core.timeutil import parse_local, utcnow
 from kcc.models import ROLES, Desk, Staff
 from kcc.staff import accounts, desks, directory
 from kcc.web.access import roles
-from kcc.web.request import actor, db, render, translate
+from kcc.web.request import actor, db, render, settings, translate
 from kcc.web.templating import ROLE_LABELS
 
 bp = Blueprint("admin", __name__, url_prefix="/beheer", template_folder="templates")
@@ -132,7 +132,32 @@ def staff_edit(staff_id: int):
             flash(_("Wijzigingen voor %(name)s zijn opgeslagen.", name=staff.name), "ok")
             return redirect(url_for("admin.staff_list"))
     status = 400 if form.is_submitted() else 200
-    return render("admin/staff_form.html", form=form, staff=staff), status
+    return render("admin/staff_form.html", form=form, staff=staff, **_sessions_of(staff)), status
+
+
+def _sessions_of(staff: Staff) -> dict:
+    config = settings()
+    return {"sessions": accounts.active_sessions(db(), staff, utcnow(), timedelta(hours=config.session_max_hours)),
+            "session_hours": config.session_max_hours, "idle_minutes": config.idle_timeout_min}
+
+
+@bp.post("/medewerkers/<int:staff_id>/sessies/<int:session_id>/beeindigen")
+@roles("admin")
+def session_end(staff_id: int, session_id: int):
+    """End one login of an employee at once (a computer left logged in somewhere)."""
+    staff = _staff_or_404(staff_id)
+    accounts.end_one_session(db(), staff, session_id, actor=actor())
+    flash(_("De sessie van %(name)s is beëindigd.", name=staff.name), "ok")
+    return redirect(url_for("admin.staff_edit", staff_id=staff.id))
+
+
+@bp.post("/medewerkers/<int:staff_id>/sessies/beeindigen")
+@roles("admin")
+def sessions_end(staff_id: int):
+    staff = _staff_or_404(staff_id)
+    count = accounts.end_all_sessions(db(), staff, "admin", actor=actor())
+    flash(_("%(count)d sessie(s) van %(name)s beëindigd.", count=count, name=staff.name), "ok")
+    return redirect(url_for("admin.staff_edit", staff_id=staff.id))
 
 
 class DeskForm(FlaskForm):

@@ -1,8 +1,8 @@
 """Login, logout, idle timeout and the language switch."""
 from __future__ import annotations
 
-import secrets
 import time
+from datetime import timedelta
 
 from flask import Blueprint, current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
@@ -50,14 +50,20 @@ class LoginForm(FlaskForm):
 
 
 def load_user(user_id: str) -> Staff | None:
-    """Flask-Login loader: the id carries the session version, so old sessions end after a password change."""
+    """Flask-Login loader: the employee of a session still open on the server and younger than its lifetime,
+    so a cookie saved before logout, a new password or deactivation opens nothing."""
     staff_id, _, version = user_id.partition(":")
-    if not staff_id.isdigit() or not version.isdigit():
+    plain = session.get("sid")
+    if not staff_id.isdigit() or not version.isdigit() or not isinstance(plain, str):
         return None
-    user = db().get(Staff, int(staff_id))
-    if user is None or not user.active or user.session_version != int(version):
+    user = accounts.live_session(db(), int(staff_id), plain, utcnow(), _lifetime())
+    if user is None or user.session_version != int(version):
         return None
     return user
+
+
+def _lifetime() -> timedelta:
+    return timedelta(hours=settings().session_max_hours)
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -81,8 +87,8 @@ def login():
         if user is not None:
             not_seated = _sit_down(user, form.desk.data or "") if "desk" in request.form else None
             session.clear()  # a fresh session at login: nothing from before carries over (session fixation)
+            session["sid"] = accounts.start_session(db(), user, client_origin(), request.user_agent.string, utcnow())
             login_user(user)
-            session["sid"] = secrets.token_hex(16)
             session["last_seen"] = int(time.time())
             session.permanent = True
             if not_seated:
@@ -120,7 +126,7 @@ def _sit_down(user: Staff, number: str) -> str | None:
 @bp.route("/uitloggen", methods=["POST"])
 @staff
 def logout():
-    accounts.end_session(db(), actor(), "logout")
+    accounts.end_session(db(), actor(), "logout", session.get("sid"))
     logout_user()
     session.clear()
     flash(_("Je bent uitgelogd."), "info")
@@ -139,7 +145,12 @@ def language():
 
 def enforce_idle_timeout():
     """before_request: end a web session that has been idle longer than the configured timeout."""
-    if request.blueprint == "api" or request.endpoint == "static" or not current_user.is_authenticated:
+    if request.blueprint == "api" or request.endpoint == "static":
+        return None
+    if not current_user.is_authenticated:
+        if "_user_id" in session:  # a cookie whose session the server ended (logout elsewhere, lifetime, admin)
+            session.clear()
+            flash(_("Je sessie is beëindigd. Log opnieuw in."), "warning")
         return None
     now = int(time.time())
     last_seen = session.get("last_seen", 0)
@@ -155,5 +166,7 @@ def enforce_idle_timeout():
         return response
     if request.headers.get("X-KCC-Poll") != "1":
         # a screen refreshing itself is not someone working: polls do not keep an unattended session alive
+        if now - last_seen >= 60:
+            accounts.touch_session(db(), session.get("sid", ""), utcnow())  # what the administrator sees
         session["last_seen"] = now
     return None

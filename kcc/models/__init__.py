@@ -10,7 +10,7 @@ from kcc.models.handover import Handover
 from kcc.models.indicators import IndicatorDay, LobbyDay, SettledDay
 from kcc.models.mail import OutgoingMail
 from kcc.models.signal import Signal, SignalContact, signal_domains
-from kcc.models.staff import ApiToken, Desk, Skill, Staff, StaffLanguage, StaffRole, team_members
+from kcc.models.staff import ApiToken, Desk, Skill, Staff, StaffLanguage, StaffRole, WebSession, team_members
 from kcc.models.states import (
     APPOINTMENT_STATUSES,
     CHANNELS,
@@ -47,6 +47,7 @@ __all__ = [
     "Appointment", "APPOINTMENT_STATUSES", "AppointmentStatus",
     "AuditLog", "Citizen", "Contact", "ContactEvent", "LobbyTurnaway", "RoutingCorrection", "TicketCounter", "Domain", "Team",
     "Topic", "Handover", "IndicatorDay", "LobbyDay", "SettledDay", "OutgoingMail", "ApiToken", "Desk", "Skill", "Staff", "StaffLanguage", "StaffRole",
+    "WebSession",
     "team_members", "Task", "TaskAttempt", "CHANNELS", "CONTACT_STATUSES", "HANDOVER_STATES", "OUTCOMES",
     "PRESENCE_STATES", "ROLES", "ROUTING_METHODS", "SKILL_LEVELS", "TASK_STATES", "Channel", "ContactStatus",
     "HandoverState", "Outcome", "Presence", "RoutingMethod", "TaskState", "TURNAWAY_REASONS", "VISITOR_NEEDS", "Turnaway",

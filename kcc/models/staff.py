@@ -150,6 +150,25 @@ class Desk(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
+class WebSession(Base):
+    """One login on the screens, kept on the server: ending it here (logout, a new password, deactivation, a
+    change of roles, an administrator) ends it at once, whatever a saved cookie still says. The cookie holds a
+    random id; only its SHA-256 is stored."""
+
+    __tablename__ = "web_sessions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    origin: Mapped[str] = mapped_column(String(64), default="")
+    browser: Mapped[str] = mapped_column(String(200), default="")
+    ended_at: Mapped[datetime | None]
+    ended_why: Mapped[str | None] = mapped_column(String(20))
+
+    staff: Mapped[Staff] = relationship()
+
+
 class ApiToken(Base):
     """A bearer token for the integration API; only its SHA-256 is stored."""
 
@@ -161,5 +180,6 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
+    expires_at: Mapped[datetime | None]  # optional: a token for a test or a supplier ends by itself
 
     staff: Mapped[Staff] = relationship()

@@ -15,7 +15,7 @@ from kcc.core import audit
 from kcc.core.actor import Actor
 from kcc.core.errors import Msg, NotFound, ValidationError
 from kcc.core.timeutil import utcnow
-from kcc.models import ROLES, SKILL_LEVELS, ApiToken, Domain, Skill, Staff, StaffLanguage, StaffRole, Team
+from kcc.models import ROLES, SKILL_LEVELS, ApiToken, Domain, Skill, Staff, StaffLanguage, StaffRole, Team, WebSession
 from kcc.staff.passwords import hash_password, policy_problem, verify_password
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,59}$")
@@ -157,12 +157,14 @@ def create_staff(session: Session, data: StaffInput, password: str, *, actor: Ac
 
 def update_staff(session: Session, staff: Staff, data: StaffInput, *, actor: Actor) -> Staff:
     """Change roles, skills, languages, teams; deactivating ends every session of the employee."""
-    was_active = staff.active
+    was_active, had_roles = staff.active, set(staff.roles)
     _apply(session, staff, data, {})
-    if was_active and not staff.active:
-        staff.session_version += 1
     session.flush()
     audit.record(session, actor, "staff.update", object_type="staff", object_id=staff.id, detail=staff.username)
+    if was_active and not staff.active:
+        end_all_sessions(session, staff, "deactivated", actor=actor)
+    elif set(data.roles) != had_roles:
+        end_all_sessions(session, staff, "roles", actor=actor)  # a new set of rights begins with a new login
     return staff
 
 
@@ -171,10 +173,13 @@ def set_roles(session: Session, staff: Staff, roles: list[str], *, actor: Actor)
         raise ValidationError({"roles": Msg("kies minstens één rol")})
     if (problem := _check_roles(roles)) is not None:
         raise ValidationError({"roles": problem})
+    changed = set(roles) != set(staff.roles)
     staff.role_rows = [StaffRole(role=r) for r in dict.fromkeys(roles)]
     staff.revision = (staff.revision or 0) + 1
     session.flush()
     audit.record(session, actor, "staff.roles", object_type="staff", object_id=staff.id, detail=",".join(roles))
+    if changed:
+        end_all_sessions(session, staff, "roles", actor=actor)
 
 
 def set_password(session: Session, staff: Staff, password: str, *, actor: Actor) -> None:
@@ -182,9 +187,9 @@ def set_password(session: Session, staff: Staff, password: str, *, actor: Actor)
     if (problem := policy_problem(password)) is not None:
         raise ValidationError({"password": problem})
     staff.password_hash = hash_password(password)
-    staff.session_version += 1
     session.flush()
     audit.record(session, actor, "staff.password", object_type="staff", object_id=staff.id)
+    end_all_sessions(session, staff, "password", actor=actor)
 
 
 # --- login ------------------------------------------------------------------------------------------
@@ -222,10 +227,67 @@ def authenticate(session: Session, username: str, password: str, origin: str, po
     return staff, "ok"
 
 
-def end_session(session: Session, actor: Actor, why: str) -> None:
-    """A staff session ends: logged out, or idle past the timeout (`why`: "logout" or "timeout")."""
-    audit.record(session, actor, {"logout": "session.logout", "timeout": "session.timeout"}[why],
-                 object_type="staff", object_id=actor.id or "")
+def start_session(session: Session, staff: Staff, origin: str, browser: str, now: datetime) -> str:
+    """A new login on the screens: its row, and the random id the cookie carries (only its hash is kept)."""
+    plain = secrets.token_urlsafe(32)
+    session.add(WebSession(staff_id=staff.id, token_hash=_token_hash(plain), created_at=now, last_seen_at=now,
+                           origin=origin[:64], browser=browser[:200]))
+    session.flush()
+    return plain
+
+
+def live_session(session: Session, staff_id: int, plain: str, now: datetime, lifetime: timedelta) -> Staff | None:
+    """The employee of a session that has not ended and is younger than `lifetime`: one statement, on every
+    request of the screens (it is what Flask-Login's user loader runs)."""
+    return session.scalar(select(Staff).join(WebSession, WebSession.staff_id == Staff.id)
+                          .where(Staff.id == staff_id, Staff.active.is_(True), WebSession.token_hash == _token_hash(plain),
+                                 WebSession.ended_at.is_(None), WebSession.created_at > now - lifetime))
+
+
+def touch_session(session: Session, plain: str, now: datetime) -> None:
+    """When the session was last used (what an administrator sees); the caller does this at most once a minute."""
+    session.execute(update(WebSession).where(WebSession.token_hash == _token_hash(plain), WebSession.ended_at.is_(None))
+                    .values(last_seen_at=now))
+
+
+def end_session(session: Session, actor: Actor, why: str, plain: str | None = None) -> None:
+    """A staff session ends: logged out, idle past the timeout, or past its lifetime (`why`: "logout", "timeout"
+    or "lifetime"); its row is closed, so the cookie opens nothing any more."""
+    if plain:
+        session.execute(update(WebSession).where(WebSession.token_hash == _token_hash(plain),
+                                                 WebSession.ended_at.is_(None))
+                        .values(ended_at=utcnow(), ended_why=why))
+    audit.record(session, actor, {"logout": "session.logout", "timeout": "session.timeout",
+                                  "lifetime": "session.expired"}[why], object_type="staff", object_id=actor.id or "")
+
+
+def end_all_sessions(session: Session, staff: Staff, why: str, *, actor: Actor) -> int:
+    """End every open session of this employee at once (a new password, deactivation, new roles, an
+    administrator's choice); returns how many were open."""
+    staff.session_version += 1  # and every cookie made before this kcc kept sessions on the server
+    ended = session.execute(update(WebSession).where(WebSession.staff_id == staff.id, WebSession.ended_at.is_(None))
+                            .values(ended_at=utcnow(), ended_why=why)).rowcount  # type: ignore[attr-defined]
+    if ended:
+        audit.record(session, actor, "session.ended", object_type="staff", object_id=staff.id,
+                     detail=f"{ended} session(s): {why}")
+    return ended
+
+
+def end_one_session(session: Session, staff: Staff, session_id: int, *, actor: Actor) -> None:
+    """An administrator ends one of an employee's sessions (a computer left logged in somewhere)."""
+    ended = session.execute(update(WebSession).where(WebSession.id == session_id, WebSession.staff_id == staff.id,
+                                                     WebSession.ended_at.is_(None))
+                            .values(ended_at=utcnow(), ended_why="admin")).rowcount  # type: ignore[attr-defined]
+    if not ended:
+        raise NotFound(Msg("deze sessie is al beëindigd"))
+    audit.record(session, actor, "session.ended", object_type="staff", object_id=staff.id, detail="1 session: admin")
+
+
+def active_sessions(session: Session, staff: Staff, now: datetime, lifetime: timedelta) -> list[WebSession]:
+    """The employee's sessions that could still be used, newest first."""
+    return list(session.scalars(select(WebSession).where(WebSession.staff_id == staff.id, WebSession.ended_at.is_(None),
+                                                         WebSession.created_at > now - lifetime)
+                                .order_by(WebSession.created_at.desc())))
 
 
 # --- API tokens -------------------------------------------------------------------------------------
