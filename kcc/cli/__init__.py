@@ -304,15 +304,24 @@ def token():
 @token.command("create")
 @click.option("--user", "username", required=True, help="The staff member the token acts as.")
 @click.option("--label", default="", help="What the token is for, e.g. 'telefonie'.")
-def token_create(username, label):
+@click.option("--expires-days", type=click.IntRange(1, 3650), default=None,
+              help="The token ends by itself after this many days (default: until revoked).")
+def token_create(username, label, expires_days):
     """Create a token; it is printed once, as the last line. Only its hash is stored."""
+    from datetime import timedelta
+
+    from kcc.core.timeutil import utcnow
+
     require_schema()
+    expires_at = utcnow() + timedelta(days=expires_days) if expires_days else None
     try:
         with session_scope() as session:
-            row, plain = accounts.create_token(session, accounts.get_staff(session, username), label, actor=CLI)
+            row, plain = accounts.create_token(session, accounts.get_staff(session, username), label, actor=CLI,
+                                               expires_at=expires_at)
     except NotFound as error:
         raise click.ClickException(str(error)) from None
-    click.echo(f"Token {row.id} for {username} (store it now; it is not shown again):")
+    until = f", valid until {expires_at.isoformat(timespec='minutes')}" if expires_at else ""
+    click.echo(f"Token {row.id} for {username}{until} (store it now; it is not shown again):")
     click.echo(plain)
 
 
@@ -332,10 +341,14 @@ def token_revoke(token_id):
 @token.command("list")
 def token_list():
     """List tokens (never the tokens themselves)."""
+    from kcc.core.timeutil import utcnow
+
     require_schema()
     with session_scope() as session:
+        now = utcnow()
         for row in accounts.list_tokens(session):
-            state = "revoked" if row.revoked_at else "active"
+            state = "revoked" if row.revoked_at else "expired" if row.expires_at and row.expires_at <= now else \
+                f"active until {row.expires_at.isoformat(timespec='minutes')}" if row.expires_at else "active"
             used = row.last_used_at.isoformat(timespec="seconds") if row.last_used_at else "never"
             click.echo(f"{row.id}\t{row.staff.username}\t{state}\tlast used {used}\t{row.label}")
 

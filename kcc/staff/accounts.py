@@ -296,10 +296,13 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_token(session: Session, staff: Staff, label: str = "", *, actor: Actor) -> tuple[ApiToken, str]:
-    """Make a new token; the plain token is returned once and never stored."""
+def create_token(session: Session, staff: Staff, label: str = "", *, actor: Actor,
+                 expires_at: datetime | None = None) -> tuple[ApiToken, str]:
+    """Make a new token, optionally ending by itself at `expires_at`; the plain token is returned once and never
+    stored."""
     plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken(staff=staff, token_hash=_token_hash(plain), label=label[:100], created_at=utcnow())
+    token = ApiToken(staff=staff, token_hash=_token_hash(plain), label=label[:100], created_at=utcnow(),
+                     expires_at=expires_at)
     session.add(token)
     session.flush()
     audit.record(session, actor, "token.create", object_type="token", object_id=token.id, detail=staff.username)
@@ -327,8 +330,8 @@ class Principals:
     the `revision` the cached profile must match)."""
 
     LAST_USED_EVERY = timedelta(minutes=1)  # precise enough to see which tokens are in use
-    _TOKEN = (select(ApiToken.id, ApiToken.revoked_at, ApiToken.last_used_at, Staff.id.label("staff_id"), Staff.active,
-                     Staff.revision)
+    _TOKEN = (select(ApiToken.id, ApiToken.revoked_at, ApiToken.expires_at, ApiToken.last_used_at,
+                     Staff.id.label("staff_id"), Staff.active, Staff.revision)
               .join(Staff, Staff.id == ApiToken.staff_id).where(ApiToken.token_hash == bindparam("token_hash")))
 
     def __init__(self, max_profiles: int = 10_000):
@@ -336,13 +339,13 @@ class Principals:
         self._max = max_profiles
 
     def for_token(self, session: Session, plain: str, now: datetime) -> Actor | None:
-        """The token's actor (None: unknown, revoked or inactive); last_used_at is written at most once a minute,
-        committed with the call's own work."""
+        """The token's actor (None: unknown, revoked, expired or inactive); last_used_at is written at most once a
+        minute, committed with the call's own work."""
         if not plain.startswith(TOKEN_PREFIX):
             return None
         conn = session.connection()
         row = conn.execute(self._TOKEN, {"token_hash": _token_hash(plain)}).first()
-        if row is None or row.revoked_at is not None or not row.active:
+        if row is None or row.revoked_at is not None or not row.active or (row.expires_at and row.expires_at <= now):
             return None
         if row.last_used_at is None or now - row.last_used_at > self.LAST_USED_EVERY:
             conn.execute(update(ApiToken).where(ApiToken.id == row.id).values(last_used_at=now))

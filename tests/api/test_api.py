@@ -78,3 +78,23 @@ def test_revoking_a_token_or_changing_roles_counts_from_the_next_call(api, sessi
     accounts.revoke_token(session, token.id, actor=Actor.system("test"))
     session.commit()
     assert fatima.get("/me").status_code == 401
+
+
+def test_a_token_with_an_expiry_ends_by_itself(client, session, make_staff):
+    from datetime import timedelta
+
+    from kcc.core.timeutil import utcnow
+    from kcc.models import ApiToken
+
+    staff = make_staff("telefonie", roles=["integration"])
+    _, plain = create_token(session, session.merge(staff), "leverancier test", actor=Actor.system("test"),
+                            expires_at=utcnow() + timedelta(days=1))
+    session.commit()
+    headers = {"Authorization": f"Bearer {plain}"}
+    assert client.get("/api/v1/queues", headers=headers).status_code == 200
+    token = session.scalars(select(ApiToken)).one()
+    assert token.last_used_at is not None  # when it was last used, for the administrator
+    token.expires_at = utcnow() - timedelta(seconds=1)
+    session.commit()
+    response = client.get("/api/v1/queues", headers=headers)
+    assert response.status_code == 401 and response.get_json()["error"]["code"] == "unauthorized"

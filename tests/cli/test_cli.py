@@ -101,6 +101,8 @@ def test_user_create_roles_password_and_token(database_url, session, app):
     assert "karin" in listing and token not in listing
     token_id = listing.split()[0]
     assert run("token", "revoke", token_id, url=database_url).returncode == 0
+    made = run("token", "create", "--user", "karin", "--expires-days", "30", url=database_url).stdout
+    assert "valid until" in made and "active until" in run("token", "list", url=database_url).stdout
     assert app.test_client().get("/api/v1/teams", headers={"Authorization": f"Bearer {token}"}).status_code == 401
 
 
