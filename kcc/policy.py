@@ -2,7 +2,10 @@
 
 The sociaal domein holds sensitive contacts (debts, care, domestic violence). Only people who work in
 that domain, or to whom the contact is handed, may open one — never someone who guesses an id, and
-never by way of a list of "related" things (a citizen's earlier contacts, open tasks, counts).
+never by way of a list of "related" things (a citizen's earlier contacts, open tasks, counts). Not a floor
+lead or an administrator by their role either: they open one only with a stated reason (break-the-glass),
+which the audit log keeps and the privacy officer reads. The integration account reads every contact's
+status through the API (the telephony platform abandons a call that hung up), never its story.
 
 Each rule is written twice: as a predicate for one object, and as a SQL condition for lists and counts.
 A test holds the two to agree on every fixture. The loaders (`contact_or_404`, …) apply the predicate;
@@ -11,23 +14,28 @@ turns into a 403 and an audit entry.
 """
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from sqlalchemy import ColumnElement, ColumnExpressionArgument, and_, exists, false, or_, select, true
 from sqlalchemy.orm import Session, aliased, object_session
 
 from kcc.core.actor import Actor
 from kcc.core.errors import Msg, NotAllowed, NotFound
-from kcc.models import Appointment, Contact, Domain, Handover, Task, Topic
+from kcc.models import Appointment, AuditLog, Contact, Domain, Handover, Task, Topic
 
 SENSITIVE_DOMAINS = frozenset({"sociaal"})
-SEE_EVERYTHING = frozenset({"admin", "lead", "integration"})
+SEE_EVERYTHING = frozenset({"admin", "lead", "integration"})  # every ordinary contact; sensitive ones: below
 ROUTING_ROLES = frozenset({"agent", "senior"})  # see other domains' ordinary contacts, to reroute them
+LOOK_WITH_REASON = frozenset({"admin", "lead"})  # may open a sensitive contact anyway, with a stated reason
+REASON_VALID = timedelta(hours=1)  # a stated reason opens that one contact to that person this long
 
 
 # --- contacts ---------------------------------------------------------------------------------------
 
 def may_see_contact(actor: Actor, contact: Contact) -> bool:
-    """Owner, floor lead, admin and the integration user always; others by skill, team, handover or lobby duty."""
-    if actor.roles & SEE_EVERYTHING or (actor.id is not None and contact.owner_id == actor.id):
+    """Owner and the integration user always; floor lead and admin every ordinary contact; others by skill,
+    team, handover or lobby duty. A sensitive contact only by work: owner, skill, team or handover."""
+    if "integration" in actor.roles or (actor.id is not None and contact.owner_id == actor.id):
         return True
     if contact.domain_id in actor.skill_levels:
         return True
@@ -35,9 +43,27 @@ def may_see_contact(actor: Actor, contact: Contact) -> bool:
         return True
     if _handed_to(actor, contact):
         return True
-    if contact.domain is not None and contact.domain.slug in SENSITIVE_DOMAINS:
+    if is_sensitive(contact):
         return False
-    return bool(actor.roles & ROUTING_ROLES) or ("host" in actor.roles and contact.channel == "counter")
+    return bool(actor.roles & (SEE_EVERYTHING | ROUTING_ROLES)) or ("host" in actor.roles and contact.channel == "counter")
+
+
+def is_sensitive(contact: Contact) -> bool:
+    return contact.domain is not None and contact.domain.slug in SENSITIVE_DOMAINS
+
+
+def may_look_with_reason(actor: Actor, contact: Contact) -> bool:
+    """A floor lead or administrator may open a sensitive contact they have no work with, after stating why."""
+    return bool(actor.roles & LOOK_WITH_REASON) and is_sensitive(contact)
+
+
+def reason_given(session: Session, actor: Actor, contact_id: int, now: datetime) -> bool:
+    """This person stated a reason to open this contact within the last hour (kept in the audit log)."""
+    if actor.id is None:
+        return False
+    return bool(session.scalar(select(exists().where(
+        AuditLog.action == "contact.break_glass", AuditLog.at > now - REASON_VALID, AuditLog.actor_id == actor.id,
+        AuditLog.object_type == "contact", AuditLog.object_id == str(contact_id)))))
 
 
 def _handed_to(actor: Actor, contact: Contact) -> bool:
@@ -66,7 +92,7 @@ def _offers_for_me(actor: Actor, contact_id: ColumnExpressionArgument[int] | int
 
 def contacts_visible_to(actor: Actor) -> ColumnElement[bool]:
     """`may_see_contact` as a condition on Contact, for lists, searches and counts."""
-    if actor.roles & SEE_EVERYTHING:
+    if "integration" in actor.roles:
         return true()
     if actor.id is None:
         return false()
@@ -79,7 +105,7 @@ def contacts_visible_to(actor: Actor) -> ColumnElement[bool]:
     conditions.append(_offers_for_me(actor, Contact.id))
     ordinary = or_(Contact.domain_id.is_(None),
                    Contact.domain_id.not_in(select(Domain.id).where(Domain.slug.in_(SENSITIVE_DOMAINS))))
-    if actor.roles & ROUTING_ROLES:
+    if actor.roles & (SEE_EVERYTHING | ROUTING_ROLES):
         conditions.append(ordinary)
     elif "host" in actor.roles:
         conditions.append(and_(ordinary, Contact.channel == "counter"))
@@ -120,16 +146,38 @@ def appointments_visible_to(actor: Actor) -> ColumnElement[bool]:
     return Appointment.domain_id.in_(list(actor.skill_levels))
 
 
-def contact_or_404(session: Session, actor: Actor, contact_id: int, *, own: bool = False) -> Contact:
-    """The contact if this actor may see it (and, with `own`, has it in hand); NotFound or NotAllowed otherwise."""
+class ReasonNeeded(NotAllowed):
+    """A floor lead or administrator may open this sensitive contact only after stating why (403 until then)."""
+
+
+def contact_or_404(session: Session, actor: Actor, contact_id: int, *, own: bool = False,
+                   now: datetime | None = None) -> Contact:
+    """The contact if this actor may see it (and, with `own`, has it in hand); NotFound or NotAllowed otherwise.
+    With `now`, a reason stated in the last hour opens a sensitive contact to a floor lead or administrator."""
     contact = session.get(Contact, contact_id)
     if contact is None:
         raise NotFound(Msg("Contact %(id)s bestaat niet.", id=contact_id))
     if own and contact.owner_id != actor.id:
         raise NotAllowed(Msg("Dit contact is niet bij jou in behandeling."), f"contact {contact_id} is not theirs")
     if not may_see_contact(actor, contact):
+        if may_look_with_reason(actor, contact):
+            if now is not None and reason_given(session, actor, contact_id, now):
+                return contact
+            raise ReasonNeeded(Msg("Dit contact is uit het sociaal domein. Geef eerst aan waarom je het opent."),
+                               f"contact {contact_id} is sensitive; no reason given")
         raise NotAllowed(Msg("Je hebt geen toegang tot dit contact."),
                          f"contact {contact_id} is outside the reader's domains")
+    return contact
+
+
+def contact_for_reason(session: Session, actor: Actor, contact_id: int) -> Contact:
+    """A sensitive contact this floor lead or administrator may open after stating why; for anyone else, or a
+    contact they may open anyway, there is nothing to state (NotAllowed)."""
+    contact = session.get(Contact, contact_id)
+    if contact is None:
+        raise NotFound(Msg("Contact %(id)s bestaat niet.", id=contact_id))
+    if not may_look_with_reason(actor, contact) or may_see_contact(actor, contact):
+        raise NotAllowed(Msg("Hier hoef of kun je geen reden op te geven."), f"contact {contact_id}: no reason needed")
     return contact
 
 
@@ -186,8 +234,9 @@ def offers_for(actor: Actor) -> ColumnElement[bool]:
 
 
 def may_read_offer(actor: Actor, handover: Handover) -> bool:
-    """The receiver, the sender, and floor leads."""
-    return may_answer_offer(actor, handover) or handover.from_staff_id == actor.id or actor.has_role("lead")
+    """The receiver, the sender, and floor leads (of a sensitive contact: only receiver and sender)."""
+    return may_answer_offer(actor, handover) or handover.from_staff_id == actor.id or \
+        (actor.has_role("lead") and not is_sensitive(handover.contact))
 
 
 def handover_or_404(session: Session, actor: Actor, handover_id: int, *, answer: bool = False) -> Handover:

@@ -2,6 +2,7 @@
 every screen and API call: an employee without the sociaal skill finds no trace of a citizen's social-domain
 history anywhere."""
 import re
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -14,7 +15,7 @@ from kcc.content.router import Router
 from kcc.core.actor import Actor
 from kcc.core.timeutil import utcnow
 from kcc.handover import operations as handover
-from kcc.models import Contact, Handover, Staff, Task
+from kcc.models import AuditLog, Contact, Handover, Staff, Task
 from kcc.queues import operations as queues
 from kcc.staff.accounts import create_token
 from kcc.workspace.operations import glance, offers_version
@@ -118,7 +119,9 @@ def test_the_rules_say_what_need_to_know_means(session, world):
         assert not policy.may_see_contact(actors["civic_agent"], contact)
         assert not policy.may_see_contact(actors["host"], contact)
         assert policy.may_see_contact(actors["social_agent"], contact)
-        assert policy.may_see_contact(actors["lead"], contact)
+        assert not policy.may_see_contact(actors["lead"], contact)  # not by role: only with a stated reason
+        assert policy.may_look_with_reason(actors["lead"], contact)
+        assert not policy.may_look_with_reason(actors["civic_agent"], contact)
     task = session.scalars(select(Task)).first()
     assert policy.may_work_task(actors["wmo"], task) and not policy.may_work_task(actors["builder"], task)
     assert policy.team_scope(actors["lead"]) is None
@@ -194,3 +197,49 @@ def test_no_trace_of_social_domain_history_for_an_employee_without_the_skill(app
     assert tasks.open_tasks_for_citizen(session, Actor.of(session.merge(bert)), session.get(Contact, call.id)) == []
     assert csrf_from(workspace)
     assert session.scalar(select(Staff.id).where(Staff.username == "bert"))
+
+
+def test_a_lead_opens_a_social_domain_contact_only_with_a_reason_that_the_audit_log_keeps(
+        client, auth, session, make_staff):
+    router = Router.from_session(session)
+    make_staff("ahmed", roles=["lead"])
+    social = _arrive(session, router, domain="sociaal", question="ik heb schulden", citizen={"phone": PHONE})
+    session.commit()
+    auth.login("ahmed")
+    page = client.get(f"/contact/{social.id}")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 403 and "Waarom open je dit contact?" in html and "ik heb schulden" not in html
+    refused = client.post(f"/contact/{social.id}/reden", data={"reason": "te kort", "csrf_token": csrf_from(html)})
+    assert refused.status_code == 422 and "minstens 10 tekens" in refused.get_data(as_text=True)
+    assert "te kort" in refused.get_data(as_text=True)  # what was typed stays
+    reason = "Klacht van de inwoner over de behandeling, nr. 2026-114"
+    opened = client.post(f"/contact/{social.id}/reden", data={"reason": reason, "csrf_token": csrf_from(html)})
+    assert opened.status_code == 302
+    assert "ik heb schulden" in client.get(f"/contact/{social.id}").get_data(as_text=True)
+    entry = session.scalars(select(AuditLog).where(AuditLog.action == "contact.break_glass")).one()
+    assert entry.detail == reason and entry.object_id == str(social.id)
+    other = _arrive(session, router, domain="sociaal", question="mantelzorg", citizen={"phone": PHONE})
+    session.commit()
+    assert client.get(f"/contact/{other.id}").status_code == 403  # the reason opened that one contact only
+    entry.at = utcnow() - timedelta(hours=1, minutes=1)
+    session.commit()
+    assert client.get(f"/contact/{social.id}").status_code == 403  # and for an hour
+    auth.logout()
+    make_staff("beheer", roles=["admin"])
+    auth.login("beheer")
+    listing = client.get("/beheer/auditlog?action=contact.break_glass").get_data(as_text=True)
+    assert reason in listing and "ahmed" in listing
+
+
+def test_an_agent_cannot_state_a_reason_to_open_another_domains_sensitive_contact(client, auth, session, make_staff):
+    router = Router.from_session(session)
+    make_staff("bert", skills=[("burgerzaken", "primary")])
+    social = _arrive(session, router, domain="sociaal", question="ik heb schulden", citizen={"phone": PHONE})
+    session.commit()
+    auth.login("bert")
+    assert client.get(f"/contact/{social.id}").status_code == 403
+    html = client.get("/", follow_redirects=True).get_data(as_text=True)
+    response = client.post(f"/contact/{social.id}/reden", data={"reason": "ik ben nieuwsgierig naar dit",
+                                                                 "csrf_token": csrf_from(html)})
+    assert response.status_code == 403
+    assert not session.scalars(select(AuditLog).where(AuditLog.action == "contact.break_glass")).all()

@@ -53,6 +53,7 @@ ACTIONS: dict[str, Msg] = {
     "contact.no_show": Msg("Bezoeker niet verschenen"),
     "contact.no_show_undo": Msg("Niet verschenen teruggezet in de wachtrij"),
     "contact.released": Msg("Contact terug in de wachtrij: medewerker te lang stil"),
+    "contact.break_glass": Msg("Gevoelig contact geopend met opgegeven reden"),
     "contact.start": Msg("Bezoeker aan de balie"),
     "contact.move": Msg("Bezoeker verplaatst in de wachtrij"),
     "contact.open": Msg("Contact geopend"),

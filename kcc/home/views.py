@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, redirect, url_for
 from flask_login import current_user
 
-from kcc.web.access import roles, staff
+from kcc.web.access import staff
 from kcc.web.request import render
 from kcc.web.templating import start_endpoint
 
@@ -22,8 +22,3 @@ def index():
 def no_role():
     return render("home/no_role.html")
 
-
-@bp.get("/koppeling")
-@roles("integration")
-def integration():
-    return render("home/integration.html")

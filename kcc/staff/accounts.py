@@ -222,6 +222,10 @@ def authenticate(session: Session, username: str, password: str, origin: str, po
     if not staff.active:
         audit.record(session, Actor.of(staff, origin), "session.login", result="failure", detail="account inactive")
         return None, "invalid"
+    if "integration" in staff.roles:  # the telephony platform's account works through API tokens, never the screens
+        audit.record(session, Actor.of(staff, origin), "session.login", result="failure",
+                     detail="integration account: API tokens only")
+        return None, "invalid"
     staff.last_login_at = utcnow()
     audit.record(session, Actor.of(staff, origin), "session.login")
     return staff, "ok"

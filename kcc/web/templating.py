@@ -59,7 +59,6 @@ SCREENS = [
     ("host", "lobby.page", _l("Lobby")),
     ("specialist", "callbacks.task_list", _l("Taken")),
     ("admin", "admin.staff_list", _l("Beheer")),
-    ("integration", "home.integration", _l("Koppeling")),
     ("host", "appointments.day", _l("Afspraken")),
     ("agent", "appointments.day", _l("Afspraken")),
     ("lead", "appointments.day", _l("Afspraken")),

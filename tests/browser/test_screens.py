@@ -11,8 +11,7 @@ SHOTS = Path(os.environ.get("KCC_TEST_ARTEFACTS", tempfile.gettempdir())) / "kcc
 
 # one demo account per role, and where each lands
 ROLES = [("lotte", "host", "/lobby"), ("fatima", "agent", "/werkplek"), ("ahmed", "lead", "/vloer"),
-         ("marieke", "senior", "/verbeteren"), ("ingrid", "specialist", "/taken"), ("beheer", "admin", "/beheer/"),
-         ("telefonie", "integration", "/koppeling")]
+         ("marieke", "senior", "/verbeteren"), ("ingrid", "specialist", "/taken"), ("beheer", "admin", "/beheer/")]
 
 
 def test_login_page_is_accessible(screen):

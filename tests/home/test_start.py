@@ -2,7 +2,7 @@
 import pytest
 
 START = {"host": "/lobby", "agent": "/werkplek", "lead": "/vloer", "senior": "/verbeteren",
-         "specialist": "/taken", "admin": "/beheer/", "integration": "/koppeling"}
+         "specialist": "/taken", "admin": "/beheer/"}
 
 
 @pytest.mark.parametrize("role", sorted(START))
@@ -12,6 +12,18 @@ def test_the_start_page_sends_each_role_to_its_own_screen(client, auth, make_sta
     response = client.get("/")
     assert response.status_code == 302 and response.headers["Location"].endswith(START[role])
     assert client.get(START[role]).status_code == 200
+
+
+def test_the_integration_account_never_logs_in_to_the_screens(client, auth, make_staff, session):
+    from sqlalchemy import select
+
+    from kcc.models import AuditLog
+    make_staff("telefonie", roles=["integration"])
+    response = auth.login("telefonie")
+    assert response.status_code == 400 and "klopt niet" in response.get_data(as_text=True)
+    assert client.get("/").status_code == 302 and client.get("/").headers["Location"].startswith("/inloggen")
+    entry = session.scalars(select(AuditLog).where(AuditLog.action == "session.login")).all()[-1]
+    assert entry.result == "failure" and "API tokens only" in entry.detail
 
 
 def test_a_lead_who_also_answers_lands_on_the_floor(client, auth, make_staff):

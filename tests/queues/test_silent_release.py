@@ -11,7 +11,7 @@ from kcc.core.timeutil import utcnow
 from kcc.models import AuditLog, Contact, ContactEvent
 from kcc.queues import operations as queues
 from tests.conftest import api_error
-from tests.queues.test_queues import SETTINGS, arrive, on_duty, router  # noqa: F401  (fixtures)
+from tests.queues.conftest import SETTINGS
 
 SILENT_S = 20 * 60
 
@@ -51,8 +51,6 @@ def test_a_contact_whose_employee_is_still_there_or_just_took_it_stays(session, 
 
 
 def test_a_client_that_lost_its_answer_finds_the_contact_it_holds(api, session):
-    from tests.queues.test_queues import SETTINGS as _  # noqa: F401
-
     fatima = api("fatima")
     telefonie = api("telefonie", roles=["integration"], skills=[])
     created = telefonie.post("/contacts", json={"channel": "phone", "question": "paspoort verlengen"}).get_json()
