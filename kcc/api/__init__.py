@@ -15,6 +15,7 @@ from kcc.staff import directory
 from kcc.web.access import public, staff
 from kcc.web.input import parse_json
 from kcc.web.request import db
+from kcc.web.unit_of_work import record_attack
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # no cookies are accepted here, so there is nothing to forge
@@ -106,6 +107,8 @@ def load_token_user() -> None:
     g.api_user = None
     if scheme.lower() == "bearer" and token.strip():
         g.api_user = current_app.extensions["kcc.principals"].for_token(db(), token.strip(), utcnow())
+    if g.api_user is None and header:
+        record_attack("api.token_refused", "unknown, revoked or expired token" if token.strip() else "no bearer token")
 
 
 def caller_staff() -> Staff:

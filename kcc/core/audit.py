@@ -24,6 +24,8 @@ ACTIONS: dict[str, Msg] = {
     "session.expired": Msg("Sessie verlopen na de maximale duur"),
     "session.ended": Msg("Sessies beëindigd"),
     "access.denied": Msg("Toegang geweigerd"),
+    "api.token_refused": Msg("API-token geweigerd"),
+    "request.csrf_refused": Msg("Formulier geweigerd: geen geldig CSRF-token"),
     "staff.create": Msg("Medewerker aangemaakt"),
     "staff.update": Msg("Medewerker gewijzigd"),
     "staff.roles": Msg("Rollen van medewerker gewijzigd"),
@@ -73,6 +75,7 @@ ACTIONS: dict[str, Msg] = {
     "task.attempt": Msg("Belpoging vastgelegd"),
     "task.forward": Msg("Terugbelverzoek doorgestuurd"),
     "task.complete": Msg("Terugbelverzoek afgerond"),
+    "retention.run": Msg("Bewaartermijnen toegepast: oude gegevens geanonimiseerd en verwijderd"),
 }
 
 RESULTS: dict[str, Msg] = {

@@ -1,12 +1,14 @@
 """Engine and session set-up shared by the web app, the CLI and the tests (no Flask here)."""
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 
-from sqlalchemy import Connection, DateTime, Engine, Float, MetaData, create_engine, event, exc
+from sqlalchemy import Connection, DateTime, Engine, Float, MetaData, create_engine, event, exc, make_url
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.sql.functions import FunctionElement
@@ -50,6 +52,21 @@ class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime()}
 
 
+def _create_private(url: str) -> None:
+    """A new SQLite database file is readable by its owner only (0600): it holds citizens' data. SQLite gives
+    its -wal and -shm files the same permissions."""
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+        except FileExistsError:
+            pass  # another process made it just now, the same way
+
+
 def make_engine(url: str, **kwargs) -> Engine:
     """Create the engine; SQLite gets WAL, foreign keys and a busy timeout so concurrent writers wait, not fail.
 
@@ -59,6 +76,7 @@ def make_engine(url: str, **kwargs) -> Engine:
     uses row locks (SELECT … FOR UPDATE SKIP LOCKED) instead; see kcc.queues.operations.
     """
     if url.startswith("sqlite"):
+        _create_private(url)
         engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
 
         @event.listens_for(engine, "connect")

@@ -201,21 +201,38 @@ class LoginPolicy:
     lockout_minutes: int = 15
 
 
-def is_throttled(session: Session, username: str, origin: str, policy: LoginPolicy) -> bool:
-    """Too many recent failures for this account or from this address: refuse without checking the password."""
+ACCOUNT_WIDE = 4  # failures from every address together lock an account at this many times the per-address limit
+
+
+def login_name(staff: Staff | None, typed: str) -> str:
+    """How a login attempt is named in the audit log: the user name when it exists; otherwise a short hash,
+    since what was typed into the user-name field may be someone's password."""
+    if staff is not None:
+        return staff.username
+    return "onbekend:" + hashlib.sha256(typed.strip().lower().encode()).hexdigest()[:10]
+
+
+def is_throttled(session: Session, name: str, origin: str, policy: LoginPolicy) -> bool:
+    """Too many recent failures: refuse without checking the password. Counted per account and address, so a
+    stranger guessing from one address cannot lock an administrator out of their own desk; per address over
+    every account; and per account over every address only at ACCOUNT_WIDE times the limit (a spread attack)."""
     since = utcnow() - timedelta(minutes=policy.lockout_minutes)
-    name = username.strip().lower()
-    return (audit.count_since(session, "session.login", "failure", since, actor_name=name) >= policy.max_failures
-            or audit.count_since(session, "session.login", "failure", since, origin=origin) >= policy.max_failures_ip)
+
+    def failures(**where: str) -> int:
+        return audit.count_since(session, "session.login", "failure", since, **where)
+
+    return (failures(actor_name=name, origin=origin) >= policy.max_failures
+            or failures(origin=origin) >= policy.max_failures_ip
+            or failures(actor_name=name) >= policy.max_failures * ACCOUNT_WIDE)
 
 
 def authenticate(session: Session, username: str, password: str, origin: str, policy: LoginPolicy) -> tuple[Staff | None, str]:
     """Check a login and write it to the audit log. Returns (staff or None, reason code)."""
-    name = username.strip().lower()
+    staff = find_staff(session, username.strip().lower())
+    name = login_name(staff, username)
     if is_throttled(session, name, origin, policy):
         audit.record(session, None, "session.login", result="throttled", actor_name=name, origin=origin)
         return None, "throttled"
-    staff = find_staff(session, name)
     if not verify_password(staff.password_hash if staff else None, password) or staff is None:
         audit.record(session, None, "session.login", result="failure", actor_name=name, origin=origin)
         return None, "invalid"

@@ -10,7 +10,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAll
 from kcc.core.errors import NotAllowed, NotFound
 from kcc.web.input import BadCharacter, BadJson
 from kcc.web.request import current_actor, render, translate, wants_fragment
-from kcc.web.unit_of_work import record_refusal
+from kcc.web.unit_of_work import record_attack, record_refusal
 
 
 def _messages() -> dict[int, tuple[str, str]]:
@@ -44,6 +44,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
+        record_attack("request.csrf_refused", error.description or "CSRF token missing or invalid")
         if _is_api():
             return api_error_response(400, "bad_request", "This request was not accepted.")
         return _page(400, _("Het formulier was verlopen of niet compleet. Laad de pagina opnieuw en probeer het nog eens; "

@@ -53,6 +53,29 @@ def close(_exc: BaseException | None = None) -> None:
         db.close()
 
 
+ATTACK_LOG_EVERY_S = 60  # a refused token or form is audited once a minute per address: an attack cannot flood the log
+
+
+def record_attack(action: str, detail: str) -> None:
+    """A request refused before anyone is known (a bad token, a form without its CSRF token): audited in a
+    transaction of its own, at most once a minute per address and kind."""
+    from datetime import timedelta
+
+    from kcc.core.timeutil import utcnow
+
+    if "db" in g:
+        g.db.rollback()
+    origin = request.remote_addr or ""
+    with transaction(current_app.extensions["kcc.sessionmaker"]) as own:
+        since = utcnow() - timedelta(seconds=ATTACK_LOG_EVERY_S)
+        if audit.count_since(own, action, "denied", since, origin=origin):
+            return
+        audit.record(own, None, action, result="denied", object_type="endpoint",
+                     object_id=request.endpoint or request.path, origin=origin,
+                     detail=f"{request.method} {request.path}: {detail} (further refusals from this address "
+                            f"within {ATTACK_LOG_EVERY_S} s are not written)")
+
+
 def record_refusal(actor: Actor | None, reason: str) -> None:
     """A refused request is rolled back, but the refusal itself is audited: in a transaction of its own.
 

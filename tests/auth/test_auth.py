@@ -10,7 +10,7 @@ from kcc.core.timeutil import utcnow
 from kcc.models import AuditLog, Desk, Staff
 from kcc.queues import operations as queues
 from kcc.web.redirects import same_site_path
-from tests.conftest import PASSWORD, csrf_from
+from tests.conftest import PASSWORD, Auth, csrf_from
 
 
 def _audit(session, action, result=None):
@@ -308,3 +308,42 @@ def test_someone_who_takes_no_contacts_is_not_seated_by_the_desk_choice(client, 
     assert response.status_code == 302 and response.headers["Location"] == "/"
     assert _staff(session, "hanna").desk_id is None
     assert "utrecht-alert--warning" not in client.get("/", follow_redirects=True).get_data(as_text=True)  # silently
+
+
+def test_what_was_typed_as_an_unknown_user_name_is_kept_only_as_a_short_hash(auth, session):
+    auth.login("Zomer2026!geheim", "whatever-password")  # a password typed into the wrong field
+    entry = _audit(session, "session.login", "failure")[-1]
+    assert entry.actor_name.startswith("onbekend:") and "zomer" not in entry.actor_name.lower()
+    assert "Zomer2026" not in entry.detail
+
+
+def test_a_stranger_guessing_from_one_address_does_not_lock_the_administrator_out(app, make_staff):
+    make_staff("beheer", roles=["admin"])
+    stranger, desk = Auth(app.test_client()), Auth(app.test_client())
+    stranger.client.environ_base["REMOTE_ADDR"] = "203.0.113.9"
+    desk.client.environ_base["REMOTE_ADDR"] = "10.20.0.15"
+    for _ in range(6):
+        stranger.login("beheer", "raden-raden-raden")
+    assert stranger.login("beheer", PASSWORD).status_code == 429  # that address is stopped ...
+    assert desk.login("beheer", PASSWORD).status_code == 302  # ... the administrator at her desk is not
+
+
+def test_refused_tokens_and_forms_are_audited_but_cannot_flood_the_log(client, session):
+    for _ in range(5):
+        assert client.get("/api/v1/queues", headers={"Authorization": "Bearer kcc_guess"}).status_code == 401
+        assert client.post("/vraag", data={"question": "paspoort"}).status_code == 400  # no CSRF token
+    tokens = _audit(session, "api.token_refused")
+    forms = _audit(session, "request.csrf_refused")
+    assert len(tokens) == 1 and tokens[0].result == "denied" and "kcc_guess" not in tokens[0].detail
+    assert len(forms) == 1 and forms[0].object_id == "public.question"
+
+
+def test_a_new_sqlite_database_is_readable_by_its_owner_only(tmp_path):
+    import stat
+
+    from kcc.core.db import make_engine
+
+    path = tmp_path / "kcc.sqlite3"
+    with make_engine(f"sqlite:///{path}").connect() as connection:
+        connection.exec_driver_sql("CREATE TABLE t (x)")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
