@@ -43,6 +43,10 @@ class Settings:
     display_networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
     public_url: str = "http://localhost:5000"  # where citizens reach kcc's public pages: links in e-mails
     router_model: str = "instance/router-model.npz"  # the router's trained model (`kcc route train`)
+    # retention (kcc.retention), in days: a closed contact and its citizen, a sent mail's body, an audit entry
+    retention_contact_days: int = 365
+    retention_mail_days: int = 30
+    retention_audit_days: int = 730
 
     @property
     def development(self) -> bool:
@@ -215,4 +219,8 @@ def load_settings(environ: Mapping[str, str] | None = None, instance_path: Path 
         display_code=_display_code(environ, env),
         display_networks=_networks(environ),
         router_model=environ.get("KCC_ROUTER_MODEL", "").strip() or str(instance_path / "router-model.npz"),
+        # at least 7: the repeat-contact indicator looks back a week for the same phone number or address
+        retention_contact_days=_int(environ, "KCC_RETENTION_CONTACT_DAYS", 365, minimum=7),
+        retention_mail_days=_int(environ, "KCC_RETENTION_MAIL_DAYS", 30),
+        retention_audit_days=_int(environ, "KCC_RETENTION_AUDIT_DAYS", 730, minimum=30),
     )

@@ -522,6 +522,21 @@ def mail_import(maildir):
         sys.exit(1)
 
 
+@cli.command("retention")
+@click.option("--dry-run", is_flag=True, help="Print what would be anonymised and deleted; change nothing.")
+def retention_command(dry_run):
+    """Anonymise contacts closed longer ago than KCC_RETENTION_CONTACT_DAYS and their citizens, empty mail sent
+    longer ago than KCC_RETENTION_MAIL_DAYS, delete audit entries older than KCC_RETENTION_AUDIT_DAYS (the worker
+    does this once a day). In batches of their own: stopped halfway, the next run finishes it."""
+    from kcc.core.timeutil import utcnow
+    from kcc.retention import operations as retention
+
+    require_schema()
+    report = retention.run(session_scope, utcnow(), retention.Terms.of(current_app.config["KCC"]), actor=CLI,
+                           dry_run=dry_run)
+    click.echo(report.describe())
+
+
 @cli.command("worker")
 @click.option("--every", default=5, show_default=True, type=click.IntRange(1, 3600), help="Seconds between rounds.")
 @click.option("--once", is_flag=True, help="One round, then stop (for cron or a check).")
@@ -530,8 +545,8 @@ def mail_import(maildir):
 def worker(every, once, outbox):
     """The sweeper: expire handover offers into callback tasks, put the contacts of employees whose screens and
     client went silent back in the queue, queue overdue reminders, tell lobby visitors
-    their turn is near, send mail, keep the indicators of settled days, and draw the floor and the wallboard
-    that screens are looking at."""
+    their turn is near, send mail, keep the indicators of settled days, draw the floor and the wallboard
+    that screens are looking at, and once a day anonymise and delete what is past its term (`kcc retention`)."""
     import time
 
     from kcc.core.timeutil import utcnow
@@ -541,10 +556,12 @@ def worker(every, once, outbox):
     from kcc.lobby import operations as lobby
     from kcc.mail import operations as mail
     from kcc.queues import operations as queues
+    from kcc.retention import operations as retention
 
     require_schema()
     settings = current_app.config["KCC"]
     outbox = Path(outbox) if outbox else Path(current_app.instance_path) / "outbox"
+    retention_daily = retention.Daily(retention.Terms.of(settings))
     while True:
         with session_scope() as session:
             expired = handover.expire_due(session, utcnow())
@@ -564,6 +581,13 @@ def worker(every, once, outbox):
                 drawn.redraw_asked(session, utcnow())
         except Exception:  # the floor not drawn here is drawn by the lead's request; mail must go on
             current_app.logger.exception("worker: drawing the floor and the wallboard failed")
+        try:
+            kept = retention_daily(session_scope, utcnow())  # once a day; every other round compares a date
+        except Exception:  # tried again tomorrow; mail must go on
+            current_app.logger.exception("worker: applying the retention terms failed")
+        else:
+            if kept is not None and kept.changed:
+                click.echo(f"worker: retention: {kept.summary()}")
         if expired or released or reminders or close or asked or sent or failed:
             click.echo(f"worker: {len(expired)} offer(s) expired into tasks, {len(released)} contact(s) of silent "
                        f"employees back in the queue, {reminders} reminder(s) queued, "

@@ -18,7 +18,8 @@ class AuditLog(Base):
     """BIO logging: who did what to which object, from where, with what result. Never secrets."""
 
     __tablename__ = "audit_log"
-    __table_args__ = (Index("ix_audit_action_at", "action", "at"),)
+    # ix_audit_at: kcc.retention deletes what is past its term, oldest first
+    __table_args__ = (Index("ix_audit_action_at", "action", "at"), Index("ix_audit_at", "at"))
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(default=utcnow)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))

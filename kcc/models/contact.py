@@ -65,6 +65,7 @@ class Contact(Base):
         Index("ix_contacts_created", "created_at"),  # a day's contacts: today's service level, the indicators
         Index("ix_contacts_called", "channel", "called_at"),  # the lobby display: tickets called just now
         Index("ix_contacts_feedback", "feedback_ok", "closed_at"),  # the worker's round: whom to ask how it went
+        Index("ix_contacts_retention", "anonymised_at", "closed_at", "id"),  # closed long ago, not yet anonymised
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     channel: Mapped[str] = mapped_column(String(10))
@@ -100,6 +101,8 @@ class Contact(Base):
     called_at: Mapped[datetime | None]
     calls: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     started_at: Mapped[datetime | None]
+    # when kcc.retention removed what it said about the person (its term after closing); the counts stay
+    anonymised_at: Mapped[datetime | None]
 
     citizen: Mapped[Citizen | None] = relationship()
     domain: Mapped[Domain | None] = relationship()

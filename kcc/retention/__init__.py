@@ -1,0 +1,1 @@
+"""Retention: citizens' data kept only as long as it is needed (`kcc retention`, and the worker once a day)."""
