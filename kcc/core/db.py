@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -65,6 +65,18 @@ def _create_private(url: str) -> None:
             os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
         except FileExistsError:
             pass  # another process made it just now, the same way
+
+
+Steps = Callable[[], AbstractContextManager[Session]]  # a transaction per step: the CLI's session_scope
+
+
+def as_steps(db: Session | Steps) -> Steps:
+    """Work done in steps that each commit (a worker killed halfway keeps what it finished): given steps, those;
+    given one Session, that session for every step, for its caller to commit (tests, a one-off)."""
+    if isinstance(db, Session):
+        session = db
+        return lambda: nullcontext(session)
+    return db
 
 
 def make_engine(url: str, **kwargs) -> Engine:

@@ -15,7 +15,6 @@ import secrets
 import smtplib
 import ssl
 from collections.abc import Callable
-from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -28,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from kcc.config import Settings
 from kcc.contacts.intake import reference
-from kcc.core.db import row_locks
+from kcc.core.db import Steps, as_steps, row_locks
 from kcc.core.timeutil import local
 from kcc.models import OutgoingMail, Task, TaskState
 
@@ -174,9 +173,6 @@ def finish(session: Session, sending: Sending, error: str | None, now: datetime)
     session.flush()
 
 
-Steps = Callable[[], AbstractContextManager[Session]]
-
-
 def send_due(db: Session | Steps, settings: Settings, outbox: Path, now: datetime | Callable[[], datetime],
              limit: int = 50) -> tuple[int, int]:
     """Send what is due, one mail at a time; returns (sent, failed).
@@ -186,13 +182,7 @@ def send_due(db: Session | Steps, settings: Settings, outbox: Path, now: datetim
     Session, all is flushed into it for the caller to commit (tests, a one-off). `now` may be a clock:
     the lease of a mail taken late in a slow batch counts from when it was taken.
     """
-    if isinstance(db, Session):
-        session = db
-
-        def steps() -> AbstractContextManager[Session]:
-            return nullcontext(session)
-    else:
-        steps = db
+    steps = as_steps(db)
     clock = now if callable(now) else lambda: now
     sent = failed = 0
     for _ in range(limit):

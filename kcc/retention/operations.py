@@ -13,7 +13,6 @@ is finished by the next, and a run after a run finds nothing. A dry run walks th
 from __future__ import annotations
 
 from collections.abc import Callable
-from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -25,7 +24,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from kcc.config import Settings
 from kcc.core import audit
 from kcc.core.actor import Actor
-from kcc.core.db import row_locks
+from kcc.core.db import Steps, as_steps, row_locks
 from kcc.core.timeutil import local, start_of_day
 from kcc.models import (
     Appointment,
@@ -54,7 +53,6 @@ RETENTION = Actor.system("worker", name="kcc-retention")
 CLOSED = (ContactStatus.resolved, ContactStatus.abandoned)
 UNFINISHED = "unfinished, goes on"  # in the audit entry of a worker's run whose batches ran out
 
-Steps = Callable[[], AbstractContextManager[Session]]
 LABELS = {"contacts": "contacts anonymised", "citizens": "citizens anonymised",
           "events": "timeline entries with text cleared", "tasks": "callback tasks with text cleared",
           "attempts": "call attempt notes cleared", "handovers": "handover stories cleared",
@@ -126,14 +124,7 @@ def run(db: Session | Steps, now: datetime, terms: Terms, *, actor: Actor = RETE
     """Anonymise and delete what is past its term; returns the counts. Given steps (the CLI's session_scope),
     each batch is committed on its own; given one Session, all goes into it for the caller to commit (tests).
     A real run ends with its own audit entry; a dry run writes nothing at all."""
-    steps: Steps
-    if isinstance(db, Session):
-        session = db
-
-        def steps() -> AbstractContextManager[Session]:
-            return nullcontext(session)
-    else:
-        steps = db
+    steps = as_steps(db)
     report = Report(dry_run, now - timedelta(days=terms.contact_days), now - timedelta(days=terms.mail_days),
                     now - timedelta(days=terms.audit_days))
     job = _Job(steps, now, report, not dry_run, batch, max_batches)
