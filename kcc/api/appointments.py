@@ -7,14 +7,15 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from flask import jsonify, request
+from flask import abort, jsonify, request
+from sqlalchemy import select
 
 from kcc.api import bp, json_body, reject_unknown, text_field
 from kcc.appointments import operations as appointments
 from kcc.core.errors import Msg, ValidationError
 from kcc.core.timeutil import isoformat, local, utcnow
 from kcc.lobby import operations as lobby
-from kcc.models import Appointment
+from kcc.models import Appointment, Domain
 from kcc.web.access import roles
 from kcc.web.request import actor, db, router, settings
 
@@ -31,11 +32,10 @@ def appointment_json(found: Appointment) -> dict:
             "contact_id": found.contact_id, "ticket": contact.ticket if contact else None}
 
 
-def _date_arg(name: str, required: bool) -> date | None:
+def query_day(name: str) -> date | None:
+    """A day in the query: YYYY-MM-DD of the years 2000-2999 (422 otherwise); None when not given or empty."""
     raw = request.args.get(name, "")
     if not raw:
-        if required:
-            return local(utcnow()).date()
         return None
     chosen = appointments.parse_day(raw)
     if chosen is None or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
@@ -47,9 +47,11 @@ def _date_arg(name: str, required: bool) -> date | None:
 @roles(*AGENDA_ROLES)
 def list_appointments():
     """One local day (?date=, default today), optionally one domain (?domain=), in time order."""
-    day = _date_arg("date", required=True)
-    assert day is not None  # required: today when not given
-    listed = appointments.day_list(db(), actor(), day, request.args.get("domain") or None)
+    day = query_day("date") or local(utcnow()).date()
+    domain = request.args.get("domain") or None
+    if domain is not None and db().scalar(select(Domain.id).where(Domain.slug == domain)) is None:
+        abort(404)  # an unknown domain, as GET /indicators and GET /tasks?team= answer it
+    listed = appointments.day_list(db(), actor(), day, domain)
     return jsonify({"date": day.isoformat(), "appointments": [appointment_json(a) for a in listed]})
 
 
@@ -81,7 +83,7 @@ def import_appointments():
     """A CSV file as the body (text/csv); ?date= for a file without a datum column. All rows, or none (422 with
     every bad row under `fields`, keyed `line N`)."""
     try:
-        made = appointments.import_csv(db(), actor(), request.get_data(), _date_arg("date", required=False), utcnow())
+        made = appointments.import_csv(db(), actor(), request.get_data(), query_day("date"), utcnow())
     except appointments.ImportRefused as refused:
         raise ValidationError({f"line {p.line}": p.message for p in refused.problems}) from None
     return jsonify({"imported": len(made), "appointments": [appointment_json(a) for a in made]}), 201

@@ -68,7 +68,11 @@ def for_handling(claimed: queues.Claimed) -> dict:
 @bp.post("/contacts")
 @roles("integration", "host", "agent")
 def create_contact():
-    data = intake.parse_contact(json_body())
+    body = json_body()
+    citizen = body.get("citizen")
+    if citizen is not None and not isinstance(citizen, dict):  # false, 0, "" or [] are no "no citizen" either
+        raise ValidationError({"citizen": Msg("moet een object zijn met name, phone en/of email")})
+    data = intake.parse_contact(body)
     received = intake.receive(db(), data, router(), settings().queue, utcnow(), actor=actor())
     position, wait = queues.position_and_wait(db(), received, utcnow())
     routing = received.routing

@@ -14,6 +14,7 @@ from kcc.models import Handover
 from kcc.policy import handover_or_404
 from kcc.web import unit_of_work
 from kcc.web.access import staff
+from kcc.web.input import MAX_ID
 from kcc.web.request import actor, db, settings
 
 
@@ -47,6 +48,8 @@ def offer_handover(contact_id: int):
     staff_id = target.get("staff")
     if "staff" in target and (not isinstance(staff_id, int) or isinstance(staff_id, bool)):
         raise ValidationError({"to.staff": Msg("geef het id van de collega (een getal)")})
+    if isinstance(staff_id, int) and not 0 < staff_id <= MAX_ID:  # no such id; and none a database could look up
+        raise ValidationError({"to.staff": Msg("deze collega bestaat niet (meer); kies iemand uit de lijst")})
     if "team" in target and not isinstance(target["team"], str):
         raise ValidationError({"to.team": Msg("geef de slug van het team")})
     contact = contact_for(contact_id)

@@ -1,11 +1,10 @@
 """API: indicators per domain and channel, and the lobby's per domain and hour, for the team — never per person."""
 from __future__ import annotations
 
-from datetime import date
-
 from flask import abort, jsonify, request
 
 from kcc.api import bp
+from kcc.api.appointments import query_day
 from kcc.core.errors import Msg, ValidationError
 from kcc.core.timeutil import local, utcnow
 from kcc.floor.indicators import indicators
@@ -21,15 +20,12 @@ def indicator_list():
     unknown = sorted(set(request.args) - {"domain", "from", "to"})
     if unknown:
         raise ValidationError({k: Msg("onbekende parameter; toegestaan zijn: domain, from, to") for k in unknown})
-    today = local(utcnow()).date()  # the municipality's day: just after midnight it is already today
-    try:
-        start = date.fromisoformat(request.args.get("from", today.isoformat()))
-        end = date.fromisoformat(request.args.get("to", start.isoformat()))
-    except ValueError:
-        raise ValidationError({"from": Msg("schrijf datums als JJJJ-MM-DD")}) from None
+    # the municipality's day: just after midnight it is already today; an empty parameter is one not given
+    start = query_day("from") or local(utcnow()).date()
+    end = query_day("to") or start
     if end < start or (end - start).days > 366:
         raise ValidationError({"to": Msg("'to' ligt na 'from' en hooguit een jaar verder")})
-    domain = request.args.get("domain")
+    domain = request.args.get("domain") or None
     rows = indicators(db(), start, end, utcnow(), domain)
     if domain and not rows:
         abort(404)

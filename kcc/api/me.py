@@ -57,11 +57,17 @@ def next_contact():
     return jsonify(for_handling(claimed))
 
 
+YES, NO = ("true", "1", "yes"), ("false", "0", "no")  # ?available=, in any case; empty is not given
+
+
 @bp.get("/staff")
 @staff
 def staff_list():
     """Colleagues for choosing a handover target; ?available=true for those who can take it now."""
-    only_available = request.args.get("available", "").lower() in ("1", "true", "yes")
+    flag = request.args.get("available", "").lower()
+    if flag not in ("", *YES, *NO):
+        raise ValidationError({"available": Msg("kies true of false (of 1/0, yes/no)")})
+    only_available = flag in YES
     return jsonify({"staff": [
         {"id": person.id, "name": person.name, "presence": presence,
          "skills": [{"domain": s.domain.slug, "level": s.level} for s in person.skills]}
