@@ -227,8 +227,12 @@ def is_throttled(session: Session, name: str, origin: str, policy: LoginPolicy) 
 
 
 def authenticate(session: Session, username: str, password: str, origin: str, policy: LoginPolicy) -> tuple[Staff | None, str]:
-    """Check a login and write it to the audit log. Returns (staff or None, reason code)."""
-    staff = find_staff(session, username.strip().lower())
+    """Check a login and write it to the audit log. Returns (staff or None, reason code).
+
+    The account's row stays locked until the request commits, so simultaneous guesses at one account are checked
+    one after another, each counting the failures written before it (PostgreSQL; SQLite's writers already go
+    one at a time): forty at once get no more password checks than the limit."""
+    staff = session.scalar(select(Staff).where(Staff.username == username.strip().lower()).with_for_update())
     name = login_name(staff, username)
     if is_throttled(session, name, origin, policy):
         audit.record(session, None, "session.login", result="throttled", actor_name=name, origin=origin)

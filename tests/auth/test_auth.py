@@ -347,3 +347,28 @@ def test_a_new_sqlite_database_is_readable_by_its_owner_only(tmp_path):
     with make_engine(f"sqlite:///{path}").connect() as connection:
         connection.exec_driver_sql("CREATE TABLE t (x)")
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_forty_simultaneous_guesses_get_at_most_the_limit_of_password_checks(app, make_staff, session):
+    """Throttling holds under concurrency: the account's row is locked while its password is checked, so each
+    guess counts the failures of the guesses before it (SQLite's writers go one at a time already)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    make_staff("beheer", roles=["admin"])
+    pages = []
+    for _ in range(40):
+        guesser = app.test_client()
+        guesser.environ_base["REMOTE_ADDR"] = "198.51.100.7"
+        pages.append((guesser, csrf_from(guesser.get("/inloggen").get_data(as_text=True))))
+
+    def guess(pair):
+        guesser, token = pair
+        return guesser.post("/inloggen", data={"username": "beheer", "password": "raden-raden-raden",
+                                               "csrf_token": token}).status_code
+
+    with ThreadPoolExecutor(max_workers=40) as pool:
+        answers = list(pool.map(guess, pages))
+    session.expire_all()
+    checked = _audit(session, "session.login", "failure")
+    assert len(checked) == 5, answers  # KCC_LOGIN_MAX_FAILURES: five passwords checked, no more
+    assert answers.count(400) == 5 and answers.count(429) == 35
