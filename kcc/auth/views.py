@@ -155,7 +155,7 @@ def enforce_idle_timeout():
     now = int(time.time())
     last_seen = session.get("last_seen", 0)
     if now - last_seen > current_app.config["IDLE_TIMEOUT_S"]:
-        accounts.end_session(db(), Actor.of(current_user, client_origin()), "timeout")
+        accounts.end_session(db(), Actor.of(current_user, client_origin()), "timeout", session.get("sid"))
         logout_user()
         session.clear()
         flash(_("Je sessie is verlopen omdat je een tijd niets hebt gedaan. Log opnieuw in."), "warning")

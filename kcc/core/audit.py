@@ -21,7 +21,6 @@ ACTIONS: dict[str, Msg] = {
     "session.login": Msg("Inloggen"),
     "session.logout": Msg("Uitloggen"),
     "session.timeout": Msg("Sessie verlopen na inactiviteit"),
-    "session.expired": Msg("Sessie verlopen na de maximale duur"),
     "session.ended": Msg("Sessies beëindigd"),
     "access.denied": Msg("Toegang geweigerd"),
     "api.token_refused": Msg("API-token geweigerd"),

@@ -276,14 +276,14 @@ def touch_session(session: Session, plain: str, now: datetime) -> None:
 
 
 def end_session(session: Session, actor: Actor, why: str, plain: str | None = None) -> None:
-    """A staff session ends: logged out, idle past the timeout, or past its lifetime (`why`: "logout", "timeout"
-    or "lifetime"); its row is closed, so the cookie opens nothing any more."""
+    """A staff session ends: logged out or idle past the timeout (`why`: "logout" or "timeout"); its row is
+    closed, so the cookie opens nothing any more. (Past its lifetime a session is simply no longer found.)"""
     if plain:
         session.execute(update(WebSession).where(WebSession.token_hash == _token_hash(plain),
                                                  WebSession.ended_at.is_(None))
                         .values(ended_at=utcnow(), ended_why=why))
-    audit.record(session, actor, {"logout": "session.logout", "timeout": "session.timeout",
-                                  "lifetime": "session.expired"}[why], object_type="staff", object_id=actor.id or "")
+    audit.record(session, actor, {"logout": "session.logout", "timeout": "session.timeout"}[why],
+                 object_type="staff", object_id=actor.id or "")
 
 
 def end_all_sessions(session: Session, staff: Staff, why: str, *, actor: Actor) -> int:

@@ -54,6 +54,21 @@ def test_a_new_password_deactivation_or_new_roles_end_sessions_at_once(client, a
     assert row.ended_why == change and row.ended_at is not None
 
 
+def test_an_idle_timeout_closes_the_session_on_the_server_too(client, auth, make_staff, session):
+    import time
+
+    make_staff("hanna", roles=["host"])
+    auth.login("hanna")
+    saved = _cookie(client)
+    with client.session_transaction() as state:
+        state["last_seen"] = int(time.time()) - 31 * 60
+    assert client.get("/lobby").status_code == 302
+    assert session.scalars(select(WebSession)).one().ended_why == "timeout"
+    with client.session_transaction() as state:  # even a cookie with a fresh last_seen opens nothing now
+        state.update({"last_seen": int(time.time())})
+    assert _replay(client, saved).status_code == 302
+
+
 def test_a_login_ends_after_its_lifetime_however_active(client, auth, make_staff, session):
     make_staff("hanna", roles=["host"])
     auth.login("hanna")
