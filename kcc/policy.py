@@ -150,13 +150,18 @@ class ReasonNeeded(NotAllowed):
     """A floor lead or administrator may open this sensitive contact only after stating why (403 until then)."""
 
 
+def _contact(session: Session, contact_id: int) -> Contact:
+    contact = session.get(Contact, contact_id)
+    if contact is None:
+        raise NotFound(Msg("Contact %(id)s bestaat niet.", id=contact_id))
+    return contact
+
+
 def contact_or_404(session: Session, actor: Actor, contact_id: int, *, own: bool = False,
                    now: datetime | None = None) -> Contact:
     """The contact if this actor may see it (and, with `own`, has it in hand); NotFound or NotAllowed otherwise.
     With `now`, a reason stated in the last hour opens a sensitive contact to a floor lead or administrator."""
-    contact = session.get(Contact, contact_id)
-    if contact is None:
-        raise NotFound(Msg("Contact %(id)s bestaat niet.", id=contact_id))
+    contact = _contact(session, contact_id)
     if own and contact.owner_id != actor.id:
         raise NotAllowed(Msg("Dit contact is niet bij jou in behandeling."), f"contact {contact_id} is not theirs")
     if not may_see_contact(actor, contact):
@@ -173,9 +178,7 @@ def contact_or_404(session: Session, actor: Actor, contact_id: int, *, own: bool
 def contact_for_reason(session: Session, actor: Actor, contact_id: int) -> Contact:
     """A sensitive contact this floor lead or administrator may open after stating why; for anyone else, or a
     contact they may open anyway, there is nothing to state (NotAllowed)."""
-    contact = session.get(Contact, contact_id)
-    if contact is None:
-        raise NotFound(Msg("Contact %(id)s bestaat niet.", id=contact_id))
+    contact = _contact(session, contact_id)
     if not may_look_with_reason(actor, contact) or may_see_contact(actor, contact):
         raise NotAllowed(Msg("Hier hoef of kun je geen reden op te geven."), f"contact {contact_id}: no reason needed")
     return contact

@@ -15,11 +15,12 @@ from kcc.web.request import actor, db, settings
 
 
 def _me_json(me: Staff) -> dict:
-    held = queues.busy(db(), me.id)
+    held = queues.busy(db(), me.id)  # and with it whether the caller is busy: one look at their contacts
     return {"id": me.id, "name": me.name, "roles": me.roles,
             "skills": [{"domain": s.domain.slug, "level": s.level} for s in me.skills],
             "languages": me.languages, "teams": [t.slug for t in me.teams],
-            "presence": queues.presence_of(db(), me), "desk": me.desk.number if me.desk else None,
+            "presence": directory.presence(me, {me.id} if held is not None else set()),
+            "desk": me.desk.number if me.desk else None,
             "contact_in_progress": {"id": held.id, "channel": held.channel, "since": isoformat(held.answered_at)}
             if held is not None else None}
 

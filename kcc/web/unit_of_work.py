@@ -59,6 +59,18 @@ ATTACK_LOG_EVERY_S = 60  # a refused token or form is audited once a minute per 
 def record_attack(action: str, detail: str) -> None:
     """A request refused before anyone is known (a bad token, a form without its CSRF token): audited in a
     transaction of its own, at most once a minute per address and kind."""
+    _record_apart(None, action, f"{detail} (further refusals from this address within {ATTACK_LOG_EVERY_S} s are "
+                                "not written)", once_a_minute=True)
+
+
+def record_refusal(actor: Actor | None, reason: str) -> None:
+    """A refused request is rolled back, but the refusal itself is audited: in a transaction of its own."""
+    _record_apart(actor, "access.denied", reason)
+
+
+def _record_apart(actor: Actor | None, action: str, detail: str, *, once_a_minute: bool = False) -> None:
+    """Audit a refusal in a transaction of its own. The request's work is rolled back first (on SQLite it holds
+    the write lock the entry needs)."""
     from datetime import timedelta
 
     from kcc.core.timeutil import utcnow
@@ -68,21 +80,8 @@ def record_attack(action: str, detail: str) -> None:
     origin = request.remote_addr or ""
     with transaction(current_app.extensions["kcc.sessionmaker"]) as own:
         since = utcnow() - timedelta(seconds=ATTACK_LOG_EVERY_S)
-        if audit.count_since(own, action, "denied", since, origin=origin):
+        if once_a_minute and audit.count_since(own, action, "denied", since, origin=origin):
             return
-        audit.record(own, None, action, result="denied", object_type="endpoint",
+        audit.record(own, actor, action, result="denied", object_type="endpoint",
                      object_id=request.endpoint or request.path, origin=origin,
-                     detail=f"{request.method} {request.path}: {detail} (further refusals from this address "
-                            f"within {ATTACK_LOG_EVERY_S} s are not written)")
-
-
-def record_refusal(actor: Actor | None, reason: str) -> None:
-    """A refused request is rolled back, but the refusal itself is audited: in a transaction of its own.
-
-    The request's work is rolled back first (on SQLite it holds the write lock the entry needs)."""
-    if "db" in g:
-        g.db.rollback()
-    with transaction(current_app.extensions["kcc.sessionmaker"]) as own:
-        audit.record(own, actor, "access.denied", result="denied", object_type="endpoint",
-                     object_id=request.endpoint or request.path, origin=request.remote_addr or "",
-                     detail=f"{request.method} {request.path}: {reason}")
+                     detail=f"{request.method} {request.path}: {detail}")
